@@ -1,0 +1,1 @@
+"""Azure Cosmos DB adapter of the document-store port."""

@@ -1,0 +1,162 @@
+"""The document-store port: exactly what the event store and the projections need from a
+partitioned JSON document database, and nothing more.
+
+Two adapters implement it: Azure Cosmos DB (``documentstore.cosmos``) and SQLite, the embedded
+default (``documentstore.sqlite``). Both pass the same contract suite. The semantics are Cosmos
+DB's, narrowed:
+
+* Containers are named (``events``, ``views``, ``leases``); every document has a string ``id`` and
+  a string partition key (stored in the field ``partitionKey``; for ``leases`` the partition key
+  is the ``id`` itself). ``id`` is unique within a partition.
+* Every stored document carries an opaque ``_etag`` that changes on every write, and ``_ts``
+  (epoch seconds of its last write). Reads return them; writes ignore any given.
+* A batch is atomic within one partition: all of its operations apply or none does. It holds at
+  most ``MAX_BATCH_OPERATIONS`` operations and ``MAX_BATCH_BYTES`` of JSON; a larger one is refused
+  with ``CommandTooLarge`` before anything is sent.
+* The change feed of a container yields the latest version of each changed document, in write
+  order per partition key, from a continuation token; deletes are not in the feed.
+
+Errors are those of ``domain.errors``: ``DocumentConflict``, ``EtagMismatch``,
+``DocumentNotFound`` for refused operations (with the failing operation's index for batches),
+``StoreThrottled`` / ``StoreUnavailable`` once transient faults outlast the adapter's retries.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Document = dict[str, Any]
+JsonScalar = str | int | float | bool | None
+
+EVENTS = "events"
+VIEWS = "views"
+LEASES = "leases"
+CONTAINERS = (EVENTS, VIEWS, LEASES)
+
+MAX_BATCH_OPERATIONS = 100
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Create:
+    """Create ``document``; ``DocumentConflict`` if its id exists in the partition."""
+
+    document: Document
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Replace an existing document; with ``if_match`` only if its etag is still that."""
+
+    document: Document
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """Create or replace; with ``if_match`` the replace is conditional (a create is not)."""
+
+    document: Document
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Delete by id; with ``if_match`` only if its etag is still that."""
+
+    id: str
+    if_match: str | None = None
+
+
+Operation = Create | Replace | Upsert | Delete
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query inside one partition.
+
+    ``equals`` filters on top-level fields (all must match); ``id_gt`` / ``id_lte`` bound ``id``
+    as a string; ``order_by`` lists ``(field, descending)`` pairs of top-level fields, applied in
+    order; ``limit`` caps the total number of items across pages.
+    """
+
+    partition_key: str
+    equals: Mapping[str, JsonScalar] = field(default_factory=dict)
+    id_gt: str | None = None
+    id_lte: str | None = None
+    order_by: Sequence[tuple[str, bool]] = (("id", False),)
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results; ``continuation`` is None on the last page."""
+
+    items: list[Document]
+    continuation: str | None
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """Documents changed since a position, and the token that resumes after them.
+
+    ``continuation`` is never None: with no new items it is the same position again.
+    """
+
+    items: list[Document]
+    continuation: str
+
+
+class DocumentStore(ABC):
+    """A partitioned JSON document store (see the module docstring for the semantics)."""
+
+    kind: str = "abstract"
+
+    @abstractmethod
+    def initialise(self) -> None:
+        """Create the database and the containers if missing; running it again changes nothing."""
+
+    @abstractmethod
+    def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
+        """Point read: the document, or None when it does not exist."""
+
+    @abstractmethod
+    def query(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """One page of a query within one partition."""
+
+    @abstractmethod
+    def execute_batch(
+        self, container: str, partition_key: str, operations: Sequence[Operation]
+    ) -> list[Document | None]:
+        """Apply all operations atomically; return each resulting document (None for deletes).
+
+        Raises the port's errors with ``operation_index`` set to the failing operation.
+        """
+
+    @abstractmethod
+    def feed_ranges(self, container: str) -> list[str]:
+        """Opaque, stable names of the container's change-feed ranges."""
+
+    @abstractmethod
+    def read_feed(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedPage:
+        """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default has none."""

@@ -1,0 +1,1 @@
+"""SQLite adapter of the document-store port: the embedded default."""

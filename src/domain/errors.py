@@ -1,0 +1,221 @@
+"""The one exception tree of Campaign Ledger.
+
+Every error that crosses a module boundary is one of these. Foreign errors (the eventsourcing
+library's, Cosmos DB's, SQLite's) are translated into this tree once, in the adapter that meets
+them; nothing above the adapters catches a foreign exception. The HTTP layer maps each class to a
+status and answers with the class's stable ``code`` (see ``docs/errors.md``).
+
+The tree lives in the domain package because every layer may import the domain and the domain
+imports nothing of ours.
+
+    LedgerError
+    ├── InvalidInput                  422  a value breaks a rule of shape
+    │   └── InvalidArtifactType       422  a context artifact type that is not registered
+    ├── NotFound                      404
+    │   ├── CampaignNotFound          404  unknown, foreign-tenant or soft-deleted campaign
+    │   └── EntityNotFound            404  unknown entity named in the path
+    ├── RuleViolation                 409  the domain refuses the command
+    │   ├── InvalidStatusTransition   409
+    │   ├── InvalidRunTransition      409
+    │   ├── UnknownReference          409  a body names an entity this campaign does not have
+    │   ├── IdConflict                409  same id, different payload
+    │   ├── DuplicateArtifactId       409
+    │   └── ContextCapacityExceeded   409
+    ├── PreconditionFailed            412  If-Match / expected version did not match
+    ├── ConfigurationError                 bad settings or artifact-types file: stops start-up
+    └── StoreError                         the store failed or refused
+        ├── CommandTooLarge           413  the append would exceed a transactional batch
+        ├── WriteContention           503  optimistic-concurrency retries exhausted
+        ├── StoreThrottled            429  with retry_after
+        ├── StoreUnavailable          503  with retry_after (includes timeouts)
+        ├── DocumentConflict               a create met an existing id (port level)
+        ├── EtagMismatch                   a conditional write met a newer etag (port level)
+        └── DocumentNotFound               a replace or delete met no document (port level)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field that broke a rule of shape: a dotted path (``brief.objective``) and why."""
+
+    field: str
+    message: str
+
+
+class LedgerError(Exception):
+    """Base of every error Campaign Ledger raises on purpose."""
+
+    code: str = "ledger-error"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(LedgerError):
+    """A value breaks a rule of shape (missing, blank, too long, wrong enum, bad hash...)."""
+
+    code = "validation-failed"
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(detail, code=code)
+        self.errors: list[FieldError] = errors or []
+
+
+class InvalidArtifactType(InvalidInput):
+    """A context artifact type that is neither standard nor registered."""
+
+    code = "invalid-artifact-type"
+
+
+class NotFound(LedgerError):
+    """Something named in the path does not exist (for this tenant)."""
+
+    code = "not-found"
+
+
+class CampaignNotFound(NotFound):
+    """Unknown campaign, a campaign of another tenant, or a soft-deleted one."""
+
+    code = "campaign-not-found"
+
+
+class EntityNotFound(NotFound):
+    """An artifact, version, run... named in the path that the campaign does not have."""
+
+    code = "entity-not-found"
+
+
+class RuleViolation(LedgerError):
+    """The domain refuses the command; ``code`` says which rule (kebab-case, stable)."""
+
+    code = "rule-violation"
+
+
+class InvalidStatusTransition(RuleViolation):
+    code = "invalid-status-transition"
+
+
+class InvalidRunTransition(RuleViolation):
+    code = "invalid-run-transition"
+
+
+class UnknownReference(RuleViolation):
+    """A body references an entity that does not exist in this campaign."""
+
+    code = "unknown-reference"
+
+
+class IdConflict(RuleViolation):
+    """A create repeated an existing id with a different payload."""
+
+    code = "id-conflict"
+
+
+class DuplicateArtifactId(RuleViolation):
+    code = "duplicate-artifact-id"
+
+
+class ContextCapacityExceeded(RuleViolation):
+    code = "context-capacity-exceeded"
+
+
+class PreconditionFailed(LedgerError):
+    """The caller pinned an expected stream version and the campaign is elsewhere."""
+
+    code = "precondition-failed"
+
+    def __init__(self, detail: str, *, expected: int, actual: int) -> None:
+        super().__init__(detail)
+        self.expected = expected
+        self.actual = actual
+
+
+class ConfigurationError(LedgerError):
+    """Settings or a configuration file are wrong; raised at start-up, never per request."""
+
+    code = "configuration-error"
+
+
+class StoreError(LedgerError):
+    """The store failed or refused; subclasses say how."""
+
+    code = "store-error"
+
+
+class CommandTooLarge(StoreError):
+    """The events of one command would not fit one transactional batch (100 ops, 2 MB)."""
+
+    code = "command-too-large"
+
+
+class WriteContention(StoreError):
+    """Concurrent writers kept winning until the bounded retries ran out; retry later."""
+
+    code = "write-contention"
+
+    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StoreThrottled(StoreError):
+    """The store answered 429 and our retries ran out; ``retry_after`` in seconds."""
+
+    code = "store-throttled"
+
+    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached or timed out and our retries ran out."""
+
+    code = "store-unavailable"
+
+    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DocumentConflict(StoreError):
+    """A create met an existing document id (port level; callers translate further)."""
+
+    code = "document-conflict"
+
+    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
+        super().__init__(detail)
+        self.operation_index = operation_index
+
+
+class EtagMismatch(StoreError):
+    """A conditional write met a document changed since its etag was read (port level)."""
+
+    code = "etag-mismatch"
+
+    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
+        super().__init__(detail)
+        self.operation_index = operation_index
+
+
+class DocumentNotFound(StoreError):
+    """A replace or delete met no document (port level)."""
+
+    code = "document-not-found"
+
+    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
+        super().__init__(detail)
+        self.operation_index = operation_index

@@ -1,0 +1,1 @@
+"""Pure projectors: (document or None, event) -> document. They import the domain only."""
