@@ -1,0 +1,50 @@
+"""Settings, read from environment variables (the same names as the Functions app settings).
+
+Only the composition root reads them; everything else receives plain values. The table in the
+README lists every setting with its default.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Campaign Ledger's configuration; unknown variables are ignored."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    ledger_store: Literal["sqlite", "cosmos"] = "sqlite"
+    ledger_data_dir: Path = Path(".ledger")
+
+    cosmos_endpoint: str | None = None
+    cosmos_key: str | None = Field(default=None, repr=False)
+    cosmos_database: str = "marketingagents"
+
+    ledger_artifact_types_file: Path | None = None
+    ledger_restore_window_days: int = Field(default=30, ge=0)
+    ledger_api_keys: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=7071, ge=1, le=65535)
+    ledger_poll_interval: float = Field(default=0.05, gt=0)
+    ledger_max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    ledger_read_wait_seconds: float = Field(default=2.0, ge=0)
+    functions_auth_level: Literal["anonymous", "function", "admin"] = "anonymous"
+
+    @field_validator("ledger_api_keys", mode="before")
+    @classmethod
+    def _parse_api_keys(cls, value: object) -> object:
+        """Accept ``{"key": "tenant"}`` as JSON text (how an app setting carries it)."""
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.ledger_data_dir / "ledger.sqlite3"
