@@ -1,0 +1,17 @@
+"""The write side's use cases over the eventsourcing library: what the composition root wires."""
+
+from application.artifact_types import load_artifact_types, parse_artifact_types
+from application.campaign_application import CampaignApplication
+from application.service import CampaignLedger, CommandContext, CommandResult
+from application.stream_head import StreamHeadLike, StreamHeadReader
+
+__all__ = [
+    "CampaignApplication",
+    "CampaignLedger",
+    "CommandContext",
+    "CommandResult",
+    "StreamHeadLike",
+    "StreamHeadReader",
+    "load_artifact_types",
+    "parse_artifact_types",
+]

@@ -1,24 +1,50 @@
 """The application service: one method per command of API.md, plain values in, ids and the new
 stream version out, plus the reads of raw events.
 
-INTERFACE DRAFT: the signatures below are the contract the HTTP layer and the CLI build on.
-Bodies are filled in by the "Foundation" work.
+The signatures are the contract the HTTP layer and the CLI build on. Every command runs the same
+way: load the campaign (one head read with a head-keeping store), check the tenant and the
+soft-delete state, check a pinned ``expected_version``, let the aggregate decide, and append what
+it decided together with the new head snapshot. Writers of one campaign in this process take
+turns (``CampaignLocks``); a writer in another process that appended first makes the append
+fail, and the command is then re-decided from a fresh load (``ConflictRetryPolicy``), unless the
+caller pinned a version, who then gets ``PreconditionFailed``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
+from application.campaign_application import CampaignApplication
+from application.campaign_locks import CampaignLocks
+from application.retry_policy import ConflictRetryPolicy
+from domain import validation
+from domain.artifact_types import ArtifactTypeRegistry
+from domain.campaign import Campaign, Outcome
+from domain.errors import CampaignNotFound, FieldError, InvalidInput, PreconditionFailed
+from domain.metadata import CommandMetadata
 from domain.recorded import RecordedEvent
 from domain.values import (
+    ArtifactType,
     AuditReport,
     Brief,
+    CampaignStatus,
     ContextArtifact,
+    ExecutionMode,
     Iteration,
     QualityCheck,
     Trigger,
 )
+
+MAX_EVENTS_PAGE = 1_000
+
+Command = Callable[[Campaign, CommandMetadata], Outcome]
+"""A decision of the aggregate: given the campaign and the command's metadata, its outcome."""
 
 
 def _new_id() -> str:
@@ -57,13 +83,53 @@ class CommandResult:
     appended: bool = True
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class CampaignLedger:
     """Use cases of the write side. Every method raises only ``domain.errors`` exceptions."""
+
+    def __init__(
+        self,
+        application: CampaignApplication,
+        *,
+        artifact_types: ArtifactTypeRegistry,
+        restore_window: timedelta = timedelta(days=30),
+        clock: Callable[[], datetime] = _utc_now,
+        max_attempts: int = 8,
+    ) -> None:
+        self.application = application
+        self.artifact_types = artifact_types
+        self.restore_window = restore_window
+        self._clock = clock
+        self._retry = ConflictRetryPolicy(max_attempts=max_attempts)
+        self._locks = CampaignLocks()
+
+    # -- campaign ---------------------------------------------------------------------------
 
     def create_campaign(
         self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
     ) -> CommandResult:
-        raise NotImplementedError
+        new_id = self._new_id(campaign_id)
+        aggregate_id = UUID(new_id)
+        validation.campaign_name(name)
+
+        def attempt() -> Outcome:
+            try:
+                campaign = self.application.load_campaign(aggregate_id)
+            except CampaignNotFound:
+                self._check_expected_version(ctx, 0)
+                campaign = Campaign.create(new_id, name=name, brief=brief, meta=self._meta(ctx))
+                self.application.save_campaign(campaign)
+                return Outcome(id=new_id, version=campaign.version)
+            outcome = campaign.answer_repeated_creation(
+                name=name, brief=brief, tenant_id=ctx.tenant_id
+            )
+            self._check_expected_version(ctx, campaign.version)
+            return outcome
+
+        return self._result(self._attempt(ctx, aggregate_id, attempt))
 
     def update_campaign(
         self,
@@ -73,16 +139,21 @@ class CampaignLedger:
         name: str | None = None,
         brief: Brief | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.update(name=name, brief=brief, meta=meta)
+        )
 
     def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> CommandResult:
-        raise NotImplementedError
+        target = validation.member_of(CampaignStatus, status, "status")
+        return self._execute(ctx, campaign_id, lambda c, meta: c.change_status(target, meta))
 
     def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
-        raise NotImplementedError
+        return self._execute(ctx, campaign_id, lambda c, meta: c.delete(self.restore_window, meta))
 
     def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
-        raise NotImplementedError
+        return self._execute(ctx, campaign_id, lambda c, meta: c.restore(meta), restoring=True)
+
+    # -- artifacts and versions -------------------------------------------------------------
 
     def create_artifact(
         self,
@@ -92,7 +163,11 @@ class CampaignLedger:
         artifact_type: str,
         artifact_id: str | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        kind = validation.member_of(ArtifactType, artifact_type, "type")
+        new_id = self._new_id(artifact_id)
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.create_artifact(new_id, kind, meta)
+        )
 
     def create_version(
         self,
@@ -105,7 +180,17 @@ class CampaignLedger:
         version_id: str | None = None,
     ) -> CommandResult:
         """``version_number`` of the result is the new version's number."""
-        raise NotImplementedError
+        new_id = self._new_id(version_id)
+        artifact = validation.path_id(artifact_id)
+        run = None if run_id is None else validation.entity_id(run_id, "runId")
+        validation.version_content(content)
+        return self._execute(
+            ctx,
+            campaign_id,
+            lambda c, meta: c.create_version(
+                new_id, artifact, content=content, run_id=run, meta=meta
+            ),
+        )
 
     def record_audit(
         self,
@@ -116,22 +201,32 @@ class CampaignLedger:
         report: AuditReport,
         audit_id: str | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        new_id = self._new_id(audit_id)
+        version = validation.path_id(version_id)
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.record_audit(new_id, version, report, meta)
+        )
 
     def approve_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
     ) -> CommandResult:
-        raise NotImplementedError
+        version = validation.path_id(version_id)
+        return self._execute(ctx, campaign_id, lambda c, meta: c.approve_version(version, meta))
 
     def archive_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
     ) -> CommandResult:
-        raise NotImplementedError
+        version = validation.path_id(version_id)
+        return self._execute(ctx, campaign_id, lambda c, meta: c.archive_version(version, meta))
 
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
     ) -> CommandResult:
-        raise NotImplementedError
+        kind = validation.member_of(ArtifactType, artifact_type, "artifactType")
+        version = validation.entity_id(version_id, "versionId")
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.set_active_version(kind, version, meta)
+        )
 
     def log_iteration(
         self,
@@ -141,7 +236,12 @@ class CampaignLedger:
         iteration: Iteration,
         iteration_id: str | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        new_id = self._new_id(iteration_id)
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.log_iteration(new_id, iteration, meta)
+        )
+
+    # -- runs -------------------------------------------------------------------------------
 
     def queue_run(
         self,
@@ -154,10 +254,26 @@ class CampaignLedger:
         base_run_id: str | None = None,
         run_id: str | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        mode = validation.member_of(ExecutionMode, execution_mode, "executionMode")
+        new_id = self._new_id(run_id)
+        base = None if base_run_id is None else validation.entity_id(base_run_id, "baseRunId")
+        given_trigger = trigger or Trigger()
+        return self._execute(
+            ctx,
+            campaign_id,
+            lambda c, meta: c.queue_run(
+                new_id,
+                execution_mode=mode,
+                workflow_name=workflow_name,
+                trigger=given_trigger,
+                base_run_id=base,
+                meta=meta,
+            ),
+        )
 
     def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        return self._execute(ctx, campaign_id, lambda c, meta: c.start_run(run, meta))
 
     def attach_step_result(
         self,
@@ -169,12 +285,27 @@ class CampaignLedger:
         artifacts: list[ContextArtifact],
         input_hash: str | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        return self._execute(
+            ctx,
+            campaign_id,
+            lambda c, meta: c.attach_step_result(
+                run,
+                step_id=step_id,
+                input_hash=input_hash,
+                artifacts=list(artifacts),
+                registry=self.artifact_types,
+                meta=meta,
+            ),
+        )
 
     def record_quality_check(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
     ) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.record_quality_check(run, check, meta)
+        )
 
     def complete_run(
         self,
@@ -184,18 +315,128 @@ class CampaignLedger:
         *,
         artifact_version_ids: list[str] | None = None,
     ) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        versions = [
+            validation.entity_id(version_id, f"artifactVersionIds[{index}]")
+            for index, version_id in enumerate(artifact_version_ids or [])
+        ]
+        return self._execute(ctx, campaign_id, lambda c, meta: c.complete_run(run, versions, meta))
 
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
     ) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        validation.error_message(error_message)
+        return self._execute(ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta))
 
     def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
-        raise NotImplementedError
+        run = validation.path_id(run_id)
+        return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta))
+
+    # -- reads ------------------------------------------------------------------------------
 
     def read_events(
         self, tenant_id: str, campaign_id: str, *, after: int = 0, limit: int = 100
     ) -> list[RecordedEvent]:
         """Events of one campaign in stream order with version > ``after``; 404 rules apply."""
-        raise NotImplementedError
+        if after < 0:
+            raise InvalidInput("after: must be 0 or more", [FieldError("after", "must be >= 0")])
+        if not 1 <= limit <= MAX_EVENTS_PAGE:
+            message = f"must be between 1 and {MAX_EVENTS_PAGE}"
+            raise InvalidInput(f"limit: {message}", [FieldError("limit", message)])
+        aggregate_id = self._campaign_uuid(campaign_id)
+        self.application.load_campaign(aggregate_id).ensure_visible_to(tenant_id)
+        events = self.application.events.get(aggregate_id, gt=after, limit=limit)
+        return [RecordedEvent.from_domain_event(event) for event in events]
+
+    # -- how every command runs -------------------------------------------------------------
+
+    def _execute(
+        self, ctx: CommandContext, campaign_id: str, command: Command, *, restoring: bool = False
+    ) -> CommandResult:
+        """Load, check access and the pinned version, decide, append (retrying conflicts)."""
+        aggregate_id = self._campaign_uuid(campaign_id)
+
+        def attempt() -> Outcome:
+            campaign = self.application.load_campaign(aggregate_id)
+            if restoring:
+                campaign.ensure_owned_by(ctx.tenant_id)
+            else:
+                campaign.ensure_visible_to(ctx.tenant_id)
+            self._check_expected_version(ctx, campaign.version)
+            outcome = command(campaign, self._meta(ctx))
+            if campaign.pending_events:
+                self.application.save_campaign(campaign)
+            return outcome
+
+        return self._result(self._attempt(ctx, aggregate_id, attempt))
+
+    def _attempt(
+        self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
+    ) -> Outcome:
+        """Run ``attempt`` holding the campaign's in-process lock; retry it when a writer in
+        another process appended first, unless the caller pinned the version it expects."""
+        lock = self._locks.of(aggregate_id)
+
+        def locked_attempt() -> Outcome:
+            with lock:
+                return attempt()
+
+        if ctx.expected_version is None:
+            return self._retry.run(locked_attempt)
+        try:
+            return locked_attempt()
+        except IntegrityError:
+            actual = self._current_version(aggregate_id)
+            raise PreconditionFailed(
+                f"the campaign moved on to version {actual} meanwhile",
+                expected=ctx.expected_version,
+                actual=actual,
+            ) from None
+
+    def _current_version(self, aggregate_id: UUID) -> int:
+        try:
+            return self.application.load_campaign(aggregate_id).version
+        except CampaignNotFound:
+            return 0
+
+    @staticmethod
+    def _check_expected_version(ctx: CommandContext, actual: int) -> None:
+        if ctx.expected_version is not None and ctx.expected_version != actual:
+            raise PreconditionFailed(
+                f"the campaign is at version {actual}, not {ctx.expected_version}",
+                expected=ctx.expected_version,
+                actual=actual,
+            )
+
+    def _meta(self, ctx: CommandContext) -> CommandMetadata:
+        return CommandMetadata(
+            command_id=ctx.command_id,
+            actor=ctx.actor,
+            tenant_id=ctx.tenant_id,
+            at=self._clock(),
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id,
+        )
+
+    @staticmethod
+    def _new_id(given: str | None) -> str:
+        """The caller's id for a new entity (canonical UUID), or a fresh one."""
+        return _new_id() if given is None else validation.entity_id(given, "id")
+
+    @staticmethod
+    def _campaign_uuid(campaign_id: str) -> UUID:
+        try:
+            return UUID(str(campaign_id))
+        except ValueError:
+            raise CampaignNotFound(f"campaign {campaign_id} not found") from None
+
+    @staticmethod
+    def _result(outcome: Outcome) -> CommandResult:
+        return CommandResult(
+            id=outcome.id,
+            version=outcome.version,
+            status=outcome.status,
+            version_number=outcome.version_number,
+            appended=outcome.appended,
+        )

@@ -1,0 +1,35 @@
+"""Who asked for a change, on whose behalf, and when: stored as every event's metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class CommandMetadata:
+    """The provenance of one command; ``at`` becomes the timestamp of the events it appends.
+
+    Correlation and causation ids default to the command id (a command that starts a chain).
+    """
+
+    command_id: str
+    actor: str
+    tenant_id: str
+    at: datetime
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+
+    def event_metadata(self) -> dict[str, str]:
+        """The ``metadata`` attribute of an event: camelCase keys, string values."""
+        return {
+            "commandId": self.command_id,
+            "correlationId": self.correlation_id or self.command_id,
+            "causationId": self.causation_id or self.command_id,
+            "actor": self.actor,
+            "tenantId": self.tenant_id,
+        }

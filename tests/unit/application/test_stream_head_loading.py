@@ -1,0 +1,166 @@
+"""Loading through the stream head: one point read per command, a tail only when behind."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder
+
+from application.campaign_application import CampaignApplication
+from application.stream_head import StreamHeadReader
+from domain.campaign import Campaign
+from domain.errors import CampaignNotFound
+from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
+
+
+@dataclass(frozen=True)
+class Head:
+    version: int
+    snapshot: StoredEvent | None
+
+
+class HeadKeepingRecorder(POPOApplicationRecorder):
+    """Keeps a head per stream from the ``head_snapshot`` each append brings; counts calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heads: dict[str, Head] = {}
+        self.calls: Counter[str] = Counter()
+        self.select_calls: list[dict[str, Any]] = []
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        self.calls["insert_events"] += 1
+        ids = super().insert_events(stored_events, **kwargs)
+        last = stored_events[-1]
+        self.heads[str(last.originator_id)] = Head(
+            version=last.originator_version, snapshot=kwargs.get("head_snapshot")
+        )
+        return ids
+
+    def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:
+        self.calls["select_events"] += 1
+        self.select_calls.append(kwargs)
+        return super().select_events(originator_id, **kwargs)
+
+    def read_head(self, originator_id: UUID) -> Head | None:
+        self.calls["read_head"] += 1
+        return self.heads.get(str(originator_id))
+
+
+class HeadKeepingApplication(CampaignApplication):
+    def construct_recorder(self) -> HeadKeepingRecorder:
+        return HeadKeepingRecorder()
+
+
+@pytest.fixture
+def application() -> HeadKeepingApplication:
+    return HeadKeepingApplication(env=POPO)
+
+
+def _recorder(application: CampaignApplication) -> HeadKeepingRecorder:
+    recorder = application.recorder
+    assert isinstance(recorder, HeadKeepingRecorder)
+    return recorder
+
+
+def test_a_recorder_with_read_head_is_a_stream_head_reader(
+    application: HeadKeepingApplication,
+) -> None:
+    assert isinstance(application.recorder, StreamHeadReader)
+    assert not isinstance(POPOApplicationRecorder(), StreamHeadReader)
+
+
+def test_a_command_costs_one_head_read_and_one_append_and_no_event_query(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    for status in ("Generating", "Generated", "Auditing"):
+        service.change_status(ctx(), campaign_id, status)
+    recorder = _recorder(application)
+    recorder.calls.clear()
+
+    service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
+
+    assert recorder.calls == Counter({"read_head": 1, "insert_events": 1})
+
+
+def test_each_append_brings_the_snapshot_after_its_last_event(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    artifact = service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
+
+    head = _recorder(application).heads[campaign_id]
+
+    assert head.snapshot is not None
+    assert head.snapshot.topic == "domain.campaign:Campaign.Snapshot"
+    assert (head.version, head.snapshot.originator_version) == (2, 2)
+    snapshot = application.mapper.to_domain_event(head.snapshot)
+    assert artifact.id in snapshot.state["artifacts"]  # type: ignore[attr-defined]
+
+
+def test_a_snapshot_behind_the_head_is_completed_by_the_events_after_it(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    stale = _recorder(application).heads[campaign_id].snapshot
+    service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
+    service.change_status(ctx(), campaign_id, "Generating")
+    recorder = _recorder(application)
+    recorder.heads[campaign_id] = Head(version=3, snapshot=stale)
+    recorder.select_calls.clear()
+
+    campaign = application.load_campaign(UUID(campaign_id))
+
+    assert recorder.select_calls == [{"gt": 1, "lte": None, "desc": False, "limit": None}]
+    assert (campaign.version, campaign.status, len(campaign.artifacts)) == (3, "Generating", 1)
+
+
+def test_a_head_without_a_snapshot_loads_all_events(application: HeadKeepingApplication) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    service.change_status(ctx(), campaign_id, "Generating")
+    recorder = _recorder(application)
+    recorder.heads[campaign_id] = Head(version=2, snapshot=None)
+    recorder.select_calls.clear()
+
+    campaign = application.load_campaign(UUID(campaign_id))
+
+    assert recorder.select_calls == [{"gt": None, "lte": None, "desc": False, "limit": None}]
+    assert campaign.status == "Generating"
+
+
+def test_a_stream_without_a_head_is_not_found(application: HeadKeepingApplication) -> None:
+    with pytest.raises(CampaignNotFound):
+        application.load_campaign(UUID(new_id()))
+    assert _recorder(application).calls["select_events"] == 0
+
+
+def test_a_snapshot_load_equals_a_full_replay(application: HeadKeepingApplication) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
+    service.create_version(ctx(), campaign_id, artifact_id, content="x")
+
+    from_head = application.load_campaign(UUID(campaign_id))
+    replayed = application.repository.get(UUID(campaign_id), version=3)
+
+    assert isinstance(replayed, Campaign)
+    assert vars(from_head) == vars(replayed)
+
+
+def test_without_a_head_keeping_recorder_the_library_loads_from_events() -> None:
+    application = CampaignApplication(env=POPO)
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+
+    assert application.load_campaign(UUID(campaign_id)).version == 1
