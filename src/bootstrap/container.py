@@ -3,20 +3,22 @@
 Hosts (the HTTP app, the CLI, the Functions app) call ``build_ledger`` and receive a ``Ledger``:
 the command side, the read side, the store and the projection processor, built once per process.
 Nothing here runs at import time.
-
-INTERFACE DRAFT: ``Ledger``'s attributes are the contract for the hosts; the wiring is completed
-as the store, application and projection work lands.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
-from application.service import CampaignLedger
+from application import CampaignApplication, CampaignLedger, load_artifact_types
 from bootstrap.settings import Settings
+from bootstrap.stores import document_store
 from documentstore.port import DocumentStore
+from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
+
+PERSISTENCE_MODULE = "eventstore.factory"
 
 
 class BackgroundProcessor(Protocol):
@@ -48,5 +50,48 @@ class Ledger:
 
 
 def build_ledger(settings: Settings | None = None) -> Ledger:
-    """Build the service for ``settings`` (default: from the environment)."""
-    raise NotImplementedError
+    """Build the service for ``settings`` (default: from the environment).
+
+    A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
+    message. The embedded store creates its file and tables on the way; a Cosmos DB account is
+    prepared once by ``campaigns init`` (in Azure the app's identity may only have data access).
+    """
+    settings = settings or Settings()
+    artifact_types = load_artifact_types(settings.ledger_artifact_types_file)
+    store = document_store(settings)
+    if settings.ledger_store == "sqlite":
+        store.initialise()
+    application = CampaignApplication(env=persistence_env(settings))
+    commands = CampaignLedger(
+        application,
+        artifact_types=artifact_types,
+        restore_window=timedelta(days=settings.ledger_restore_window_days),
+    )
+    processor = ChangeFeedProcessor(store, poll_interval=settings.ledger_poll_interval)
+    return Ledger(
+        settings=settings,
+        commands=commands,
+        reads=ReadModel(store),
+        store=store,
+        processor=processor,
+    )
+
+
+def persistence_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing environment that selects our persistence module on the same store.
+
+    The module's default store topic (``bootstrap.stores:document_store_from_env``) reads these
+    values back and returns the store this process already opened for them.
+    """
+    env = {
+        "PERSISTENCE_MODULE": PERSISTENCE_MODULE,
+        "CREATE_TABLE": "n",
+        "LEDGER_STORE": settings.ledger_store,
+        "LEDGER_DATA_DIR": str(settings.ledger_data_dir),
+        "COSMOS_DATABASE": settings.cosmos_database,
+    }
+    if settings.cosmos_endpoint:
+        env["COSMOS_ENDPOINT"] = settings.cosmos_endpoint
+    if settings.cosmos_key:
+        env["COSMOS_KEY"] = settings.cosmos_key
+    return env

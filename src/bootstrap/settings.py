@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Campaign Ledger's configuration; unknown variables are ignored."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
 
     ledger_store: Literal["sqlite", "cosmos"] = "sqlite"
     ledger_data_dir: Path = Path(".ledger")

@@ -1,0 +1,99 @@
+"""The Azure Functions host of the projection runner: a Cosmos DB change-feed trigger on
+``events`` (Python v2 programming model, azure-functions 1.x).
+
+- Leases live in ``leases`` under the prefix of app setting ``LEDGER_LEASE_PREFIX``: give a new
+  projection deployment a new prefix (e.g. ``views-g2-``) and its trigger starts over from the
+  beginning of the feed; per-document watermarks make that replay harmless.
+- An event whose projector raises is dead-lettered by the runner (``leases``,
+  ``dead-letter.<campaign>.<version>``) and the rest of the batch is still projected, so one bad
+  event never stalls its partition.
+- Anything else that fails (the store throttled or unreachable) fails the invocation, and the
+  exponential retry policy runs the same batch again, without end: the trigger never moves past
+  a batch it has not projected. Watermarks make the repeats harmless.
+
+Nothing is built at import time: the runner (and so the store client) comes from the
+composition root on the first invocation, once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+
+from projections.runner import ProjectionRunner
+
+FUNCTION_NAME = "project_events"
+EVENTS_CONTAINER = "events"
+LEASE_CONTAINER = "leases"
+CONNECTION_SETTING = "COSMOS_CONNECTION"
+DATABASE_SETTING = "%COSMOS_DATABASE%"
+LEASE_PREFIX_SETTING = "%LEDGER_LEASE_PREFIX%"
+MAX_ITEMS_PER_INVOCATION = 100
+
+RunnerFactory = Callable[[], ProjectionRunner]
+
+logger = logging.getLogger(__name__)
+
+
+def runner_from_settings() -> ProjectionRunner:
+    """The runner over the process's document store, as the composition root configures it."""
+    from bootstrap.settings import Settings
+    from bootstrap.stores import document_store
+
+    return ProjectionRunner(document_store(Settings()))
+
+
+class _OncePerProcess:
+    """Calls ``factory`` on first use only, from whichever worker thread gets there first."""
+
+    def __init__(self, factory: RunnerFactory) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._runner: ProjectionRunner | None = None
+
+    def get(self) -> ProjectionRunner:
+        with self._lock:
+            if self._runner is None:
+                self._runner = self._factory()
+            return self._runner
+
+
+def projection_blueprint(runner_factory: RunnerFactory = runner_from_settings) -> func.Blueprint:
+    """A blueprint holding the change-feed trigger; register it on any function app."""
+    blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
+    runner = _OncePerProcess(runner_factory)
+    trigger_options: dict[str, Any] = {"start_from_beginning": True}
+
+    @blueprint.function_name(FUNCTION_NAME)
+    @blueprint.retry(
+        strategy="exponential_backoff",
+        max_retry_count="-1",
+        minimum_interval="00:00:02",
+        maximum_interval="00:05:00",
+    )
+    @blueprint.cosmos_db_trigger(
+        arg_name="documents",
+        connection=CONNECTION_SETTING,
+        database_name=DATABASE_SETTING,
+        container_name=EVENTS_CONTAINER,
+        lease_container_name=LEASE_CONTAINER,
+        lease_container_prefix=LEASE_PREFIX_SETTING,
+        create_lease_container_if_not_exists=False,
+        max_items_per_invocation=MAX_ITEMS_PER_INVOCATION,
+        **trigger_options,
+    )
+    def project_events(documents: func.DocumentList) -> None:
+        outcome = runner.get().project([document.to_dict() for document in documents])
+        logger.info(
+            "projected %d events of %d campaigns (%d skipped, %d dead-lettered)",
+            outcome.applied,
+            len(outcome.campaigns),
+            outcome.skipped,
+            outcome.dead_lettered,
+        )
+
+    return blueprint

@@ -1,0 +1,142 @@
+"""One campaign's view documents while events are applied to them in memory.
+
+Documents are loaded on first use (through ``load``, the only I/O), events are applied in
+order, and ``changes`` lists what to write, the campaign list entry just before the snapshot and
+the snapshot last. An event whose projector raises leaves every document as it was and is
+returned as a ``Failure`` so the caller can dead-letter it and go on with the next event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.recorded import RecordedEvent
+from projections.projectors import (
+    ViewKey,
+    project,
+    snapshot_key,
+    views_consulted,
+    views_touched,
+)
+from projections.projectors.documents import audits_id, version_id
+
+Document = dict[str, Any]
+Loader = Callable[[ViewKey], tuple[Document | None, str | None]]
+"""Returns a view document in its logical form (no generation, no store fields) and its etag."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An event that could not be projected, and why (``document``: the event document when
+    it could not even be read as an event)."""
+
+    event: RecordedEvent
+    error: Exception
+    document: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A document to write: ``etag`` is None when it did not exist before."""
+
+    key: ViewKey
+    document: Document
+    etag: str | None
+
+
+def load_nothing(_: ViewKey) -> tuple[Document | None, str | None]:
+    """The loader of a replay from scratch."""
+    return None, None
+
+
+class CampaignViews:
+    """The working set of one campaign's documents (see the module docstring)."""
+
+    def __init__(self, campaign_id: str, load: Loader) -> None:
+        self.campaign_id = campaign_id
+        self._load = load
+        self._original: dict[ViewKey, Document | None] = {}
+        self._etags: dict[ViewKey, str | None] = {}
+        self._current: dict[ViewKey, Document | None] = {}
+
+    def document(self, key: ViewKey) -> Document | None:
+        if key not in self._current:
+            document, etag = self._load(key)
+            self._original[key] = document
+            self._etags[key] = etag
+            self._current[key] = document
+        return self._current[key]
+
+    @property
+    def snapshot(self) -> Document | None:
+        return self.document(snapshot_key(self.campaign_id))
+
+    @property
+    def watermark(self) -> int:
+        """The last event version the snapshot (and so every document) has applied."""
+        snapshot = self.snapshot
+        return 0 if snapshot is None else int(snapshot["appliedVersion"])
+
+    def apply(self, event: RecordedEvent) -> Failure | None:
+        """Apply ``event`` to every document it touches, or to none of them."""
+        snapshot = self.snapshot
+        try:
+            touched = views_touched(event, snapshot)
+            consulted = views_consulted(event)
+        except Exception as error:  # an event without the fields its type promises
+            return Failure(event, error)
+        for key in touched + consulted:
+            self.document(key)  # store errors propagate: they are not the event's fault
+        staged: dict[ViewKey, Document | None] = {}
+        lookup = _Lookup(self.campaign_id, lambda key: staged.get(key, self._current.get(key)))
+        try:
+            for key in touched:
+                staged[key] = project(key, staged.get(key, self._current[key]), event, lookup)
+        except Exception as error:  # a projector's bug or a malformed event: dead-letter it
+            return Failure(event, error)
+        self._current.update(staged)
+        return None
+
+    def documents(self) -> dict[ViewKey, Document]:
+        """Every known document as it stands now."""
+        return {key: doc for key, doc in self._current.items() if doc is not None}
+
+    def changes(self) -> list[Change]:
+        """Documents that differ from what was loaded, in write order (snapshot last)."""
+        changed = [
+            Change(key, document, self._etags[key])
+            for key, document in self._current.items()
+            if document is not None and document != self._original[key]
+        ]
+        return sorted(changed, key=lambda change: _write_rank(change.key, self.campaign_id))
+
+
+def _write_rank(key: ViewKey, campaign_id: str) -> tuple[int, str]:
+    if key == snapshot_key(campaign_id):
+        return (2, key.id)
+    if key.partition_key != campaign_id:
+        return (1, key.id)
+    return (0, key.id)
+
+
+class _Lookup:
+    """``EntityLookup`` over the working set."""
+
+    def __init__(self, campaign_id: str, find: Callable[[ViewKey], Document | None]) -> None:
+        self._campaign_id = campaign_id
+        self._find = find
+
+    def version_content(self, version: str) -> str | None:
+        document = self._find(ViewKey(self._campaign_id, version_id(version)))
+        return None if document is None else str(document["body"]["content"])
+
+    def audit_report(self, version: str, audit_report_id: str) -> dict[str, Any] | None:
+        document = self._find(ViewKey(self._campaign_id, audits_id(version)))
+        if document is None:
+            return None
+        for report in document["body"]["items"]:
+            if report["id"] == audit_report_id:
+                return dict(report)
+        return None

@@ -1,0 +1,153 @@
+"""The view documents' vocabulary: their ids, partitions, types and common envelope.
+
+Ids here are *logical*: the runner prefixes them with the projection generation when it stores
+them (``projections.generations``), so projectors never know which generation they build.
+
+Every view document has the same envelope, so that one point read answers a request and can
+also answer 404 for a campaign of another tenant or a deleted one::
+
+    {"id", "partitionKey", "docType", "campaignId", "tenantId", "campaignDeleted",
+     "appliedVersion", "body": <the API body>, ...}
+
+``body`` is exactly what the HTTP layer sends (the Cosmos indexing policy excludes
+``/body/*``); a projector's private bookkeeping lives under ``state`` (also excluded).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import LedgerError
+from domain.recorded import RecordedEvent
+
+Document = dict[str, Any]
+
+SNAPSHOT_ID = "snapshot"
+ITERATIONS_ID = "iterations"
+CAMPAIGN_INDEX_PREFIX = "campaign."
+TENANT_PARTITION_PREFIX = "tenant:"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DESCENDING_TIME_BASE = 10**17 - 1
+"""Microseconds since the epoch fit 17 digits until the year 5138."""
+
+
+class DocType(StrEnum):
+    """The ``docType`` of each kind of view document (a top-level, queryable field)."""
+
+    SNAPSHOT = "campaignSnapshot"
+    VERSION_HISTORY = "versionHistory"
+    VERSION = "version"
+    AUDITS = "audits"
+    ITERATIONS = "iterations"
+    RUN = "run"
+    CAMPAIGN_INDEX = "campaignIndex"
+
+
+def history_id(artifact_id: str) -> str:
+    return f"history.{artifact_id}"
+
+
+def version_id(version_id: str) -> str:
+    return f"version.{version_id}"
+
+
+def audits_id(version_id: str) -> str:
+    return f"audits.{version_id}"
+
+
+def run_id(run_id: str) -> str:
+    return f"run.{run_id}"
+
+
+def tenant_partition(tenant_id: str) -> str:
+    """The partition of a tenant's campaign index (never a UUID, so never a campaign's)."""
+    return f"{TENANT_PARTITION_PREFIX}{tenant_id}"
+
+
+def descending_time_key(timestamp: str) -> str:
+    """A fixed-width string that sorts ascending as ``timestamp`` sorts descending."""
+    moment = datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return f"{_DESCENDING_TIME_BASE - max(micros, 0):017d}"
+
+
+def campaign_index_id(created_at: str, campaign_id: str) -> str:
+    """The index document's id: sorting ids ascending lists campaigns newest first, then by id.
+
+    The list is therefore one range query on ``id`` and its continuation is the last id seen.
+    """
+    return f"{CAMPAIGN_INDEX_PREFIX}{descending_time_key(created_at)}.{campaign_id}"
+
+
+def new_document(
+    doc_id: str,
+    doc_type: DocType,
+    event: RecordedEvent,
+    body: dict[str, Any],
+    *,
+    partition_key: str | None = None,
+) -> Document:
+    """A fresh view document in the common envelope, created by ``event``."""
+    return {
+        "id": doc_id,
+        "partitionKey": partition_key if partition_key is not None else event.campaign_id,
+        "docType": doc_type.value,
+        "campaignId": event.campaign_id,
+        "tenantId": event.tenant_id,
+        "campaignDeleted": False,
+        "appliedVersion": event.version,
+        "body": body,
+    }
+
+
+def evolve(document: Document, event: RecordedEvent) -> Document:
+    """A copy of ``document`` to change for ``event`` (the input is never mutated)."""
+    changed = copy.deepcopy(document)
+    changed["appliedVersion"] = event.version
+    return changed
+
+
+def mark_deleted(document: Document, event: RecordedEvent, *, deleted: bool) -> Document:
+    """``CampaignDeleted`` / ``CampaignRestored`` as every view document records them."""
+    changed = evolve(document, event)
+    changed["campaignDeleted"] = deleted
+    return changed
+
+
+def require(document: Document | None, event: RecordedEvent, what: str) -> Document:
+    """The document an event updates; an update of a missing one cannot be projected."""
+    if document is None:
+        raise LedgerError(
+            f"{event.type} v{event.version} of campaign {event.campaign_id} updates {what}, "
+            "which the view does not have",
+            code="projection-failed",
+        )
+    return document
+
+
+def refuse(event: RecordedEvent, reason: str) -> LedgerError:
+    """The error a projector raises for an event it cannot apply (the runner dead-letters it)."""
+    return LedgerError(
+        f"{event.type} v{event.version} of campaign {event.campaign_id}: {reason}",
+        code="projection-failed",
+    )
+
+
+def audit_report_body(event: RecordedEvent) -> dict[str, Any]:
+    """API.md's ``AuditReport`` from an ``AuditRecorded`` event."""
+    data = event.data
+    return {
+        "id": data["auditReportId"],
+        "versionId": data["versionId"],
+        "overallStatus": data["overallStatus"],
+        "categoryScores": copy.deepcopy(data.get("categoryScores") or {}),
+        "flaggedItems": copy.deepcopy(data.get("flaggedItems") or []),
+        "recommendations": copy.deepcopy(data.get("recommendations") or []),
+        "createdAt": event.timestamp,
+    }

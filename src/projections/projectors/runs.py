@@ -1,0 +1,106 @@
+"""Projector of an orchestration run with its context, exactly as ``GET /runs/{rid}`` answers:
+
+    {id, status, executionMode, startedAt, completedAt, artifactVersionIds, errorMessage,
+     context: {campaignId, runId, workflowName, trigger, refs,
+               artifacts: {artifactId: {type, uri, hash, metadata, createdAt, stepId}},
+               computed: {inputHashesByStep: {stepId: hash},
+                          qualityChecks: [{artifactId, checkType, status, message, details,
+                                           timestamp}]}}}
+
+``completedAt`` is the time the run reached a final status (completed, failed or cancelled).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from domain.recorded import RecordedEvent
+from projections.projectors.documents import (
+    DocType,
+    Document,
+    evolve,
+    mark_deleted,
+    new_document,
+    refuse,
+    require,
+    run_id,
+)
+
+_FINAL_STATUS = {"RunCompleted": "Completed", "RunFailed": "Failed", "RunCancelled": "Cancelled"}
+
+
+def project_run(document: Document | None, event: RecordedEvent) -> Document:
+    data = event.data
+    if event.type == "RunQueued":
+        if document is not None:
+            raise refuse(event, f"run {data['runId']} already exists")
+        return new_document(run_id(data["runId"]), DocType.RUN, event, _queued_body(event))
+    run = require(document, event, f"run {data.get('runId')}")
+    if event.type in ("CampaignDeleted", "CampaignRestored"):
+        return mark_deleted(run, event, deleted=event.type == "CampaignDeleted")
+    changed = evolve(run, event)
+    body = changed["body"]
+    context = body["context"]
+    if event.type == "RunStarted":
+        body["status"] = "Running"
+        body["startedAt"] = event.timestamp
+    elif event.type == "StepResultAttached":
+        for artifact in data.get("artifacts") or []:
+            context["artifacts"][artifact["id"]] = {
+                "type": artifact["type"],
+                "uri": artifact["uri"],
+                "hash": artifact["hash"],
+                "metadata": copy.deepcopy(artifact.get("metadata")),
+                "createdAt": event.timestamp,
+                "stepId": data["stepId"],
+            }
+        context["refs"].update(data.get("refs") or {})
+        if data.get("inputHash") is not None:
+            context["computed"]["inputHashesByStep"][data["stepId"]] = data["inputHash"]
+    elif event.type == "QualityCheckRecorded":
+        context["computed"]["qualityChecks"].append(
+            {
+                "artifactId": data["artifactId"],
+                "checkType": data["checkType"],
+                "status": data["status"],
+                "message": data.get("message"),
+                "details": copy.deepcopy(data.get("details")),
+                "timestamp": event.timestamp,
+            }
+        )
+    elif event.type in _FINAL_STATUS:
+        body["status"] = _FINAL_STATUS[event.type]
+        body["completedAt"] = event.timestamp
+        if event.type == "RunCompleted":
+            body["artifactVersionIds"] = list(data.get("artifactVersionIds") or [])
+        elif event.type == "RunFailed":
+            body["errorMessage"] = data["errorMessage"]
+    else:
+        raise refuse(event, "the run document does not apply this event")
+    return changed
+
+
+def _queued_body(event: RecordedEvent) -> dict[str, Any]:
+    data = event.data
+    return {
+        "id": data["runId"],
+        "status": "Queued",
+        "executionMode": data["executionMode"],
+        "startedAt": None,
+        "completedAt": None,
+        "artifactVersionIds": [],
+        "errorMessage": None,
+        "context": {
+            "campaignId": event.campaign_id,
+            "runId": data["runId"],
+            "workflowName": data.get("workflowName"),
+            "trigger": copy.deepcopy(data.get("trigger") or {"type": "api"}),
+            "refs": dict(data.get("refs") or {}),
+            "artifacts": copy.deepcopy(data.get("artifacts") or {}),
+            "computed": {
+                "inputHashesByStep": dict(data.get("inputHashesByStep") or {}),
+                "qualityChecks": [],
+            },
+        },
+    }

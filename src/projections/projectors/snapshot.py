@@ -1,0 +1,281 @@
+"""Projector of the campaign snapshot: everything ``GET /api/campaigns/{cid}`` answers, in one
+document, so the dashboard's read is one point read.
+
+Body (API.md): ``{id, tenantId, name, brief, status, createdAt, updatedAt, isDeleted, version,
+activeVersions: {type: {id, artifactId, versionNumber, status, content, createdAt,
+auditReportId}}, auditReports: {versionId: AuditReport}, artifacts: [{id, type, versionCount,
+latestVersionId}], runs: [{id, status, executionMode, startedAt, completedAt}]}``.
+
+The snapshot sees every event of its campaign (``updatedAt`` and ``version`` move each time), so
+its ``appliedVersion`` is the campaign's projection watermark. What the body cannot show but
+later events need stays under ``state``: the metadata of every version (``state.versions``:
+artifact, type, number, status, createdAt, latest audit report id). Content is kept for active
+versions only. When an event makes a version active, its content and latest audit report come
+from the version's own documents through an ``EntityLookup``: both are immutable once written,
+so the result does not depend on when the lookup happens.
+
+A version's content may be up to a million characters; to keep the snapshot within a document's
+size, an active version's content is inlined only while all inlined content stays under
+``INLINE_CONTENT_BUDGET`` bytes. A version over that budget is listed in
+``state.spilledContent`` and its ``content`` is null here: the read model then adds it from the
+version document (one more point read, for such campaigns only).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Protocol
+
+from domain.recorded import RecordedEvent
+from projections.projectors.documents import (
+    SNAPSHOT_ID,
+    DocType,
+    Document,
+    audit_report_body,
+    evolve,
+    new_document,
+    refuse,
+    require,
+)
+
+INLINE_CONTENT_BUDGET = 1_200_000
+"""Bytes of JSON (ASCII-escaped) that the inlined content of active versions may take."""
+
+
+class EntityLookup(Protocol):
+    """Immutable facts of a campaign's other view documents that the snapshot needs."""
+
+    def version_content(self, version_id: str) -> str | None:
+        """The content of a version, or None when the view does not have the version."""
+
+    def audit_report(self, version_id: str, audit_report_id: str) -> dict[str, Any] | None:
+        """One audit report of a version (API body), or None when the view does not have it."""
+
+
+def project_snapshot(
+    document: Document | None, event: RecordedEvent, lookup: EntityLookup
+) -> Document:
+    if event.type == "CampaignCreated":
+        if document is not None:
+            raise refuse(event, "the campaign snapshot already exists")
+        return _created(event)
+    snapshot = evolve(require(document, event, "the campaign snapshot"), event)
+    body = snapshot["body"]
+    body["updatedAt"] = event.timestamp
+    body["version"] = event.version
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(snapshot, event, lookup)
+    return snapshot
+
+
+def _created(event: RecordedEvent) -> Document:
+    data = event.data
+    tenant_id = str(data.get("tenantId") or event.tenant_id)
+    body = {
+        "id": event.campaign_id,
+        "tenantId": tenant_id,
+        "name": data["name"],
+        "brief": copy.deepcopy(data["brief"]),
+        "status": "Draft",
+        "createdAt": event.timestamp,
+        "updatedAt": event.timestamp,
+        "isDeleted": False,
+        "version": event.version,
+        "activeVersions": {},
+        "auditReports": {},
+        "artifacts": [],
+        "runs": [],
+    }
+    snapshot = new_document(SNAPSHOT_ID, DocType.SNAPSHOT, event, body)
+    snapshot["tenantId"] = tenant_id
+    snapshot["state"] = {"versions": {}, "spilledContent": []}
+    return snapshot
+
+
+def _updated(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    body = snapshot["body"]
+    if event.data.get("name") is not None:
+        body["name"] = event.data["name"]
+    if event.data.get("brief") is not None:
+        body["brief"] = copy.deepcopy(event.data["brief"])
+
+
+def _status_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    snapshot["body"]["status"] = event.data["toStatus"]
+
+
+def _deleted(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    deleted = event.type == "CampaignDeleted"
+    snapshot["body"]["isDeleted"] = deleted
+    snapshot["campaignDeleted"] = deleted
+
+
+def _artifact_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    artifacts: list[dict[str, Any]] = snapshot["body"]["artifacts"]
+    artifact_id = event.data["artifactId"]
+    if any(artifact["id"] == artifact_id for artifact in artifacts):
+        raise refuse(event, f"artifact {artifact_id} already exists")
+    artifacts.append(
+        {
+            "id": artifact_id,
+            "type": event.data["artifactType"],
+            "versionCount": 0,
+            "latestVersionId": None,
+        }
+    )
+
+
+def _version_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    data = event.data
+    artifact = _artifact(snapshot, data["artifactId"], event)
+    artifact["versionCount"] += 1
+    artifact["latestVersionId"] = data["versionId"]
+    snapshot["state"]["versions"][data["versionId"]] = {
+        "artifactId": data["artifactId"],
+        "artifactType": data["artifactType"],
+        "versionNumber": data["versionNumber"],
+        "status": "Generated",
+        "createdAt": event.timestamp,
+        "auditReportId": None,
+    }
+
+
+def _audit_recorded(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    data = event.data
+    version = _version(snapshot, data["versionId"], event)
+    version["status"] = data["versionStatus"]
+    version["auditReportId"] = data["auditReportId"]
+    active = _active_entry(snapshot, data["versionId"])
+    if active is not None:
+        active["status"] = version["status"]
+        active["auditReportId"] = data["auditReportId"]
+        snapshot["body"]["auditReports"][data["versionId"]] = audit_report_body(event)
+
+
+def _version_status(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    status = "Approved" if event.type == "VersionApproved" else "Archived"
+    version = _version(snapshot, event.data["versionId"], event)
+    version["status"] = status
+    active = _active_entry(snapshot, event.data["versionId"])
+    if active is not None:
+        active["status"] = status
+
+
+def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: EntityLookup) -> None:
+    data = event.data
+    body = snapshot["body"]
+    spilled: list[str] = snapshot["state"]["spilledContent"]
+    new_id = data["versionId"]
+    version = _version(snapshot, new_id, event)
+    previous = body["activeVersions"].get(data["artifactType"])
+    if previous is not None:
+        body["auditReports"].pop(previous["id"], None)
+        if previous["id"] in spilled:
+            spilled.remove(previous["id"])
+        del body["activeVersions"][data["artifactType"]]
+    content = lookup.version_content(new_id)
+    if content is None:
+        raise refuse(event, f"the content of version {new_id} is not in the view")
+    inline = _inlined_bytes(body) + _json_bytes(content) <= INLINE_CONTENT_BUDGET
+    if not inline:
+        spilled.append(new_id)
+    body["activeVersions"][data["artifactType"]] = {
+        "id": new_id,
+        "artifactId": version["artifactId"],
+        "versionNumber": version["versionNumber"],
+        "status": version["status"],
+        "content": content if inline else None,
+        "createdAt": version["createdAt"],
+        "auditReportId": version["auditReportId"],
+    }
+    body["activeVersions"] = dict(sorted(body["activeVersions"].items()))
+    if version["auditReportId"] is not None:
+        report = lookup.audit_report(new_id, version["auditReportId"])
+        if report is None:
+            raise refuse(event, f"audit report {version['auditReportId']} is not in the view")
+        body["auditReports"][new_id] = copy.deepcopy(report)
+
+
+def _run_queued(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    snapshot["body"]["runs"].append(
+        {
+            "id": event.data["runId"],
+            "status": "Queued",
+            "executionMode": event.data["executionMode"],
+            "startedAt": None,
+            "completedAt": None,
+        }
+    )
+
+
+def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    run_id = event.data["runId"]
+    for run in snapshot["body"]["runs"]:
+        if run["id"] == run_id:
+            break
+    else:
+        raise refuse(event, f"run {run_id} is not in the snapshot")
+    if event.type == "RunStarted":
+        run["status"] = "Running"
+        run["startedAt"] = event.timestamp
+        return
+    run["status"] = {"RunCompleted": "Completed", "RunFailed": "Failed"}.get(
+        event.type, "Cancelled"
+    )
+    run["completedAt"] = event.timestamp
+
+
+def _artifact(snapshot: Document, artifact_id: str, event: RecordedEvent) -> dict[str, Any]:
+    artifacts: list[dict[str, Any]] = snapshot["body"]["artifacts"]
+    for artifact in artifacts:
+        if artifact["id"] == artifact_id:
+            return artifact
+    raise refuse(event, f"artifact {artifact_id} is not in the snapshot")
+
+
+def _version(snapshot: Document, version_id: str, event: RecordedEvent) -> dict[str, Any]:
+    version: dict[str, Any] | None = snapshot["state"]["versions"].get(version_id)
+    if version is None:
+        raise refuse(event, f"version {version_id} is not in the snapshot")
+    return version
+
+
+def _active_entry(snapshot: Document, version_id: str) -> dict[str, Any] | None:
+    active: dict[str, dict[str, Any]] = snapshot["body"]["activeVersions"]
+    for entry in active.values():
+        if entry["id"] == version_id:
+            return entry
+    return None
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=True))
+
+
+def _inlined_bytes(body: dict[str, Any]) -> int:
+    return sum(
+        _json_bytes(entry["content"])
+        for entry in body["activeVersions"].values()
+        if entry["content"] is not None
+    )
+
+
+_HANDLERS = {
+    "CampaignUpdated": _updated,
+    "StatusChanged": _status_changed,
+    "CampaignDeleted": _deleted,
+    "CampaignRestored": _deleted,
+    "ArtifactCreated": _artifact_created,
+    "VersionCreated": _version_created,
+    "AuditRecorded": _audit_recorded,
+    "VersionApproved": _version_status,
+    "VersionArchived": _version_status,
+    "ActiveVersionSet": _active_version_set,
+    "RunQueued": _run_queued,
+    "RunStarted": _run_changed,
+    "RunCompleted": _run_changed,
+    "RunFailed": _run_changed,
+    "RunCancelled": _run_changed,
+}

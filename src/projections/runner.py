@@ -1,0 +1,367 @@
+"""The projection runner: one piece of code behind both hosts (the Azure Functions change-feed
+trigger and the local change-feed processor), written against the document-store port only.
+
+Given a batch of change-feed documents of ``events`` it:
+
+1. keeps the event documents (head documents and anything else are ignored) and groups them by
+   campaign, in stream order, without duplicates;
+2. per campaign, reads the snapshot, whose ``appliedVersion`` is the campaign's watermark:
+   events at or below it are skipped (at-least-once delivery, exactly-once effect); a gap above
+   it (a generation switch, a lost lease) is filled from the log with one partition query;
+3. applies the events in memory to the documents they touch (``CampaignViews``); an event whose
+   projector raises is dead-lettered and the rest still projected;
+4. writes the campaign's changed documents with etag checks (create new, replace with
+   ``if_match``) in atomic batches of at most 100 operations / 2 MB: entity documents first,
+   then the tenant's list entry, then the batch holding the snapshot. Each document's watermark
+   makes a retry after a crash between batches harmless; an etag conflict means another runner
+   wrote meanwhile, so the campaign is read and applied again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from documentstore.port import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_OPERATIONS,
+    VIEWS,
+    Create,
+    Delete,
+    DocumentStore,
+    Operation,
+    Replace,
+    batch_size_bytes,
+)
+from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, WriteContention
+from domain.recorded import RecordedEvent
+from projections.campaign_views import CampaignViews, Change, Failure, Loader, load_nothing
+from projections.dead_letters import DeadLetterBox
+from projections.events import is_event_document, parse_event_document, read_campaign_events
+from projections.generations import ProjectionStateStore, stored_id, to_logical, to_stored
+from projections.projectors import ViewKey, snapshot_key
+from projections.stored_views import Difference, compare, read_campaign_views
+
+Document = dict[str, Any]
+RawEvent = Mapping[str, Any]
+
+logger = logging.getLogger(__name__)
+
+_CONFLICTS = (EtagMismatch, DocumentConflict, DocumentNotFound)
+
+
+@dataclass
+class ProjectionOutcome:
+    """What one call did, for logs, progress bars and tests."""
+
+    events: int = 0
+    applied: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    campaigns: set[str] = field(default_factory=set)
+
+    def add(self, other: ProjectionOutcome) -> None:
+        self.events += other.events
+        self.applied += other.applied
+        self.skipped += other.skipped
+        self.dead_lettered += other.dead_lettered
+        self.campaigns |= other.campaigns
+
+
+@dataclass(frozen=True)
+class Reprojection:
+    """A campaign projected again from its whole log, compared with what was stored."""
+
+    campaign_id: str
+    events: int
+    watermark: int
+    differences: list[Difference]
+    failures: list[Failure]
+    written: bool
+    tenant_id: str | None
+
+
+class ProjectionRunner:
+    """Applies change-feed batches of ``events`` to the views (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        *,
+        dead_letters: DeadLetterBox | None = None,
+        max_attempts: int = 8,
+    ) -> None:
+        self._store = store
+        self._state = ProjectionStateStore(store)
+        self.dead_letters = dead_letters or DeadLetterBox(store)
+        self._max_attempts = max_attempts
+
+    @property
+    def store(self) -> DocumentStore:
+        return self._store
+
+    def live_generation(self) -> int:
+        return self._state.read().live
+
+    def project(
+        self, documents: Iterable[RawEvent], *, generation: int | None = None
+    ) -> ProjectionOutcome:
+        """Project a change-feed batch into ``generation`` (default: the live one, read now)."""
+        by_campaign: dict[str, dict[int | str, RawEvent]] = defaultdict(dict)
+        for document in documents:
+            if is_event_document(document):
+                campaign = str(document.get("streamId") or document.get("partitionKey"))
+                by_campaign[campaign][_position(document)] = document
+        outcome = ProjectionOutcome()
+        if not by_campaign:
+            return outcome
+        target = self.live_generation() if generation is None else generation
+        for campaign_id, raw in by_campaign.items():
+            outcome.add(self._project_campaign(target, campaign_id, raw))
+        return outcome
+
+    def _project_campaign(
+        self, generation: int, campaign_id: str, raw: Mapping[int | str, RawEvent]
+    ) -> ProjectionOutcome:
+        outcome = ProjectionOutcome(events=len(raw), campaigns={campaign_id})
+        for _ in range(self._max_attempts):
+            views = CampaignViews(campaign_id, self._loader(generation))
+            watermark = views.watermark
+            pending = {
+                position: document
+                for position, document in raw.items()
+                if not isinstance(position, int) or position > watermark
+            }
+            outcome.skipped = len(raw) - len(pending)
+            if not pending:
+                return outcome
+            pending = self._fill_gaps(campaign_id, watermark, pending)
+            events, failures = _parsed(pending)
+            unreadable = len(failures)
+            for event in events:
+                failure = views.apply(event)
+                if failure is not None:
+                    failures.append(failure)
+            self._dead_letter(generation, failures, pending)
+            try:
+                self._write(generation, campaign_id, views.changes())
+            except _CONFLICTS as conflict:
+                logger.info(
+                    "campaign %s changed while projecting (%s); again", campaign_id, conflict
+                )
+                continue
+            outcome.applied = len(events) - (len(failures) - unreadable)
+            outcome.dead_lettered = len(failures)
+            return outcome
+        raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
+
+    def _fill_gaps(
+        self, campaign_id: str, watermark: int, pending: dict[int | str, RawEvent]
+    ) -> dict[int | str, RawEvent]:
+        versions = sorted(position for position in pending if isinstance(position, int))
+        if not versions or versions == list(range(watermark + 1, versions[-1] + 1)):
+            return pending
+        logger.info(
+            "campaign %s: events %s..%s reach the views out of order; reading the log",
+            campaign_id,
+            watermark + 1,
+            versions[-1],
+        )
+        filled = dict(pending)
+        for document in read_campaign_events(
+            self._store, campaign_id, after=watermark, up_to=versions[-1]
+        ):
+            filled.setdefault(_position(document), document)
+        return dict(sorted(filled.items(), key=lambda item: _order(item[0])))
+
+    def _dead_letter(
+        self, generation: int, failures: Sequence[Failure], raw: Mapping[int | str, RawEvent]
+    ) -> None:
+        for failure in failures:
+            document = (
+                failure.document or raw.get(failure.event.version) or _as_document(failure.event)
+            )
+            logger.warning(
+                "dead-lettered %s v%s of campaign %s: %s",
+                failure.event.type,
+                failure.event.version,
+                failure.event.campaign_id,
+                failure.error,
+            )
+            self.dead_letters.record(document, failure.error, generation=generation)
+
+    def _loader(self, generation: int) -> Loader:
+        def load(key: ViewKey) -> tuple[Document | None, str | None]:
+            stored = self._store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
+            if stored is None:
+                return None, None
+            return to_logical(stored), stored.get("_etag")
+
+        return load
+
+    def _write(self, generation: int, campaign_id: str, changes: Sequence[Change]) -> None:
+        """Entity batches, then the list entry, then the batch that holds the snapshot."""
+        entity_operations: list[Operation] = []
+        snapshot_operation: Operation | None = None
+        elsewhere: list[tuple[str, Operation]] = []
+        for change in changes:
+            stored = to_stored(generation, change.document)
+            operation: Operation = (
+                Create(stored) if change.etag is None else Replace(stored, if_match=change.etag)
+            )
+            if change.key == snapshot_key(campaign_id):
+                snapshot_operation = operation
+            elif change.key.partition_key != campaign_id:
+                elsewhere.append((change.key.partition_key, operation))
+            else:
+                entity_operations.append(operation)
+        batches = pack(entity_operations, last=snapshot_operation)
+        for batch in batches[:-1]:
+            self._store.execute_batch(VIEWS, campaign_id, batch)
+        for partition_key, operation in elsewhere:
+            self._store.execute_batch(VIEWS, partition_key, [operation])
+        if batches:
+            self._store.execute_batch(VIEWS, campaign_id, batches[-1])
+
+    def reproject_campaign(
+        self, generation: int, campaign_id: str, *, write: bool = True
+    ) -> Reprojection:
+        """Project the campaign's whole log from scratch and (if ``write``) make ``generation``
+        hold exactly that: changed documents replaced, missing ones created, extra ones removed,
+        the snapshot last. Used to repair one campaign and to replay its dead letters."""
+        for _ in range(self._max_attempts):
+            raw = {_position(doc): doc for doc in read_campaign_events(self._store, campaign_id)}
+            events, failures = _parsed(raw)
+            fresh = CampaignViews(campaign_id, load_nothing)
+            for event in events:
+                failure = fresh.apply(event)
+                if failure is not None:
+                    failures.append(failure)
+            stored = read_campaign_views(self._store, generation, campaign_id)
+            live_snapshot = stored.get(snapshot_key(campaign_id))
+            last_read = max((p for p in raw if isinstance(p, int)), default=0)
+            if (
+                live_snapshot is not None
+                and int(live_snapshot.document["appliedVersion"]) > last_read
+            ):
+                continue  # the log grew after we read it: read it again
+            expected = fresh.documents()
+            differences = compare(
+                campaign_id, expected, {key: view.document for key, view in stored.items()}
+            )
+            snapshot = expected.get(snapshot_key(campaign_id))
+            result = Reprojection(
+                campaign_id=campaign_id,
+                events=len(raw),
+                watermark=fresh.watermark,
+                differences=differences,
+                failures=failures,
+                written=write,
+                tenant_id=None if snapshot is None else str(snapshot["tenantId"]),
+            )
+            if not write:
+                return result
+            self._dead_letter(generation, failures, raw)
+            changes = [
+                Change(key, document, stored[key].etag if key in stored else None)
+                for key, document in expected.items()
+                if key not in stored or stored[key].document != document
+            ]
+            changes.sort(key=lambda change: _write_order(change.key, campaign_id))
+            try:
+                self._remove_unexpected(generation, campaign_id, expected, stored)
+                self._write(generation, campaign_id, changes)
+            except _CONFLICTS:
+                continue
+            return result
+        raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
+
+    def _remove_unexpected(
+        self,
+        generation: int,
+        campaign_id: str,
+        expected: Mapping[ViewKey, Document],
+        stored: Mapping[ViewKey, Any],
+    ) -> None:
+        for key in sorted(set(stored) - set(expected)):
+            self._store.execute_batch(
+                VIEWS,
+                key.partition_key,
+                [Delete(stored_id(generation, key.id), if_match=stored[key].etag)],
+            )
+
+
+def pack(
+    operations: Sequence[Operation], *, last: Operation | None = None
+) -> list[list[Operation]]:
+    """Operations cut into batches within the port's limits, ``last`` in the final batch."""
+    batches: list[list[Operation]] = []
+    current: list[Operation] = []
+    size = 0
+    for operation in [*operations, *([last] if last is not None else [])]:
+        operation_size = batch_size_bytes([operation])
+        if current and (
+            len(current) + 1 > MAX_BATCH_OPERATIONS or size + operation_size > MAX_BATCH_BYTES
+        ):
+            batches.append(current)
+            current, size = [], 0
+        current.append(operation)
+        size += operation_size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _write_order(key: ViewKey, campaign_id: str) -> tuple[int, str]:
+    if key == snapshot_key(campaign_id):
+        return (2, key.id)
+    return (1 if key.partition_key != campaign_id else 0, key.id)
+
+
+def _position(document: RawEvent) -> int | str:
+    """An event's place in its stream: its version, or its id when the version is unreadable."""
+    version = document.get("version")
+    return version if isinstance(version, int) else f"id:{document.get('id')}"
+
+
+def _order(position: int | str) -> tuple[int, int | str]:
+    return (0, position) if isinstance(position, int) else (1, position)
+
+
+def _parsed(raw: Mapping[int | str, RawEvent]) -> tuple[list[RecordedEvent], list[Failure]]:
+    """Events in stream order, and the documents that could not even be read as events."""
+    events: list[RecordedEvent] = []
+    failures: list[Failure] = []
+    for position in sorted(raw, key=_order):
+        try:
+            events.append(parse_event_document(raw[position]))
+        except Exception as error:
+            failures.append(Failure(_unreadable(raw[position]), error, raw[position]))
+    return events, failures
+
+
+def _unreadable(document: RawEvent) -> RecordedEvent:
+    """A stand-in carrying what is known of an event document that could not be parsed."""
+    version = document.get("version")
+    return RecordedEvent(
+        campaign_id=str(document.get("streamId") or document.get("partitionKey")),
+        version=version if isinstance(version, int) else 0,
+        type=str(document.get("type")),
+        data={},
+    )
+
+
+def _as_document(event: RecordedEvent) -> Document:
+    return {
+        "partitionKey": event.campaign_id,
+        "streamId": event.campaign_id,
+        "docType": "event",
+        "version": event.version,
+        "type": event.type,
+        "data": event.data,
+        "metadata": event.metadata,
+        "timestamp": event.timestamp,
+    }

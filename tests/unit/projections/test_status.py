@@ -1,0 +1,64 @@
+"""The projection status: lag per feed range from the checkpoint, and the dead letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from documentstore.memory import InMemoryDocumentStore
+from projections.processor import ChangeFeedProcessor
+from projections.status import projection_status
+from tests.unit.projections.campaign_events import CampaignStream, append_to_log
+
+
+def test_unprocessed_events_count_as_lag_with_the_age_of_the_oldest() -> None:
+    store = InMemoryDocumentStore()
+    stream = CampaignStream()
+    stream.status("Generating")
+    append_to_log(store, stream)
+    created = datetime.fromisoformat(stream.events[0].timestamp).timestamp()
+    report = projection_status(store, clock=lambda: created + 90)
+    [projection] = report["projections"]
+    [feed_range] = projection["feedRanges"]
+    assert feed_range["checkpoint"] is None
+    assert feed_range["eventsBehind"] == 2  # head documents are not events
+    assert feed_range["secondsBehind"] == 90.0
+    assert projection["eventsBehind"] == 2
+    assert projection["liveGeneration"] == 1
+
+
+def test_a_caught_up_processor_shows_no_lag_and_its_checkpoint() -> None:
+    store = InMemoryDocumentStore(feed_range_count=2)
+    for name in ("A", "B", "C"):
+        append_to_log(store, CampaignStream(name))
+    ChangeFeedProcessor(store).run_until_caught_up()
+    report = projection_status(store)
+    ranges = report["projections"][0]["feedRanges"]
+    assert len(ranges) == 2
+    assert all(r["eventsBehind"] == 0 and r["secondsBehind"] == 0.0 for r in ranges)
+    assert all(r["checkpoint"] is not None and r["checkpointUpdatedAt"] for r in ranges)
+
+
+def test_the_peek_stops_at_its_limit_and_says_so() -> None:
+    store = InMemoryDocumentStore()
+    stream = CampaignStream()
+    for _ in range(12):
+        stream.artifact("Copy")
+    append_to_log(store, stream)
+    feed_range = projection_status(store, peek_limit=5)["projections"][0]["feedRanges"][0]
+    assert feed_range["eventsBehind"] >= 5
+    assert feed_range["eventsBehindIsLowerBound"] is True
+
+
+def test_dead_letters_are_reported_with_their_error() -> None:
+    store = InMemoryDocumentStore()
+    stream = CampaignStream()
+    stream.emit("RunStarted", runId="no-such-run")
+    append_to_log(store, stream)
+    ChangeFeedProcessor(store).run_until_caught_up()
+    letters = projection_status(store)["projections"][0]["deadLetters"]
+    assert letters["count"] == 1
+    [item] = letters["items"]
+    assert item["campaignId"] == stream.campaign_id
+    assert item["eventType"] == "RunStarted"
+    assert item["version"] == 2
+    assert item["attempts"] == 1
