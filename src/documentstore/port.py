@@ -23,10 +23,14 @@ Errors are those of ``domain.errors``: ``DocumentConflict``, ``EtagMismatch``,
 
 from __future__ import annotations
 
+import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from domain.errors import CommandTooLarge
 
 Document = dict[str, Any]
 JsonScalar = str | int | float | bool | None
@@ -81,6 +85,10 @@ class Query:
     ``equals`` filters on top-level fields (all must match); ``id_gt`` / ``id_lte`` bound ``id``
     as a string; ``order_by`` lists ``(field, descending)`` pairs of top-level fields, applied in
     order; ``limit`` caps the total number of items across pages.
+
+    Field names must be plain identifiers (``check_field_name``; anything else is a
+    ValueError). A continuation the store did not issue raises ``InvalidInput`` with code
+    ``invalid-continuation`` (clients pass these tokens through the HTTP API).
     """
 
     partition_key: str
@@ -160,3 +168,74 @@ class DocumentStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
+
+
+# --- Shared rules every adapter applies before it sends anything ------------------------------
+
+SYSTEM_FIELDS = frozenset({"_etag", "_ts", "_rid", "_self", "_attachments", "_lsn"})
+"""Fields the store maintains; writes drop any given, reads return only ``_etag`` and ``_ts``."""
+
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OPERATION_ENVELOPE_BYTES = 160
+"""A generous allowance per operation for the batch request's envelope (type, id, if-match)."""
+
+
+def without_system_fields(document: Mapping[str, Any]) -> Document:
+    """The document as the caller owns it: every store-maintained field removed."""
+    return {key: value for key, value in document.items() if key not in SYSTEM_FIELDS}
+
+
+def partition_key_of(container: str, document: Mapping[str, Any]) -> Any:
+    """The partition key value a document carries in ``container`` (``id`` for ``leases``)."""
+    return document.get("id") if container == LEASES else document.get("partitionKey")
+
+
+def check_field_name(name: str) -> str:
+    """A top-level field name fit for a query (letters, digits, underscore); else ValueError."""
+    if not _FIELD_NAME.match(name):
+        raise ValueError(f"not a queryable top-level field name: {name!r}")
+    return name
+
+
+def batch_size_bytes(operations: Sequence[Operation]) -> int:
+    """The batch's size as the wire will carry it: ASCII-escaped compact JSON plus envelopes."""
+    total = 0
+    for operation in operations:
+        total += _OPERATION_ENVELOPE_BYTES
+        if not isinstance(operation, Delete):
+            body = without_system_fields(operation.document)
+            total += len(json.dumps(body, separators=(",", ":"), ensure_ascii=True))
+    return total
+
+
+def check_batch(container: str, partition_key: str, operations: Sequence[Operation]) -> None:
+    """Refuse, before anything is sent, a batch the port does not allow.
+
+    Too many operations or too many bytes raise ``CommandTooLarge``; a document without a
+    string id or outside ``partition_key``, or an unknown container, is a programming error
+    (ValueError).
+    """
+    if container not in CONTAINERS:
+        raise ValueError(f"unknown container {container!r}")
+    if len(operations) > MAX_BATCH_OPERATIONS:
+        raise CommandTooLarge(
+            f"a batch holds at most {MAX_BATCH_OPERATIONS} operations, this one {len(operations)}"
+        )
+    for index, operation in enumerate(operations):
+        if isinstance(operation, Delete):
+            if container == LEASES and operation.id != partition_key:
+                raise ValueError(f"operation {index}: lease id must equal its partition key")
+            continue
+        document = operation.document
+        if not isinstance(document.get("id"), str) or not document["id"]:
+            raise ValueError(f"operation {index}: a document needs a non-empty string id")
+        if partition_key_of(container, document) != partition_key:
+            raise ValueError(
+                f"operation {index}: document {document['id']!r} is not in partition "
+                f"{partition_key!r}"
+            )
+    size = batch_size_bytes(operations)
+    if size > MAX_BATCH_BYTES:
+        raise CommandTooLarge(
+            f"a batch holds at most {MAX_BATCH_BYTES} bytes of JSON, this one about {size}"
+        )

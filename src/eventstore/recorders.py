@@ -1,0 +1,373 @@
+"""Recorders of the eventsourcing library on the document-store port.
+
+``EventLogRecorder`` keeps each stream (a campaign) in its own partition of ``events``: one
+document per event and one head document holding the stream's version, its latest aggregate
+snapshot and the last command's id. An append is one transactional batch (create every new
+event, create or ``if_match``-replace the head), so a stale writer fails as a whole with the
+library's ``IntegrityError``. ``read_head`` loads a stream with one point read; the head's etag
+it saw is cached, so load + append costs exactly two store round trips.
+
+``SnapshotRecorder`` stores the library's own snapshots in the stream's partition.
+
+Neither offers a global notification sequence: none exists across Cosmos DB partitions and
+none is faked with a hot counter document. Projections follow the change feed instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    NotSupportedError,
+    ProgrammingError,
+    StoredEvent,
+    Subscription,
+)
+
+from documentstore.port import (
+    EVENTS,
+    MAX_BATCH_OPERATIONS,
+    Create,
+    Document,
+    DocumentStore,
+    Operation,
+    Query,
+    Replace,
+)
+from domain.errors import CommandTooLarge, DocumentConflict, DocumentNotFound, EtagMismatch
+from eventstore.documents import (
+    EVENT_DOC,
+    HEAD_ID,
+    MAX_VERSION,
+    SNAPSHOT_DOC,
+    command_id_of,
+    event_document,
+    event_id,
+    head_document,
+    partition_of,
+    snapshot_body,
+    snapshot_document,
+    snapshot_id,
+    stored_event_from,
+    stored_snapshot_from,
+)
+
+NO_GLOBAL_SEQUENCE = (
+    "the event log has no global notification sequence: Cosmos DB orders events only within "
+    "a partition (one campaign), and a counter document shared by every append would be a hot "
+    "spot. Projections follow the change feed instead (see docs/storage.md)."
+)
+
+_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class StreamHead:
+    """What one point read tells about a stream: its version and latest aggregate snapshot."""
+
+    version: int
+    snapshot: StoredEvent | None
+    last_command_id: str | None = None
+
+
+class HeadCache:
+    """The head document last seen per stream (or that the stream had none), bounded LRU.
+
+    Only a hint: an append uses a cached head when its version is the one the append follows,
+    and the batch's ``if_match`` catches a stale one.
+    """
+
+    _ABSENT: Document = {}
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._heads: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, partition: str, head: Document | None) -> None:
+        with self._lock:
+            self._heads[partition] = self._ABSENT if head is None else head
+            self._heads.move_to_end(partition)
+            while len(self._heads) > self._capacity:
+                self._heads.popitem(last=False)
+
+    def forget(self, partition: str) -> None:
+        with self._lock:
+            self._heads.pop(partition, None)
+
+    def known(self, partition: str) -> tuple[bool, Document | None]:
+        """``(True, head or None)`` when the stream's head was seen, else ``(False, None)``."""
+        with self._lock:
+            head = self._heads.get(partition)
+        if head is None:
+            return False, None
+        return True, (None if head is self._ABSENT else head)
+
+
+class _StreamDocuments:
+    """Selecting one kind of document of one stream in id (= version) order."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    def _select(
+        self,
+        originator_id: UUID | str,
+        *,
+        doc_type: str,
+        document_id: Callable[[int], str],
+        convert: Callable[[Document, UUID | str], StoredEvent],
+        gt: int | None,
+        lte: int | None,
+        desc: bool,
+        limit: int | None,
+    ) -> list[StoredEvent]:
+        if (lte is not None and lte < 0) or (gt is not None and gt >= MAX_VERSION):
+            return []
+        if limit is not None and limit <= 0:
+            return []
+        query = Query(
+            partition_key=partition_of(originator_id),
+            equals={"docType": doc_type},
+            id_gt=document_id(gt) if gt is not None and gt >= 0 else None,
+            id_lte=document_id(min(lte, MAX_VERSION)) if lte is not None else None,
+            order_by=(("id", desc),),
+            limit=limit,
+        )
+        found: list[StoredEvent] = []
+        continuation: str | None = None
+        page_size = min(limit, _PAGE_SIZE) if limit is not None else _PAGE_SIZE
+        while True:
+            page = self.store.query(EVENTS, query, page_size=page_size, continuation=continuation)
+            found.extend(convert(document, originator_id) for document in page.items)
+            continuation = page.continuation
+            if continuation is None:
+                return found
+
+
+def _one_stream(stored_events: Sequence[StoredEvent]) -> str:
+    partitions = {partition_of(event.originator_id) for event in stored_events}
+    if len(partitions) > 1:
+        raise NotSupportedError(
+            "events of several streams cannot be appended atomically: a transactional batch "
+            "covers one partition (one campaign); save one aggregate per call"
+        )
+    return partitions.pop()
+
+
+def _check_fits_one_batch(operation_count: int) -> None:
+    if operation_count > MAX_BATCH_OPERATIONS:
+        raise CommandTooLarge(
+            f"the command would write {operation_count} documents; one transactional batch "
+            f"holds at most {MAX_BATCH_OPERATIONS} (so at most {MAX_BATCH_OPERATIONS - 1} "
+            "events per command)"
+        )
+
+
+class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
+    """The events recorder: event documents plus a head document per stream."""
+
+    def __init__(self, store: DocumentStore, *, head_cache: HeadCache | None = None) -> None:
+        super().__init__(store)
+        self._heads = head_cache or HeadCache()
+
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        head_snapshot: StoredEvent | None = None,
+        command_id: str | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        """Append one command's events to their stream in one transactional batch.
+
+        ``head_snapshot`` (the aggregate after the last event) replaces the head's snapshot;
+        without it the head keeps the one it had. ``command_id`` defaults to the first event's
+        ``metadata.commandId``; it lets a retried append whose first outcome was lost recognise
+        its own write instead of failing. Returns None: there is no notification id.
+        """
+        if not stored_events:
+            return None
+        partition = _one_stream(stored_events)
+        versions = [event.originator_version for event in stored_events]
+        if any(later != earlier + 1 for earlier, later in pairwise(versions)):
+            raise IntegrityError(f"versions of one append must be contiguous: {versions}")
+        _check_fits_one_batch(len(stored_events) + 1)
+        if head_snapshot is not None and partition_of(head_snapshot.originator_id) != partition:
+            raise ProgrammingError("head_snapshot belongs to another stream")
+
+        documents = [event_document(event) for event in stored_events]
+        command = command_id or command_id_of(documents[0])
+        head = self._head_before(partition, versions[0])
+        if head is not None and int(head["version"]) != versions[0] - 1:
+            raise IntegrityError(
+                f"stream {partition} is at version {head['version']}; an append must start "
+                f"at {int(head['version']) + 1}, not {versions[0]}"
+            )
+        snapshot = (
+            snapshot_body(head_snapshot)
+            if head_snapshot is not None
+            else (head or {}).get("snapshot")
+        )
+        new_head = head_document(
+            partition, version=versions[-1], snapshot=snapshot, last_command_id=command
+        )
+        operations: list[Operation] = [Create(document) for document in documents]
+        operations.append(
+            Create(new_head) if head is None else Replace(new_head, if_match=head["_etag"])
+        )
+        try:
+            results = self.store.execute_batch(EVENTS, partition, operations)
+        except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
+            self._heads.forget(partition)
+            if self._landed_earlier(partition, documents[-1], command):
+                return None
+            raise IntegrityError(
+                f"append to stream {partition} at version {versions[0]} lost a race: "
+                f"{conflict.detail}"
+            ) from conflict
+        self._heads.remember(partition, results[-1])
+        return None
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return self._select(
+            originator_id,
+            doc_type=EVENT_DOC,
+            document_id=event_id,
+            convert=stored_event_from,
+            gt=gt,
+            lte=lte,
+            desc=desc,
+            limit=limit,
+        )
+
+    def read_head(self, originator_id: UUID | str) -> StreamHead | None:
+        """The stream's head (version and latest snapshot) in one point read, or None."""
+        partition = partition_of(originator_id)
+        head = self.store.read(EVENTS, partition, HEAD_ID)
+        self._heads.remember(partition, head)
+        if head is None:
+            return None
+        snapshot = head.get("snapshot")
+        return StreamHead(
+            version=int(head["version"]),
+            snapshot=stored_snapshot_from(snapshot, originator_id) if snapshot else None,
+            last_command_id=head.get("lastCommandId"),
+        )
+
+    def _head_before(self, partition: str, first_version: int) -> Document | None:
+        """The head this append follows: cached when it fits, else read (one round trip)."""
+        seen, cached = self._heads.known(partition)
+        if seen and (cached is None or int(cached["version"]) == first_version - 1):
+            return cached
+        head = self.store.read(EVENTS, partition, HEAD_ID)
+        self._heads.remember(partition, head)
+        return head
+
+    def _landed_earlier(self, partition: str, last_event: Document, command: str | None) -> bool:
+        """Whether this command's events are already in the stream (an earlier attempt of this
+        very batch succeeded but its answer was lost): the head, or the event document at our
+        last version, names our command id. Without a command id nothing is recognised.
+        """
+        if command is None:
+            return False
+        head = self.store.read(EVENTS, partition, HEAD_ID)
+        if head is None or int(head["version"]) < int(last_event["version"]):
+            return False
+        if int(head["version"]) == int(last_event["version"]):
+            if head.get("lastCommandId") == command:
+                self._heads.remember(partition, head)
+                return True
+            return False
+        stored = self.store.read(EVENTS, partition, str(last_event["id"]))
+        return (
+            stored is not None
+            and command_id_of(stored) == command
+            and stored.get("topic") == last_event["topic"]
+        )
+
+    # --- the global sequence this log does not have ------------------------------------------
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        raise NotSupportedError(NO_GLOBAL_SEQUENCE)
+
+    def max_notification_id(self) -> int | None:
+        raise NotSupportedError(NO_GLOBAL_SEQUENCE)
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        raise NotSupportedError(NO_GLOBAL_SEQUENCE)
+
+
+class SnapshotRecorder(_StreamDocuments, AggregateRecorder):
+    """The library's snapshots, one document each, in the stream's partition of ``events``."""
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return None
+        partition = _one_stream(stored_events)
+        versions = [event.originator_version for event in stored_events]
+        if len(set(versions)) != len(versions):
+            raise IntegrityError(f"snapshot versions repeat within one call: {versions}")
+        _check_fits_one_batch(len(stored_events))
+        operations: list[Operation] = [Create(snapshot_document(event)) for event in stored_events]
+        try:
+            self.store.execute_batch(EVENTS, partition, operations)
+        except DocumentConflict as conflict:
+            raise IntegrityError(
+                f"a snapshot of stream {partition} at that version exists: {conflict.detail}"
+            ) from conflict
+        return None
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return self._select(
+            originator_id,
+            doc_type=SNAPSHOT_DOC,
+            document_id=snapshot_id,
+            convert=_snapshot_from_document,
+            gt=gt,
+            lte=lte,
+            desc=desc,
+            limit=limit,
+        )
+
+
+def _snapshot_from_document(document: Document, originator_id: UUID | str) -> StoredEvent:
+    return stored_snapshot_from(document["snapshot"], originator_id)

@@ -1,0 +1,517 @@
+"""The document-store port's contract, run against every adapter (SQLite, Cosmos DB, memory).
+
+Each test works in partitions of its own (fresh uuids), so the tests may share one Cosmos DB
+database; change-feed tests first move to the feed's current end and look only at their own
+partitions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from documentstore.port import (
+    EVENTS,
+    LEASES,
+    MAX_BATCH_BYTES,
+    MAX_BATCH_OPERATIONS,
+    VIEWS,
+    Create,
+    Delete,
+    DocumentStore,
+    Query,
+    Replace,
+    Upsert,
+)
+from domain.errors import (
+    CommandTooLarge,
+    DocumentConflict,
+    DocumentNotFound,
+    EtagMismatch,
+    InvalidInput,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+
+
+def new_partition() -> str:
+    return str(uuid.uuid4())
+
+
+def doc(partition: str, document_id: str, **fields: Any) -> dict[str, Any]:
+    return {"id": document_id, "partitionKey": partition, **fields}
+
+
+def create_all(store: DocumentStore, partition: str, *documents: dict[str, Any]) -> None:
+    store.execute_batch(EVENTS, partition, [Create(d) for d in documents])
+
+
+def feed_end(store: DocumentStore, container: str) -> dict[str, str | None]:
+    """The continuation at the current end of every feed range of ``container``."""
+    ends: dict[str, str | None] = {}
+    for feed_range in store.feed_ranges(container):
+        position: str | None = None
+        while True:
+            page = store.read_feed(container, feed_range, position, max_items=1000)
+            position = page.continuation
+            if not page.items:
+                break
+        ends[feed_range] = position
+    return ends
+
+
+def changes_since(
+    store: DocumentStore, container: str, ends: dict[str, str | None], partition: str
+) -> list[dict[str, Any]]:
+    """Every change after ``ends`` in ``partition``, page by page (two items a page)."""
+    seen: list[dict[str, Any]] = []
+    for feed_range, end in ends.items():
+        position = end
+        while True:
+            page = store.read_feed(container, feed_range, position, max_items=2)
+            position = page.continuation
+            if not page.items:
+                break
+            seen.extend(d for d in page.items if d.get("partitionKey", d.get("id")) == partition)
+    return seen
+
+
+# --- point reads ----------------------------------------------------------------------------
+
+
+def test_a_point_read_of_a_missing_document_returns_none(store: DocumentStore) -> None:
+    assert store.read(EVENTS, new_partition(), "nothing-here") is None
+
+
+def test_a_created_document_reads_back_with_an_etag_and_a_timestamp(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "a", nested={"x": [1, 2.5, "é", None]}))
+
+    found = store.read(EVENTS, partition, "a")
+
+    assert found is not None
+    assert {k: v for k, v in found.items() if not k.startswith("_")} == doc(
+        partition, "a", nested={"x": [1, 2.5, "é", None]}
+    )
+    assert isinstance(found["_etag"], str)
+    assert found["_etag"]
+    assert isinstance(found["_ts"], int)
+    assert found["_ts"] > 1_600_000_000
+    assert set(found) - {"id", "partitionKey", "nested"} == {"_etag", "_ts"}
+
+
+def test_the_etag_changes_on_every_write(store: DocumentStore) -> None:
+    partition = new_partition()
+    [created] = store.execute_batch(EVENTS, partition, [Create(doc(partition, "a", n=1))])
+    assert created is not None
+    [replaced] = store.execute_batch(
+        EVENTS, partition, [Replace(doc(partition, "a", n=1), if_match=created["_etag"])]
+    )
+    assert replaced is not None
+
+    read_back = store.read(EVENTS, partition, "a")
+
+    assert replaced["_etag"] != created["_etag"]
+    assert read_back is not None
+    assert read_back["_etag"] == replaced["_etag"]
+
+
+def test_system_fields_given_on_write_are_ignored(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "a", _etag="forged", _ts=1, _lsn=7, _rid="x"))
+
+    found = store.read(EVENTS, partition, "a")
+
+    assert found is not None
+    assert found["_etag"] != "forged"
+    assert found["_ts"] != 1
+    assert "_lsn" not in found
+    assert "_rid" not in found
+
+
+def test_the_same_id_in_two_partitions_is_two_documents(store: DocumentStore) -> None:
+    first, second = new_partition(), new_partition()
+    create_all(store, first, doc(first, "head", n=1))
+    create_all(store, second, doc(second, "head", n=2))
+
+    one, two = store.read(EVENTS, first, "head"), store.read(EVENTS, second, "head")
+
+    assert one is not None
+    assert one["n"] == 1
+    assert two is not None
+    assert two["n"] == 2
+
+
+def test_a_lease_is_partitioned_by_its_own_id(store: DocumentStore) -> None:
+    lease_id = f"lease-{uuid.uuid4()}"
+    store.execute_batch(LEASES, lease_id, [Create({"id": lease_id, "owner": "me"})])
+
+    found = store.read(LEASES, lease_id, lease_id)
+
+    assert found is not None
+    assert found["owner"] == "me"
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+def test_a_batch_returns_each_resulting_document_and_none_for_a_delete(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "gone"))
+
+    results = store.execute_batch(
+        EVENTS,
+        partition,
+        [Create(doc(partition, "a", n=1)), Upsert(doc(partition, "b", n=2)), Delete("gone")],
+    )
+
+    assert [r["id"] if r else None for r in results] == ["a", "b", None]
+    assert all(r is None or r["_etag"] for r in results)
+    assert store.read(EVENTS, partition, "gone") is None
+
+
+def test_a_failing_operation_rolls_back_the_whole_batch(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "taken", n=1))
+
+    with pytest.raises(DocumentConflict) as refused:
+        store.execute_batch(
+            EVENTS,
+            partition,
+            [
+                Create(doc(partition, "fresh")),
+                Upsert(doc(partition, "taken", n=2)),
+                Create(doc(partition, "taken")),
+            ],
+        )
+
+    assert refused.value.operation_index == 2
+    assert store.read(EVENTS, partition, "fresh") is None
+    taken = store.read(EVENTS, partition, "taken")
+    assert taken is not None
+    assert taken["n"] == 1
+
+
+def test_a_replace_with_a_stale_etag_is_an_etag_mismatch(store: DocumentStore) -> None:
+    partition = new_partition()
+    [first] = store.execute_batch(EVENTS, partition, [Create(doc(partition, "a", n=1))])
+    assert first is not None
+    store.execute_batch(EVENTS, partition, [Replace(doc(partition, "a", n=2))])
+
+    with pytest.raises(EtagMismatch) as refused:
+        store.execute_batch(
+            EVENTS,
+            partition,
+            [
+                Create(doc(partition, "b")),
+                Replace(doc(partition, "a", n=3), if_match=first["_etag"]),
+            ],
+        )
+
+    assert refused.value.operation_index == 1
+    current = store.read(EVENTS, partition, "a")
+    assert current is not None
+    assert current["n"] == 2
+    assert store.read(EVENTS, partition, "b") is None
+
+
+def test_a_replace_or_delete_of_a_missing_document_is_not_found(store: DocumentStore) -> None:
+    partition = new_partition()
+
+    with pytest.raises(DocumentNotFound) as replace_refused:
+        store.execute_batch(EVENTS, partition, [Replace(doc(partition, "nope"))])
+    with pytest.raises(DocumentNotFound) as delete_refused:
+        store.execute_batch(EVENTS, partition, [Create(doc(partition, "x")), Delete("nope")])
+
+    assert replace_refused.value.operation_index == 0
+    assert delete_refused.value.operation_index == 1
+    assert store.read(EVENTS, partition, "x") is None
+
+
+def test_a_conditional_delete_with_a_stale_etag_is_refused(store: DocumentStore) -> None:
+    partition = new_partition()
+    [first] = store.execute_batch(EVENTS, partition, [Create(doc(partition, "a"))])
+    assert first is not None
+    store.execute_batch(EVENTS, partition, [Upsert(doc(partition, "a", n=2))])
+
+    with pytest.raises(EtagMismatch):
+        store.execute_batch(EVENTS, partition, [Delete("a", if_match=first["_etag"])])
+
+    assert store.read(EVENTS, partition, "a") is not None
+
+
+def test_an_upsert_creates_then_replaces_only_while_its_etag_matches(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    [created] = store.execute_batch(EVENTS, partition, [Upsert(doc(partition, "a", n=1))])
+    assert created is not None
+    [replaced] = store.execute_batch(
+        EVENTS, partition, [Upsert(doc(partition, "a", n=2), if_match=created["_etag"])]
+    )
+
+    with pytest.raises(EtagMismatch):
+        store.execute_batch(
+            EVENTS, partition, [Upsert(doc(partition, "a", n=3), if_match=created["_etag"])]
+        )
+
+    current = store.read(EVENTS, partition, "a")
+    assert replaced is not None
+    assert current is not None
+    assert current["n"] == 2
+    assert current["_etag"] == replaced["_etag"]
+
+
+def test_a_batch_of_more_than_100_operations_is_refused_before_anything_is_written(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    operations = [Create(doc(partition, f"d{i:03}")) for i in range(MAX_BATCH_OPERATIONS + 1)]
+
+    with pytest.raises(CommandTooLarge):
+        store.execute_batch(EVENTS, partition, operations)
+
+    assert store.read(EVENTS, partition, "d000") is None
+
+
+def test_a_batch_of_exactly_100_operations_is_accepted(store: DocumentStore) -> None:
+    partition = new_partition()
+    operations = [Create(doc(partition, f"d{i:03}")) for i in range(MAX_BATCH_OPERATIONS)]
+
+    results = store.execute_batch(EVENTS, partition, operations)
+
+    assert len(results) == MAX_BATCH_OPERATIONS
+    assert store.read(EVENTS, partition, "d099") is not None
+
+
+def test_a_batch_over_2_mb_is_refused_before_anything_is_written(store: DocumentStore) -> None:
+    partition = new_partition()
+    half = "x" * (MAX_BATCH_BYTES // 2)
+
+    with pytest.raises(CommandTooLarge):
+        store.execute_batch(
+            EVENTS,
+            partition,
+            [Create(doc(partition, "a", data=half)), Create(doc(partition, "b", data=half))],
+        )
+
+    assert store.read(EVENTS, partition, "a") is None
+
+
+def test_a_document_outside_the_batch_partition_is_a_programming_error(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+
+    with pytest.raises(ValueError, match="not in partition"):
+        store.execute_batch(EVENTS, partition, [Create(doc(new_partition(), "a"))])
+
+
+def test_an_empty_batch_writes_nothing_and_returns_nothing(store: DocumentStore) -> None:
+    assert store.execute_batch(EVENTS, new_partition(), []) == []
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def test_a_query_filters_on_equal_top_level_fields_of_the_same_json_type(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    create_all(
+        store,
+        partition,
+        doc(partition, "a", kind="event", n=1, flag=True, gone=None),
+        doc(partition, "b", kind="event", n=2, flag=False),
+        doc(partition, "c", kind="head", n=1, flag=1),
+        doc(partition, "d", kind="event", n="1", flag=True),
+    )
+
+    def ids(**equals: Any) -> list[str]:
+        page = store.query(EVENTS, Query(partition_key=partition, equals=equals))
+        return [d["id"] for d in page.items]
+
+    assert ids(kind="event") == ["a", "b", "d"]
+    assert ids(kind="event", n=1) == ["a"]
+    assert ids(n="1") == ["d"]
+    assert ids(flag=True) == ["a", "d"]
+    assert ids(gone=None) == ["a"]
+
+
+def test_a_query_bounds_ids_and_stays_in_its_partition(store: DocumentStore) -> None:
+    partition, neighbour = new_partition(), new_partition()
+    create_all(store, partition, *(doc(partition, f"e-{i}") for i in range(1, 6)))
+    create_all(store, neighbour, doc(neighbour, "e-3"))
+
+    page = store.query(EVENTS, Query(partition_key=partition, id_gt="e-2", id_lte="e-4"))
+
+    assert [d["id"] for d in page.items] == ["e-3", "e-4"]
+    assert all(d["partitionKey"] == partition for d in page.items)
+
+
+def test_a_query_orders_by_a_field_descending(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, *(doc(partition, f"x{n}", rank=n) for n in (3, 1, 2)))
+
+    page = store.query(EVENTS, Query(partition_key=partition, order_by=[("rank", True)]))
+
+    assert [d["rank"] for d in page.items] == [3, 2, 1]
+
+
+def test_the_campaign_list_orders_by_created_at_descending_then_id(
+    store: DocumentStore,
+) -> None:
+    tenant = f"tenant-{uuid.uuid4()}"
+    rows = [("b", "2026-01-02"), ("a", "2026-01-02"), ("c", "2026-01-03"), ("d", "2026-01-01")]
+    store.execute_batch(
+        VIEWS,
+        tenant,
+        [Create({"id": i, "partitionKey": tenant, "createdAt": at}) for i, at in rows],
+    )
+
+    page = store.query(
+        VIEWS,
+        Query(partition_key=tenant, order_by=[("createdAt", True), ("id", False)]),
+    )
+
+    assert [d["id"] for d in page.items] == ["c", "a", "b", "d"]
+
+
+def test_paging_yields_every_item_once_in_order_and_ends_without_continuation(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    create_all(store, partition, *(doc(partition, f"e-{i:02}", n=i % 3) for i in range(11)))
+    query = Query(partition_key=partition, order_by=[("id", True)])
+
+    seen: list[str] = []
+    continuation: str | None = None
+    pages = 0
+    while True:
+        page = store.query(EVENTS, query, page_size=4, continuation=continuation)
+        seen.extend(d["id"] for d in page.items)
+        pages += 1
+        continuation = page.continuation
+        if continuation is None:
+            break
+        assert isinstance(continuation, str)
+
+    assert seen == [f"e-{i:02}" for i in reversed(range(11))]
+    assert 3 <= pages <= 4
+
+
+def test_a_limit_caps_the_total_across_pages(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, *(doc(partition, f"e-{i:02}") for i in range(10)))
+    query = Query(partition_key=partition, limit=5)
+
+    first = store.query(EVENTS, query, page_size=3)
+    assert first.continuation is not None
+    second = store.query(EVENTS, query, page_size=3, continuation=first.continuation)
+
+    assert [d["id"] for d in first.items + second.items] == [f"e-{i:02}" for i in range(5)]
+    assert second.continuation is None
+
+
+def test_a_malformed_continuation_token_is_invalid_input(store: DocumentStore) -> None:
+    with pytest.raises(InvalidInput):
+        store.query(EVENTS, Query(partition_key=new_partition()), continuation="%%not-a-token")
+
+
+def test_a_field_name_that_is_not_an_identifier_is_refused(store: DocumentStore) -> None:
+    with pytest.raises(ValueError, match="field name"):
+        store.query(EVENTS, Query(partition_key=new_partition(), equals={"a']--": 1}))
+
+
+# --- change feed ---------------------------------------------------------------------------
+
+
+def test_the_change_feed_yields_writes_in_order_and_resumes_from_its_continuation(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    ends = feed_end(store, EVENTS)
+    create_all(store, partition, doc(partition, "e-1"), doc(partition, "e-2"))
+    create_all(store, partition, doc(partition, "e-3"))
+
+    first = changes_since(store, EVENTS, ends, partition)
+    ends_after = feed_end(store, EVENTS)
+    create_all(store, partition, doc(partition, "e-4"))
+    second = changes_since(store, EVENTS, ends_after, partition)
+
+    assert [d["id"] for d in first] == ["e-1", "e-2", "e-3"]
+    assert [d["id"] for d in second] == ["e-4"]
+    assert all(d["_etag"] and d["_ts"] for d in first + second)
+
+
+def test_a_document_written_twice_appears_once_at_its_latest_position(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    ends = feed_end(store, EVENTS)
+    create_all(store, partition, doc(partition, "head", version=1), doc(partition, "e-1"))
+    store.execute_batch(EVENTS, partition, [Upsert(doc(partition, "head", version=2))])
+    create_all(store, partition, doc(partition, "e-2"))
+
+    changes = changes_since(store, EVENTS, ends, partition)
+
+    assert [(d["id"], d.get("version")) for d in changes] == [
+        ("e-1", None),
+        ("head", 2),
+        ("e-2", None),
+    ]
+
+
+def test_an_exhausted_feed_keeps_its_position(store: DocumentStore) -> None:
+    ends = feed_end(store, EVENTS)
+
+    for feed_range, position in ends.items():
+        page = store.read_feed(EVENTS, feed_range, position)
+        assert page.items == []
+        assert page.continuation == position
+
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "later"))
+    assert [d["id"] for d in changes_since(store, EVENTS, ends, partition)] == ["later"]
+
+
+def test_a_deleted_document_leaves_the_feed(store: DocumentStore) -> None:
+    partition = new_partition()
+    ends = feed_end(store, EVENTS)
+    create_all(store, partition, doc(partition, "kept"), doc(partition, "dropped"))
+    store.execute_batch(EVENTS, partition, [Delete("dropped")])
+
+    assert [d["id"] for d in changes_since(store, EVENTS, ends, partition)] == ["kept"]
+
+
+def test_each_container_has_a_feed_of_its_own(store: DocumentStore) -> None:
+    partition = new_partition()
+    view_ends = feed_end(store, VIEWS)
+    create_all(store, partition, doc(partition, "an-event"))
+
+    assert changes_since(store, VIEWS, view_ends, partition) == []
+
+
+def test_feed_range_names_are_stable_strings(store: DocumentStore) -> None:
+    first = store.feed_ranges(EVENTS)
+    second = store.feed_ranges(EVENTS)
+
+    assert first == second
+    assert first
+    assert all(isinstance(name, str) and name for name in first)
+
+
+def test_initialise_twice_keeps_every_document(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "a"))
+
+    store.initialise()
+    store.initialise()
+
+    assert store.read(EVENTS, partition, "a") is not None

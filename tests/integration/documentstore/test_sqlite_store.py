@@ -1,0 +1,113 @@
+"""What the embedded SQLite store adds to the port's contract: one WAL-mode file, shared safely
+by many threads, durable across reopening."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from documentstore.backoff import RetryPolicy
+from documentstore.port import EVENTS, Create, Replace
+from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore
+from domain.errors import EtagMismatch, StoreError, StoreUnavailable
+
+
+def test_the_database_file_runs_in_wal_mode(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "nested" / "ledger.sqlite3")
+    store.initialise()
+    store.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p"})])
+
+    with sqlite3.connect(tmp_path / "nested" / "ledger.sqlite3") as raw:
+        (mode,) = raw.execute("PRAGMA journal_mode").fetchone()
+
+    assert mode == "wal"
+    store.close()
+
+
+def test_documents_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
+    first = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    first.initialise()
+    first.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p", "n": 1})])
+    first.close()
+
+    second = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    second.initialise()
+    found = second.read(EVENTS, "p", "a")
+
+    assert found is not None
+    assert found["n"] == 1
+    assert [d["id"] for d in second.read_feed(EVENTS, FEED_RANGE, None).items] == ["a"]
+    second.close()
+
+
+def test_a_store_used_before_initialise_says_what_is_missing(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "fresh.sqlite3")
+
+    with pytest.raises(StoreError, match="not initialised"):
+        store.read(EVENTS, "p", "a")
+
+
+def test_concurrent_conditional_writers_never_lose_an_update(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    store.initialise()
+    store.execute_batch(EVENTS, "p", [Create({"id": "counter", "partitionKey": "p", "n": 0})])
+    threads, increments = 8, 25
+    failures: list[BaseException] = []
+
+    def increment_many() -> None:
+        try:
+            for _ in range(increments):
+                while True:
+                    current = store.read(EVENTS, "p", "counter")
+                    assert current is not None
+                    updated = {"id": "counter", "partitionKey": "p", "n": current["n"] + 1}
+                    try:
+                        store.execute_batch(
+                            EVENTS, "p", [Replace(updated, if_match=current["_etag"])]
+                        )
+                        break
+                    except EtagMismatch:
+                        continue
+        except BaseException as error:  # surfaced to the test thread below
+            failures.append(error)
+
+    workers = [threading.Thread(target=increment_many) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    final = store.read(EVENTS, "p", "counter")
+    assert failures == []
+    assert final is not None
+    assert final["n"] == threads * increments
+    feed = store.read_feed(EVENTS, FEED_RANGE, None).items
+    assert [d["n"] for d in feed] == [threads * increments]
+    store.close()
+
+
+def test_a_database_locked_by_another_writer_surfaces_as_store_unavailable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    store = SqliteDocumentStore(
+        path,
+        busy_timeout=0.05,
+        retry=RetryPolicy(attempts=2, initial_delay=0.001, max_delay=0.01),
+    )
+    store.initialise()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p"})])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    store.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p"})])
+    assert store.read(EVENTS, "p", "a") is not None
+    store.close()

@@ -1,0 +1,86 @@
+"""What one command costs in store round trips, measured through the real application service
+on the event store: one point read of the head and one batch, however long the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+
+import pytest
+
+from application import CampaignApplication, CampaignLedger, CommandContext
+from documentstore.port import DocumentStore
+from domain.artifact_types import ArtifactTypeRegistry
+from domain.values import Brief
+from tests.integration.eventstore.counting import CountingDocumentStore
+
+pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+
+_counted: list[CountingDocumentStore] = []
+
+
+def counted_store(env: Mapping[str, str]) -> DocumentStore:
+    """The ``LEDGER_DOCUMENT_STORE_TOPIC`` of these tests: the store the fixture counts."""
+    return _counted[-1]
+
+
+@pytest.fixture
+def counting(store: DocumentStore) -> Iterator[CountingDocumentStore]:
+    _counted.append(CountingDocumentStore(store))
+    yield _counted[-1]
+    _counted.clear()
+
+
+def new_ledger() -> CampaignLedger:
+    """A ledger as the composition root builds it, on the counted store."""
+    application = CampaignApplication(
+        env={
+            "PERSISTENCE_MODULE": "eventstore.factory",
+            "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:counted_store",
+        }
+    )
+    return CampaignLedger(
+        application,
+        artifact_types=ArtifactTypeRegistry.standard(),
+        restore_window=timedelta(days=30),
+    )
+
+
+def context() -> CommandContext:
+    return CommandContext(actor="cost-test")
+
+
+def campaign_with_history(ledger: CampaignLedger, events: int) -> tuple[str, str]:
+    """A campaign whose stream holds ``events`` events: created, one artifact, versions."""
+    brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe")
+    campaign = ledger.create_campaign(context(), name="Cost", brief=brief).id
+    artifact = ledger.create_artifact(context(), campaign, artifact_type="Copy").id
+    for number in range(events - 2):
+        ledger.create_version(context(), campaign, artifact, content=f"draft {number}")
+    return campaign, artifact
+
+
+def round_trips_of_commands(counting: CountingDocumentStore, history: int) -> dict[str, str]:
+    """The calls of one ``create_version`` on a campaign with ``history`` prior events: by the
+    ledger that built the history, then by a new ledger (as a freshly started process)."""
+    writer = new_ledger()
+    campaign, artifact = campaign_with_history(writer, history)
+    figures: dict[str, str] = {}
+    for name, ledger in (("same ledger", writer), ("new ledger", new_ledger())):
+        counting.reset()
+        result = ledger.create_version(context(), campaign, artifact, content="the new draft")
+        assert result.version == history + 1 + len(figures)
+        figures[name] = str(dict(counting.calls))
+    return figures
+
+
+def test_a_command_costs_one_point_read_and_one_batch_whatever_the_history_length(
+    counting: CountingDocumentStore,
+) -> None:
+    figures = {history: round_trips_of_commands(counting, history) for history in (10, 500)}
+
+    for history, by_ledger in figures.items():
+        for ledger, calls in by_ledger.items():
+            print(f"\n[{counting.kind}] create_version after {history} events ({ledger}): {calls}")
+    measured = {calls for by_ledger in figures.values() for calls in by_ledger.values()}
+    assert measured == {str({"read": 1, "batch": 1})}

@@ -1,0 +1,129 @@
+"""The event log's documents: native JSON payloads when reversible, the library's bytes else."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from eventstore.documents import (
+    event_document,
+    event_id,
+    snapshot_body,
+    stored_event_from,
+    stored_snapshot_from,
+)
+from eventstore.recorders import HeadCache
+
+STREAM = uuid.UUID("6f1c1d3e-1b9a-4c55-9d6f-3a7e5f0a2b10")
+TIMESTAMP = {"_type_": "datetime_iso", "_data_": "2026-11-21T19:30:00.123456+00:00"}
+
+
+def library_bytes(state: Mapping[str, Any]) -> bytes:
+    return json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def stored(state: bytes, version: int = 7) -> StoredEvent:
+    return StoredEvent(STREAM, version, "domain.campaign:Campaign.VersionCreated", state)
+
+
+def test_an_event_payload_is_stored_as_camel_case_json_beside_its_metadata() -> None:
+    state = {
+        "timestamp": TIMESTAMP,
+        "metadata": {"commandId": "c-1"},
+        "version_id": "v-1",
+        "content": "é",
+        "class_version": 2,
+    }
+
+    document = event_document(stored(library_bytes(state)))
+
+    assert document["id"] == "e-0000000007"
+    assert document["type"] == "VersionCreated"
+    assert document["data"] == {"versionId": "v-1", "content": "é"}
+    assert document["metadata"] == {"commandId": "c-1"}
+    assert document["timestamp"] == TIMESTAMP["_data_"]
+    assert document["classVersion"] == 2
+
+
+def test_an_event_document_gives_back_the_state_the_library_wrote() -> None:
+    state = {"timestamp": TIMESTAMP, "metadata": {"commandId": "c-1"}, "version_id": "v-1"}
+    original = stored(library_bytes(state))
+
+    restored = stored_event_from(event_document(original), STREAM)
+
+    assert json.loads(restored.state) == state
+    assert (restored.originator_id, restored.originator_version) == (STREAM, 7)
+    assert restored.topic == original.topic
+
+
+def test_a_state_without_metadata_comes_back_without_metadata() -> None:
+    state = {"timestamp": TIMESTAMP, "name": "x"}
+
+    document = event_document(stored(library_bytes(state)))
+
+    assert "metadata" not in document
+    assert json.loads(stored_event_from(document, STREAM).state) == state
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        b"state1",
+        b"\x00\xff encrypted",
+        b'["a list"]',
+        b'{"no_timestamp": 1}',
+        b'{"timestamp":{"_type_":"datetime_iso","_data_":"t"},"big":9007199254740993}',
+        b'{"timestamp":{"_type_":"datetime_iso","_data_":"t"},"x":NaN}',
+    ],
+)
+def test_a_state_that_cannot_be_split_exactly_is_kept_byte_for_byte(state: bytes) -> None:
+    document = event_document(stored(state))
+
+    assert "data" not in document
+    assert "stateBase64" in document
+    assert stored_event_from(document, STREAM).state == state
+
+
+def test_a_snapshot_keeps_readable_json_only_when_it_re_encodes_to_the_same_bytes() -> None:
+    compact = library_bytes({"topic": "domain.campaign:Campaign", "state": {"n": 1}})
+    spaced = b'{"topic": "domain.campaign:Campaign"}'
+
+    readable, opaque = snapshot_body(stored(compact)), snapshot_body(stored(spaced))
+
+    assert readable["state"] == {"topic": "domain.campaign:Campaign", "state": {"n": 1}}
+    assert "stateBase64" in opaque
+    assert stored_snapshot_from(readable, STREAM).state == compact
+    assert stored_snapshot_from(opaque, STREAM).state == spaced
+
+
+def test_event_ids_sort_in_stream_order() -> None:
+    ids = [event_id(version) for version in (1, 2, 10, 100, 9_999_999_999)]
+
+    assert ids == sorted(ids)
+    with pytest.raises(ValueError, match="outside"):
+        event_id(10**10)
+
+
+def test_the_head_cache_forgets_the_least_recently_seen_stream_beyond_its_capacity() -> None:
+    cache = HeadCache(capacity=2)
+    cache.remember("a", {"version": 1})
+    cache.remember("b", None)
+    cache.remember("a", {"version": 2})
+    cache.remember("c", {"version": 3})
+
+    assert cache.known("a") == (True, {"version": 2})
+    assert cache.known("b") == (False, None)
+    assert cache.known("c") == (True, {"version": 3})
+
+
+def test_the_head_cache_tells_a_stream_without_head_from_an_unknown_one() -> None:
+    cache = HeadCache()
+    cache.remember("empty", None)
+
+    assert cache.known("empty") == (True, None)
+    assert cache.known("unknown") == (False, None)
