@@ -13,7 +13,7 @@ from typing import Protocol
 
 from application import CampaignApplication, CampaignLedger, load_artifact_types
 from bootstrap.settings import Settings
-from bootstrap.stores import document_store
+from bootstrap.stores import close_document_store, document_store
 from documentstore.port import DocumentStore
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
@@ -41,12 +41,13 @@ class Ledger:
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
-        """Stop the processor (saving checkpoints) and release the store."""
+        """Stop the processor (saving checkpoints), then close the process's store for these
+        settings (the store is shared per configuration, see ``bootstrap.stores``)."""
         if self._closed:
             return
         self._closed = True
         self.processor.stop()
-        self.store.close()
+        close_document_store(self.settings)
 
 
 def build_ledger(settings: Settings | None = None) -> Ledger:

@@ -72,6 +72,14 @@ def document_store(settings: Settings) -> DocumentStore:
         return store
 
 
+def close_document_store(settings: Settings) -> None:
+    """Close the store opened for ``settings`` and forget it, so a later ledger opens afresh."""
+    with _open_stores_lock:
+        store = _open_stores.pop(_configuration_of(settings), None)
+    if store is not None:
+        store.close()
+
+
 def close_document_stores() -> None:
     """Close every store this process opened (at shutdown, and between tests)."""
     with _open_stores_lock:
