@@ -1,0 +1,5 @@
+"""The HTTP API (FastAPI): ``create_app(ledger)`` builds the ASGI app of API.md."""
+
+from api.app import create_app
+
+__all__ = ["create_app"]

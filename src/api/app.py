@@ -1,0 +1,105 @@
+"""The HTTP API of Campaign Ledger: one ASGI app, served by uvicorn locally (``campaigns serve``)
+and by ``func.AsgiFunctionApp`` in Azure (see ``api.lazy_app``). The contract is API.md;
+``docs/http.md`` describes headers, errors, ETags, read-your-writes and API keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from api.commands import command_router
+from api.context import command_context_resolver
+from api.limits import BodySizeLimit
+from api.problems import Problem, install_problem_handlers
+from api.reads import read_router
+from api.tenancy import tenant_resolver
+from application.service import CampaignLedger
+from bootstrap.settings import Settings
+from projections.reads import ReadModel
+
+TITLE = "Campaign Ledger"
+API_VERSION = "1.0.0"
+OPENAPI_PATH = "/api/openapi.json"
+DESCRIPTION = (
+    "Event-sourced persistence for marketing-agent campaigns: commands append events to a "
+    "campaign's log; reads are point reads of projections. Errors are application/problem+json "
+    "with a stable `code`."
+)
+
+
+class LedgerComponents(Protocol):
+    """What the app needs of a ``bootstrap.container.Ledger`` (tests pass fakes)."""
+
+    @property
+    def commands(self) -> CampaignLedger: ...
+
+    @property
+    def reads(self) -> ReadModel: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(ledger: LedgerComponents) -> FastAPI:
+    """The ASGI app serving every route of API.md on ``ledger``."""
+    settings = ledger.settings
+    app = FastAPI(
+        title=TITLE,
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_url=OPENAPI_PATH,
+        docs_url="/api/docs",
+        redoc_url=None,
+        strict_content_type=False,
+        generate_unique_id_function=_operation_id,
+    )
+    install_problem_handlers(app)
+    resolve_tenant = tenant_resolver(settings.ledger_api_keys)
+    app.include_router(command_router(ledger.commands, command_context_resolver(resolve_tenant)))
+    app.include_router(
+        read_router(
+            ledger.reads,
+            ledger.commands,
+            resolve_tenant,
+            read_wait_seconds=settings.ledger_read_wait_seconds,
+            store_kind=settings.ledger_store,
+        )
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
+
+    def openapi_document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _with_problem_schema(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi_document  # type: ignore[method-assign]
+    app.state.ledger = ledger
+    return app
+
+
+def _with_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the Problem schema the error responses refer to; drop FastAPI's unused 422 model."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(
+        by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization"
+    )
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    return document

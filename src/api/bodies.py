@@ -1,0 +1,104 @@
+"""Request bodies of the command routes, built from the domain's value objects so that every rule
+of shape (API.md, "Rules") is checked once, before the service is called; a breach becomes 422
+with one entry per field. Unknown fields are ignored; field names are camelCase on the wire.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from domain.values import (
+    ArtifactType,
+    AuditReport,
+    Brief,
+    CampaignStatus,
+    Content,
+    ContentHash,
+    ContextArtifact,
+    EntityId,
+    ErrorMessage,
+    ExecutionMode,
+    Iteration,
+    Name,
+    NonBlank,
+    Trigger,
+    Value,
+)
+
+_ID_DESCRIPTION = "The new entity's id (UUID); repeat it to make the create idempotent."
+
+
+class CreateCampaign(Value):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+    name: Name
+    brief: Brief
+
+
+class UpdateCampaign(Value):
+    """At least one of ``name`` and ``brief``; ``brief`` replaces the whole brief."""
+
+    name: Name | None = None
+    brief: Brief | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> UpdateCampaign:
+        if self.name is None and self.brief is None:
+            raise ValueError("give name, brief or both")
+        return self
+
+
+class ChangeStatus(Value):
+    status: CampaignStatus
+
+
+class CreateArtifact(Value):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+    type: ArtifactType
+
+
+class CreateVersion(Value):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+    content: Content
+    run_id: EntityId | None = None
+
+
+class RecordAudit(AuditReport):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+
+    def report(self) -> AuditReport:
+        """The audit report itself, without the id that travels beside it."""
+        return AuditReport.model_validate(self.model_dump(exclude={"id"}))
+
+
+class SetActiveVersion(Value):
+    version_id: EntityId
+
+
+class LogIteration(Iteration):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+
+    def iteration(self) -> Iteration:
+        """The iteration itself, without the id that travels beside it."""
+        return Iteration.model_validate(self.model_dump(exclude={"id"}))
+
+
+class QueueRun(Value):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+    execution_mode: ExecutionMode
+    workflow_name: str | None = None
+    trigger: Trigger | None = Field(default=None, description="Default: {type: api}.")
+    base_run_id: EntityId | None = None
+
+
+class AttachStepResult(Value):
+    step_id: NonBlank
+    input_hash: ContentHash | None = None
+    artifacts: list[ContextArtifact]
+
+
+class CompleteRun(Value):
+    artifact_version_ids: list[EntityId] | None = None
+
+
+class FailRun(Value):
+    error_message: ErrorMessage

@@ -1,0 +1,79 @@
+"""The HTTP app for Azure Functions (``func.AsgiFunctionApp``), built on the first request.
+
+``function_app.py`` is imported when the Functions host indexes the app; building the Cosmos DB
+client then would slow every cold start and fail indexing when the store is unreachable. So the
+app handed to ``AsgiFunctionApp`` is a thin ASGI wrapper that calls ``build_ledger()`` (in a worker
+thread, once) when the first HTTP request arrives, and closes the ledger on lifespan shutdown.
+In Azure the projections run in the change-feed trigger, so the in-process processor is not
+started here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from api.app import LedgerComponents, create_app
+from bootstrap.container import build_ledger
+
+
+class ClosableLedger(LedgerComponents, Protocol):
+    def close(self) -> None: ...
+
+
+class LazyLedgerApp:
+    """An ASGI app that builds the ledger and the real app on its first HTTP request."""
+
+    def __init__(self, build_ledger: Callable[[], ClosableLedger]) -> None:
+        self._build_ledger = build_ledger
+        self._lock = threading.Lock()
+        self._ledger: ClosableLedger | None = None
+        self._app: FastAPI | None = None
+
+    @property
+    def is_built(self) -> bool:
+        return self._app is not None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._run_lifespan(receive, send)
+            return
+        app = self._app
+        if app is None:
+            app = await anyio.to_thread.run_sync(self._build_once)
+        await app(scope, receive, send)
+
+    def _build_once(self) -> FastAPI:
+        with self._lock:
+            if self._app is None:
+                ledger = self._build_ledger()
+                self._app = create_app(ledger)
+                self._ledger = ledger
+            return self._app
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
+                self._app = None
+
+    async def _run_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await anyio.to_thread.run_sync(self._close)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_function_asgi_app() -> LazyLedgerApp:
+    """The ASGI app for ``func.AsgiFunctionApp``: ``build_ledger()`` from app settings, lazily."""
+    return LazyLedgerApp(build_ledger)

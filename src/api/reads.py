@@ -1,0 +1,304 @@
+"""The read routes (API.md, "Reads"): the dashboard's point reads of the projections, the
+campaign list, a campaign's raw events, health and projection lag.
+
+Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up to
+``Settings.ledger_read_wait_seconds`` for the projection, then answer with what it has and
+``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.paths import (
+    CampaignIdPath,
+    EntityIdPath,
+    campaign_id_from_path,
+    entity_id_from_path,
+)
+from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
+from api.problems import problem_responses
+from api.routing import StrictJsonRoute
+from api.tenancy import TenantResolver
+from api.views import (
+    AuditList,
+    CampaignList,
+    CampaignSnapshot,
+    EventList,
+    Health,
+    IterationList,
+    ProjectionStatus,
+    RunDetail,
+    VersionDetail,
+    VersionHistory,
+)
+from application.service import CampaignLedger
+from domain.values import CampaignStatus
+from projections.reads import ReadModel, View
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer every JSON client reads exactly; bounds versions given in a query."""
+
+_READ_HEADERS: dict[str, Any] = {
+    "ETag": {"description": "Opaque; send it as If-None-Match.", "schema": {"type": "string"}},
+    "X-Projection-Stale": {
+        "description": "'true' when minVersion was not reached in time.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+_CACHING = {"Cache-Control": "private, no-cache", "Vary": "X-Tenant-Id, X-Api-Key, Authorization"}
+_REFUSALS = (400, 401, 403, 404, 413, 422, 429, 500, 503)
+
+
+def _documented(*refusals: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"headers": _READ_HEADERS},
+        304: {"description": "Not Modified: If-None-Match names the current ETag."},
+        **problem_responses(*(refusals or _REFUSALS)),
+    }
+
+
+MinVersion = Annotated[
+    int | None,
+    Query(
+        alias="minVersion",
+        ge=0,
+        le=MAX_SAFE_INTEGER,
+        description="Wait briefly until the projection reflects at least this stream version.",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="An ETag from an earlier answer (304 if current)."),
+]
+
+
+def _conditional_answer(
+    body: Any, etag: str, if_none_match: str | None, *, stale: bool = False
+) -> Response:
+    headers = {"ETag": etag, **_CACHING}
+    if stale:
+        headers["X-Projection-Stale"] = "true"
+    if is_not_modified(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
+def read_router(
+    reads: ReadModel,
+    commands: CampaignLedger,
+    resolve_tenant: TenantResolver,
+    *,
+    read_wait_seconds: float,
+    store_kind: Literal["sqlite", "cosmos"],
+) -> APIRouter:
+    """The router of every read route."""
+    router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
+    Tenant = Annotated[str, Depends(resolve_tenant)]  # noqa: N806 - a type alias
+
+    def answer_view(
+        campaign_id: str,
+        read: Callable[[], View],
+        min_version: int | None,
+        if_none_match: str | None,
+    ) -> Response:
+        reached = True
+        if min_version:
+            reached = reads.wait_for(campaign_id, min_version, read_wait_seconds)
+        view = read()
+        return _conditional_answer(
+            view.body, quote_entity_tag(view.etag), if_none_match, stale=not reached
+        )
+
+    @router.get("/campaigns", response_model=CampaignList, responses=_documented())
+    def list_campaigns(
+        tenant: Tenant,
+        if_none_match: IfNoneMatch = None,
+        status: Annotated[CampaignStatus | None, Query(description="Only this status.")] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        continuation: Annotated[
+            str | None, Query(description="The token of the previous page.")
+        ] = None,
+    ) -> Response:
+        """The tenant's campaigns, newest first; deleted campaigns are left out."""
+        page = reads.list_campaigns(
+            tenant,
+            status=status.value if status else None,
+            limit=limit,
+            continuation=continuation,
+        )
+        body = {"items": page.items, "continuation": page.continuation}
+        return _conditional_answer(body, hash_entity_tag(body), if_none_match)
+
+    @router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=_documented())
+    def read_campaign(
+        cid: CampaignIdPath,
+        tenant: Tenant,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """The campaign snapshot: brief, status, active versions with their audits, runs."""
+        campaign_id = campaign_id_from_path(cid)
+        return answer_view(
+            campaign_id,
+            lambda: reads.campaign(tenant, campaign_id),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get(
+        "/campaigns/{cid}/artifacts/{aid}/versions",
+        response_model=VersionHistory,
+        responses=_documented(),
+    )
+    def read_version_history(
+        cid: CampaignIdPath,
+        aid: EntityIdPath,
+        tenant: Tenant,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """An artifact's versions in ascending number, with their audit state."""
+        campaign_id = campaign_id_from_path(cid)
+        artifact_id = entity_id_from_path(aid, "artifact")
+        return answer_view(
+            campaign_id,
+            lambda: reads.version_history(tenant, campaign_id, artifact_id),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get(
+        "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=_documented()
+    )
+    def read_version(
+        cid: CampaignIdPath,
+        vid: EntityIdPath,
+        tenant: Tenant,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """One version with its content."""
+        campaign_id = campaign_id_from_path(cid)
+        version_id = entity_id_from_path(vid, "version")
+        return answer_view(
+            campaign_id,
+            lambda: reads.version(tenant, campaign_id, version_id),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get(
+        "/campaigns/{cid}/versions/{vid}/audits",
+        response_model=AuditList,
+        responses=_documented(),
+    )
+    def read_audits(
+        cid: CampaignIdPath,
+        vid: EntityIdPath,
+        tenant: Tenant,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """Every audit report of a version, oldest first (its audit lineage)."""
+        campaign_id = campaign_id_from_path(cid)
+        version_id = entity_id_from_path(vid, "version")
+        return answer_view(
+            campaign_id,
+            lambda: reads.audits(tenant, campaign_id, version_id),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get(
+        "/campaigns/{cid}/iterations", response_model=IterationList, responses=_documented()
+    )
+    def read_iterations(
+        cid: CampaignIdPath,
+        tenant: Tenant,
+        artifact_id: Annotated[
+            str | None,
+            Query(
+                alias="artifactId",
+                description="Only this artifact's iterations.",
+                json_schema_extra={"format": "uuid"},
+            ),
+        ] = None,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """The campaign's feedback iterations, oldest first."""
+        campaign_id = campaign_id_from_path(cid)
+        only = entity_id_from_path(artifact_id, "artifact") if artifact_id is not None else None
+        return answer_view(
+            campaign_id,
+            lambda: reads.iterations(tenant, campaign_id, only),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=_documented())
+    def read_run(
+        cid: CampaignIdPath,
+        rid: EntityIdPath,
+        tenant: Tenant,
+        min_version: MinVersion = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """An orchestration run with its context (refs, artifacts, computed)."""
+        campaign_id = campaign_id_from_path(cid)
+        run_id = entity_id_from_path(rid, "run")
+        return answer_view(
+            campaign_id,
+            lambda: reads.run(tenant, campaign_id, run_id),
+            min_version,
+            if_none_match,
+        )
+
+    @router.get("/campaigns/{cid}/events", response_model=EventList, responses=_documented())
+    def read_events(
+        cid: CampaignIdPath,
+        tenant: Tenant,
+        after: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """The campaign's events in stream order, straight from the log."""
+        events = commands.read_events(tenant, campaign_id_from_path(cid), after=after, limit=limit)
+        body = {
+            "items": [
+                {
+                    "version": event.version,
+                    "type": event.type,
+                    "data": event.data,
+                    "metadata": event.metadata,
+                    "recordedAt": event.timestamp,
+                }
+                for event in events
+            ]
+        }
+        return _conditional_answer(body, hash_entity_tag(body), if_none_match)
+
+    @router.get(
+        "/projections/status",
+        response_model=ProjectionStatus,
+        responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503),
+        tags=["operations"],
+    )
+    def read_projection_status(_: Tenant) -> JSONResponse:
+        """Per projection and feed range: events and seconds behind, checkpoint, dead letters."""
+        return JSONResponse(reads.projection_status(), headers={"Cache-Control": "no-store"})
+
+    @router.get(
+        "/health",
+        response_model=Health,
+        responses=problem_responses(413, 500),
+        tags=["operations"],
+    )
+    async def read_health() -> Health:
+        """Liveness: the process answers; names the configured store."""
+        return Health(status="ok", store=store_kind)
+
+    return router

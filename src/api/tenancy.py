@@ -1,0 +1,93 @@
+"""Which tenant a request acts for: the ``X-Tenant-Id`` header, or, when API keys are configured,
+the tenant of the presented key (``X-Api-Key`` or ``Authorization: Bearer``).
+
+``tenant_resolver`` returns a FastAPI dependency; with keys configured it also declares the two
+security schemes, so the OpenAPI document says what the deployment requires.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated
+
+from fastapi import Header, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import HttpProblem
+
+DEFAULT_TENANT = "default"
+TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_TENANT = re.compile(TENANT_PATTERN)
+
+TenantHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Tenant-Id",
+        description="The tenant (1-64 of A-Z a-z 0-9 _ -); absent means 'default'.",
+        json_schema_extra={"pattern": TENANT_PATTERN},
+    ),
+]
+
+_api_key_scheme = APIKeyHeader(
+    name="X-Api-Key", auto_error=False, description="An API key; its tenant is the request's."
+)
+_bearer_scheme = HTTPBearer(auto_error=False, description="The same API key as a bearer token.")
+
+TenantResolver = Callable[..., Awaitable[str]]
+
+
+def validated_tenant(header_value: str | None) -> str:
+    """The tenant named by ``X-Tenant-Id``; 400 ``invalid-tenant`` when it breaks the pattern."""
+    if header_value is None:
+        return DEFAULT_TENANT
+    if not _TENANT.match(header_value):
+        raise HttpProblem(
+            400,
+            "invalid-tenant",
+            "X-Tenant-Id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'.",
+        )
+    return header_value
+
+
+def tenant_of_key(api_keys: Mapping[str, str], presented: str) -> str | None:
+    """The tenant of ``presented``, comparing every key in constant time."""
+    found: str | None = None
+    presented_bytes = presented.encode()
+    for key, tenant in api_keys.items():
+        if hmac.compare_digest(key.encode(), presented_bytes):
+            found = tenant
+    return found
+
+
+def tenant_resolver(api_keys: Mapping[str, str]) -> TenantResolver:
+    """The dependency that answers a request's tenant (401/403/400 problems otherwise)."""
+    if not api_keys:
+
+        async def tenant_from_header(x_tenant_id: TenantHeader = None) -> str:
+            return validated_tenant(x_tenant_id)
+
+        return tenant_from_header
+
+    keys = dict(api_keys)
+
+    async def tenant_from_key(
+        x_tenant_id: TenantHeader = None,
+        api_key: Annotated[str | None, Security(_api_key_scheme)] = None,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
+    ) -> str:
+        presented = api_key if api_key is not None else (bearer.credentials if bearer else None)
+        tenant = tenant_of_key(keys, presented) if presented else None
+        if tenant is None:
+            raise HttpProblem(
+                401,
+                "unauthenticated",
+                "A valid API key is required (X-Api-Key or Authorization: Bearer).",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if x_tenant_id is not None and validated_tenant(x_tenant_id) != tenant:
+            raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
+        return tenant
+
+    return tenant_from_key

@@ -1,0 +1,253 @@
+"""Schemas of the read answers (API.md, "Reads"), for the OpenAPI document.
+
+The read model hands the API ready-made bodies; the read routes send them as they are (no second
+validation of up to a megabyte of content per request), and these models describe them. The
+end-to-end and fuzz tests check the real answers against this schema, so a drift between the
+projections and the contract shows up as a failing test, not as a client surprise.
+Unknown extra fields are allowed: the contract may grow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from domain.values import (
+    ArtifactType,
+    AuditStatus,
+    Brief,
+    CampaignStatus,
+    CategoryScore,
+    ExecutionMode,
+    FlaggedItem,
+    QualityCheckStatus,
+    Recommendation,
+    RunStatus,
+    Trigger,
+    VersionStatus,
+)
+
+Timestamp = str
+"""ISO 8601 with offset (UTC)."""
+
+
+class View(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+class AuditReportView(View):
+    id: str
+    version_id: str
+    overall_status: AuditStatus
+    category_scores: dict[str, CategoryScore]
+    flagged_items: list[FlaggedItem]
+    recommendations: list[Recommendation]
+    created_at: Timestamp
+
+
+class ActiveVersionView(View):
+    id: str
+    artifact_id: str
+    version_number: int
+    status: VersionStatus
+    content: str
+    created_at: Timestamp
+    audit_report_id: str | None
+
+
+class ArtifactSummary(View):
+    id: str
+    type: ArtifactType
+    version_count: int
+    latest_version_id: str | None
+
+
+class RunSummary(View):
+    id: str
+    status: RunStatus
+    execution_mode: ExecutionMode
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+
+
+class CampaignSnapshot(View):
+    id: str
+    tenant_id: str
+    name: str
+    brief: Brief
+    status: CampaignStatus
+    created_at: Timestamp
+    updated_at: Timestamp
+    is_deleted: bool
+    version: int = Field(description="The stream version this snapshot reflects.")
+    active_versions: dict[str, ActiveVersionView] = Field(
+        description="By artifact type (Copy, ShortCopy, VisualConcept)."
+    )
+    audit_reports: dict[str, AuditReportView] = Field(
+        description="By version id: the latest report of each active version."
+    )
+    artifacts: list[ArtifactSummary]
+    runs: list[RunSummary]
+
+
+class CampaignSummary(View):
+    id: str
+    name: str
+    status: CampaignStatus
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class CampaignList(View):
+    items: list[CampaignSummary]
+    continuation: str | None = Field(description="Pass it back for the next page; null at the end.")
+
+
+class VersionSummary(View):
+    id: str
+    version_number: int
+    created_at: Timestamp
+    status: VersionStatus
+    audit_status: AuditStatus | None = Field(description="The latest audit's overallStatus.")
+    audit_report_id: str | None
+
+
+class VersionHistory(View):
+    artifact_id: str
+    type: ArtifactType
+    versions: list[VersionSummary]
+
+
+class VersionDetail(View):
+    id: str
+    artifact_id: str
+    artifact_type: ArtifactType
+    version_number: int
+    content: str
+    status: VersionStatus
+    created_at: Timestamp
+    run_id: str | None
+    audit_report_ids: list[str]
+
+
+class AuditList(View):
+    items: list[AuditReportView]
+
+
+class IterationView(View):
+    id: str
+    artifact_id: str
+    old_version_id: str
+    new_version_id: str
+    feedback_text: str
+    feedback_tags: list[str]
+    created_at: Timestamp
+
+
+class IterationList(View):
+    items: list[IterationView]
+
+
+class ContextArtifactView(View):
+    type: str
+    uri: str
+    hash: str
+    metadata: dict[str, Any] | None
+    created_at: Timestamp
+    step_id: str
+
+
+class QualityCheckView(View):
+    artifact_id: str
+    check_type: str
+    status: QualityCheckStatus
+    message: str | None
+    details: dict[str, Any] | None
+    timestamp: Timestamp
+
+
+class ComputedContext(View):
+    input_hashes_by_step: dict[str, str]
+    quality_checks: list[QualityCheckView]
+
+
+class RunContext(View):
+    campaign_id: str
+    run_id: str
+    workflow_name: str | None
+    trigger: Trigger
+    refs: dict[str, str] = Field(description="Reference name (introImageArtifactId...) -> id.")
+    artifacts: dict[str, ContextArtifactView]
+    computed: ComputedContext
+
+
+class RunDetail(View):
+    id: str
+    status: RunStatus
+    execution_mode: ExecutionMode
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    artifact_version_ids: list[str]
+    error_message: str | None
+    context: RunContext
+
+
+class EventView(View):
+    version: int
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: Timestamp
+
+
+class EventList(View):
+    items: list[EventView]
+
+
+class Health(View):
+    status: Literal["ok"]
+    store: Literal["sqlite", "cosmos"]
+
+
+class DeadLetterView(View):
+    id: str
+    campaign_id: str
+    version: int | None
+    event_type: str | None
+    error: str
+    error_code: str
+    generation: int
+    first_failed_at: Timestamp
+    last_failed_at: Timestamp
+    attempts: int
+
+
+class DeadLetters(View):
+    count: int
+    items: list[DeadLetterView] = Field(description="The first hundred.")
+
+
+class FeedRangeStatus(View):
+    feed_range: str
+    checkpoint: str | None = Field(description="The local processor's position; null: none yet.")
+    checkpoint_updated_at: Timestamp | None
+    events_behind: int
+    events_behind_is_lower_bound: bool
+    seconds_behind: float = Field(description="Age of the oldest event not yet projected.")
+
+
+class ProjectionLag(View):
+    name: str
+    live_generation: int
+    building_generation: int | None
+    feed_ranges: list[FeedRangeStatus]
+    events_behind: int
+    dead_letters: DeadLetters
+
+
+class ProjectionStatus(View):
+    """Per projection and feed range: events and seconds behind, checkpoint, dead letters."""
+
+    projections: list[ProjectionLag]

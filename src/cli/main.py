@@ -1,0 +1,227 @@
+"""``campaigns``: the operator CLI of Campaign Ledger.
+
+Every command reads the same settings as the service (environment variables, see README) and
+gets the ledger from the composition root (``bootstrap.container.build_ledger``).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bootstrap.container import Ledger, build_ledger
+from bootstrap.settings import Settings
+from cli import server
+from cli.tables import event_json, events_table, rebuild_table, status_table
+from domain.errors import ConfigurationError, LedgerError
+from projections.processor import ChangeFeedProcessor
+from projections.rebuild import RebuildProgress, RebuildReport, rebuild_campaign, rebuild_views
+
+app = typer.Typer(
+    name="campaigns",
+    help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
+    "feed, rebuild projections, show lag, print a campaign's events.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+_FOLLOW_IDLE_SECONDS = 0.2
+_SHOWN_DIFFERENCES = 20
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with command-line overrides; bad settings exit 2."""
+    try:
+        settings = Settings()
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return Settings.model_validate({**settings.model_dump(), **given}) if given else settings
+    except ValidationError as invalid:
+        errors.print(f"[red]Invalid settings:[/red] {invalid}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def opened_ledger(settings: Settings) -> Iterator[Ledger]:
+    """The ledger for one CLI command, closed afterwards; configuration errors exit 2."""
+    if settings.ledger_store == "sqlite":
+        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ledger = build_ledger(settings)
+    except ConfigurationError as wrong:
+        errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
+        raise typer.Exit(2) from None
+    try:
+        yield ledger
+    except LedgerError as refused:
+        errors.print(f"[red]{refused.code}:[/red] {refused.detail}")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
+) -> None:
+    """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
+    server.serve(load_settings(host=host, port=port), console)
+
+
+@app.command()
+def init() -> None:
+    """Create the store's database and containers (running it again changes nothing)."""
+    settings = load_settings()
+    with opened_ledger(settings) as ledger:
+        ledger.store.initialise()
+    console.print(f"Initialised {server.describe_store(settings)}.")
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, so a loop stops between two pages, never inside one."""
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@app.command()
+def follow(
+    once: Annotated[
+        bool, typer.Option("--once", help="Stop when the feed has nothing new.")
+    ] = False,
+) -> None:
+    """Run the change-feed processor in the foreground, printing what it applies, until Ctrl-C."""
+    settings = load_settings()
+    with opened_ledger(settings) as ledger:
+        server.prepare_embedded_store(settings, ledger)
+        processor = (
+            ledger.processor
+            if isinstance(ledger.processor, ChangeFeedProcessor)
+            else ChangeFeedProcessor(ledger.store, poll_interval=settings.ledger_poll_interval)
+        )
+        console.print(f"Following the change feed of {server.describe_store(settings)}…")
+        applied = 0
+        with stop_on_signals() as stop:
+            while not stop.is_set():
+                outcome = processor.run_once()
+                applied += outcome.applied
+                if outcome.events:
+                    campaigns = ", ".join(sorted(outcome.campaigns)[:3])
+                    more = "…" if len(outcome.campaigns) > 3 else ""
+                    console.print(
+                        f"{datetime.now(UTC):%H:%M:%S} applied {outcome.applied}, "
+                        f"skipped {outcome.skipped}, dead-lettered {outcome.dead_lettered} "
+                        f"({campaigns}{more})"
+                    )
+                elif once:
+                    break
+                else:
+                    stop.wait(max(settings.ledger_poll_interval, _FOLLOW_IDLE_SECONDS))
+            processor.flush()
+        console.print(f"Stopped; {applied} events applied, checkpoints saved.")
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@app.command()
+def rebuild(
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="Rebuild only this campaign's views.")
+    ] = None,
+    accept_differences: Annotated[
+        bool,
+        typer.Option(
+            "--accept-differences",
+            help="Switch even when the rebuilt views differ (a projector fix meant to change).",
+        ),
+    ] = False,
+) -> None:
+    """Replay the log into new views, verify them against the live ones, switch reads over."""
+    settings = load_settings()
+    with opened_ledger(settings) as ledger, _progress_bar() as bar:
+        task = bar.add_task("replay", total=None)
+
+        def show(step: RebuildProgress) -> None:
+            detail = f" {step.detail}" if step.detail else ""
+            bar.update(task, description=f"{step.phase}{detail}", completed=step.done)
+            bar.update(task, total=step.total)
+
+        report: RebuildReport
+        if campaign is not None:
+            report = rebuild_campaign(
+                ledger.store, campaign, progress=show, accept_differences=accept_differences
+            )
+        else:
+            report = rebuild_views(
+                ledger.store, progress=show, accept_differences=accept_differences
+            )
+    console.print(rebuild_table(report))
+    for difference in report.differences[:_SHOWN_DIFFERENCES]:
+        console.print(f"  {difference.kind}: {difference.campaign_id} / {difference.document_id}")
+    if report.differences and not report.switched:
+        errors.print(
+            "[red]The rebuilt views differ from the live ones; reads were not switched.[/red] "
+            "Pass --accept-differences if a projector change is meant to change them."
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show projection lag per feed range (events and seconds behind) and dead letters."""
+    with opened_ledger(load_settings()) as ledger:
+        report = ledger.reads.projection_status()
+    if as_json:
+        console.print_json(data=report)
+    else:
+        console.print(status_table(report))
+
+
+@app.command()
+def events(
+    campaign_id: Annotated[str, typer.Argument(metavar="CID", help="The campaign's id.")],
+    after: Annotated[int, typer.Option(min=0, help="Only versions greater than this.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 100,
+    tenant: Annotated[str, typer.Option(help="The campaign's tenant.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Print a campaign's events in stream order."""
+    with opened_ledger(load_settings()) as ledger:
+        found = ledger.commands.read_events(tenant, campaign_id, after=after, limit=limit)
+    if as_json:
+        for event in found:
+            typer.echo(event_json(event))
+    else:
+        console.print(events_table(campaign_id, found))

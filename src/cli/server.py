@@ -1,0 +1,92 @@
+"""``campaigns serve``: the HTTP API under uvicorn plus the in-process change-feed processor.
+
+Shutdown order on SIGINT or SIGTERM: uvicorn stops accepting connections and finishes the requests
+in flight (its graceful shutdown, bounded by ``GRACEFUL_SHUTDOWN_SECONDS``); then
+``ledger.close()`` stops the processor (saving its feed checkpoints) and releases the store; then
+the process exits 0.
+
+Uvicorn re-raises a signal it handled once it has shut down, so that the previous handler runs.
+The previous handler installed here turns that signal into ``ShutdownRequested``, which ends
+``serve`` normally instead of letting SIGTERM's default action kill the process before the
+ledger is closed.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import uvicorn
+from rich.console import Console
+
+from api.app import create_app
+from bootstrap.container import Ledger, build_ledger
+from bootstrap.settings import Settings
+
+GRACEFUL_SHUTDOWN_SECONDS = 30
+_SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class ShutdownRequested(Exception):
+    """SIGINT or SIGTERM arrived outside uvicorn's own handling."""
+
+
+def _request_shutdown(signum: int, _: FrameType | None) -> None:
+    raise ShutdownRequested(signal.Signals(signum).name)
+
+
+@contextmanager
+def shutdown_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise ``ShutdownRequested``."""
+    previous = {sig: signal.signal(sig, _request_shutdown) for sig in _SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def describe_store(settings: Settings) -> str:
+    if settings.ledger_store == "sqlite":
+        return f"sqlite at {settings.sqlite_path}"
+    return f"cosmos {settings.cosmos_endpoint} / {settings.cosmos_database}"
+
+
+def prepare_embedded_store(settings: Settings, ledger: Ledger) -> None:
+    """The embedded store is created on first use; a Cosmos account is provisioned by ``init``
+    (a managed identity in Azure usually may not create containers)."""
+    if settings.ledger_store == "sqlite":
+        ledger.store.initialise()
+
+
+def serve(settings: Settings, console: Console) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down in order (see the module docstring)."""
+    if settings.ledger_store == "sqlite":
+        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+    with shutdown_signals():
+        try:
+            ledger = build_ledger(settings)
+        except ShutdownRequested:
+            return
+        try:
+            prepare_embedded_store(settings, ledger)
+            ledger.processor.start()
+            config = uvicorn.Config(
+                create_app(ledger),
+                host=settings.host,
+                port=settings.port,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                log_level="info",
+            )
+            console.print(
+                f"Campaign Ledger on [bold]http://{settings.host}:{settings.port}/api[/bold] "
+                f"(docs: /api/docs; store: {describe_store(settings)})"
+            )
+            uvicorn.Server(config).run()
+        except ShutdownRequested:
+            pass
+        finally:
+            ledger.close()
+            console.print("Campaign Ledger stopped; feed checkpoints saved.")

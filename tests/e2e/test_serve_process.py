@@ -1,0 +1,91 @@
+"""``campaigns serve`` as an operator runs it: a subprocess on a free port with its own
+LEDGER_DATA_DIR, stopped by a signal after finishing the request in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import brief, check, free_port
+
+START_SECONDS = 30
+
+
+def start_serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(("LEDGER_", "COSMOS_"))
+    }
+    env.update(
+        PORT=str(port),
+        HOST="127.0.0.1",
+        LEDGER_DATA_DIR=str(data_dir),
+        LEDGER_READ_WAIT_SECONDS="1.5",
+    )
+    script = Path(sys.executable).with_name("campaigns")
+    return subprocess.Popen(
+        [str(script), "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until_up(process: subprocess.Popen[str], client: httpx.Client) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early: {process.communicate()}")
+        try:
+            if client.get("/api/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("serve did not answer in time")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_then_finishes_the_request_in_flight_and_exits_cleanly_on_a_signal(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    port = free_port()
+    process = start_serve(tmp_path / "ledger", port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            wait_until_up(process, client)
+            created = check(
+                client.post("/api/campaigns", json={"name": "S", "brief": brief()}), 201
+            )
+            path = f"/api/campaigns/{created['id']}"
+            fresh = client.get(f"{path}?minVersion=1")
+            assert fresh.status_code == 200
+            assert "X-Projection-Stale" not in fresh.headers
+
+            with ThreadPoolExecutor(1) as pool:
+                in_flight = pool.submit(client.get, f"{path}?minVersion=50")
+                time.sleep(0.5)
+                process.send_signal(stop_signal)
+                answered = in_flight.result(timeout=30)
+            assert answered.status_code == 200
+            assert answered.headers["X-Projection-Stale"] == "true"
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/api" in out
+    assert "checkpoints saved" in out
+    assert "Traceback" not in err
+    assert (tmp_path / "ledger" / "ledger.sqlite3").exists()

@@ -1,0 +1,367 @@
+"""Fakes of the two ports the HTTP layer uses: they subclass ``CampaignLedger`` and ``ReadModel``,
+record what the API asked and answer what a test prepared."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from application.service import CampaignLedger, CommandContext, CommandResult
+from bootstrap.settings import Settings
+from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError
+from domain.recorded import RecordedEvent
+from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
+from projections.reads import CampaignPage, ReadModel, View
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the API made: the method, its context (for commands) and its arguments."""
+
+    method: str
+    ctx: CommandContext | None
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+class FakeCampaignLedger(CampaignLedger):
+    """Answers every command with the next stream version, or raises ``error`` when set."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every call and prepared answer."""
+        self.calls: list[Call] = []
+        self.error: LedgerError | Exception | None = None
+        self.version = 0
+        self.status: str | None = None
+        self.version_number: int | None = None
+        self.events: list[RecordedEvent] = []
+
+    @property
+    def last(self) -> Call:
+        return self.calls[-1]
+
+    def _answer(
+        self, method: str, ctx: CommandContext, *args: Any, entity_id: str | None = None, **kw: Any
+    ) -> CommandResult:
+        self.calls.append(Call(method, ctx, args, kw))
+        if self.error is not None:
+            raise self.error
+        self.version += 1
+        return CommandResult(
+            id=entity_id or (args[0] if args else str(uuid.uuid4())),
+            version=self.version,
+            status=self.status,
+            version_number=self.version_number,
+        )
+
+    def create_campaign(
+        self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
+    ) -> CommandResult:
+        return self._answer(
+            "create_campaign",
+            ctx,
+            entity_id=campaign_id,
+            name=name,
+            brief=brief,
+            campaign_id=campaign_id,
+        )
+
+    def update_campaign(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        name: str | None = None,
+        brief: Brief | None = None,
+    ) -> CommandResult:
+        return self._answer("update_campaign", ctx, campaign_id, name=name, brief=brief)
+
+    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> CommandResult:
+        return self._answer("change_status", ctx, campaign_id, status)
+
+    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+        return self._answer("delete_campaign", ctx, campaign_id)
+
+    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+        return self._answer("restore_campaign", ctx, campaign_id)
+
+    def create_artifact(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        artifact_type: str,
+        artifact_id: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "create_artifact",
+            ctx,
+            campaign_id,
+            entity_id=artifact_id or str(uuid.uuid4()),
+            artifact_type=artifact_type,
+            artifact_id=artifact_id,
+        )
+
+    def create_version(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        artifact_id: str,
+        *,
+        content: str,
+        run_id: str | None = None,
+        version_id: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "create_version",
+            ctx,
+            campaign_id,
+            artifact_id,
+            entity_id=version_id or str(uuid.uuid4()),
+            content=content,
+            run_id=run_id,
+            version_id=version_id,
+        )
+
+    def record_audit(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        version_id: str,
+        *,
+        report: AuditReport,
+        audit_id: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "record_audit",
+            ctx,
+            campaign_id,
+            version_id,
+            entity_id=audit_id or str(uuid.uuid4()),
+            report=report,
+            audit_id=audit_id,
+        )
+
+    def approve_version(
+        self, ctx: CommandContext, campaign_id: str, version_id: str
+    ) -> CommandResult:
+        return self._answer("approve_version", ctx, campaign_id, version_id, entity_id=version_id)
+
+    def archive_version(
+        self, ctx: CommandContext, campaign_id: str, version_id: str
+    ) -> CommandResult:
+        return self._answer("archive_version", ctx, campaign_id, version_id, entity_id=version_id)
+
+    def set_active_version(
+        self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
+    ) -> CommandResult:
+        return self._answer("set_active_version", ctx, campaign_id, artifact_type, version_id)
+
+    def log_iteration(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        iteration: Iteration,
+        iteration_id: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "log_iteration",
+            ctx,
+            campaign_id,
+            entity_id=iteration_id or str(uuid.uuid4()),
+            iteration=iteration,
+            iteration_id=iteration_id,
+        )
+
+    def queue_run(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        execution_mode: str,
+        workflow_name: str | None = None,
+        trigger: Trigger | None = None,
+        base_run_id: str | None = None,
+        run_id: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "queue_run",
+            ctx,
+            campaign_id,
+            entity_id=run_id or str(uuid.uuid4()),
+            execution_mode=execution_mode,
+            workflow_name=workflow_name,
+            trigger=trigger,
+            base_run_id=base_run_id,
+            run_id=run_id,
+        )
+
+    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+        return self._answer("start_run", ctx, campaign_id, run_id, entity_id=run_id)
+
+    def attach_step_result(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        run_id: str,
+        *,
+        step_id: str,
+        artifacts: list[ContextArtifact],
+        input_hash: str | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "attach_step_result",
+            ctx,
+            campaign_id,
+            run_id,
+            entity_id=run_id,
+            step_id=step_id,
+            artifacts=artifacts,
+            input_hash=input_hash,
+        )
+
+    def record_quality_check(
+        self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
+    ) -> CommandResult:
+        return self._answer(
+            "record_quality_check", ctx, campaign_id, run_id, entity_id=run_id, check=check
+        )
+
+    def complete_run(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        run_id: str,
+        *,
+        artifact_version_ids: list[str] | None = None,
+    ) -> CommandResult:
+        return self._answer(
+            "complete_run",
+            ctx,
+            campaign_id,
+            run_id,
+            entity_id=run_id,
+            artifact_version_ids=artifact_version_ids,
+        )
+
+    def fail_run(
+        self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
+    ) -> CommandResult:
+        return self._answer(
+            "fail_run", ctx, campaign_id, run_id, entity_id=run_id, error_message=error_message
+        )
+
+    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+        return self._answer("cancel_run", ctx, campaign_id, run_id, entity_id=run_id)
+
+    def read_events(
+        self, tenant_id: str, campaign_id: str, *, after: int = 0, limit: int = 100
+    ) -> list[RecordedEvent]:
+        self.calls.append(
+            Call(
+                "read_events",
+                None,
+                (tenant_id, campaign_id),
+                {
+                    "after": after,
+                    "limit": limit,
+                },
+            )
+        )
+        if self.error is not None:
+            raise self.error
+        mine = [e for e in self.events if e.campaign_id == campaign_id and e.tenant_id == tenant_id]
+        if not mine:
+            raise CampaignNotFound(f"No campaign {campaign_id}.")
+        return [e for e in mine if e.version > after][:limit]
+
+
+class FakeReadModel(ReadModel):
+    """Serves prepared views keyed by (kind, tenant, campaign, entity); a missing key is 404."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every prepared view, page and wait."""
+        self.views: dict[tuple[str, str, str, str | None], View] = {}
+        self.pages: dict[tuple[str, str | None], CampaignPage] = {}
+        self.projected_version = 0
+        self.waits: list[tuple[str, int, float]] = []
+        self.error: Exception | None = None
+        self.status: dict[str, Any] = {"projections": []}
+        self.last_list: tuple[str, str | None, int, str | None] | None = None
+
+    def put(self, kind: str, tenant: str, campaign_id: str, entity: str | None, view: View) -> None:
+        self.views[(kind, tenant, campaign_id, entity)] = view
+
+    def _view(self, kind: str, tenant: str, campaign_id: str, entity: str | None) -> View:
+        if self.error is not None:
+            raise self.error
+        found = self.views.get((kind, tenant, campaign_id, entity))
+        if found is not None:
+            return found
+        if not any(key[1:3] == (tenant, campaign_id) for key in self.views):
+            raise CampaignNotFound(f"No campaign {campaign_id}.")
+        raise EntityNotFound(f"No {kind} {entity}.")
+
+    def campaign(self, tenant_id: str, campaign_id: str) -> View:
+        return self._view("campaign", tenant_id, campaign_id, None)
+
+    def version_history(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+        return self._view("history", tenant_id, campaign_id, artifact_id)
+
+    def version(self, tenant_id: str, campaign_id: str, version_id: str) -> View:
+        return self._view("version", tenant_id, campaign_id, version_id)
+
+    def audits(self, tenant_id: str, campaign_id: str, version_id: str) -> View:
+        return self._view("audits", tenant_id, campaign_id, version_id)
+
+    def iterations(self, tenant_id: str, campaign_id: str, artifact_id: str | None = None) -> View:
+        return self._view("iterations", tenant_id, campaign_id, artifact_id)
+
+    def run(self, tenant_id: str, campaign_id: str, run_id: str) -> View:
+        return self._view("run", tenant_id, campaign_id, run_id)
+
+    def list_campaigns(
+        self,
+        tenant_id: str,
+        *,
+        status: str | None = None,
+        limit: int = 20,
+        continuation: str | None = None,
+    ) -> CampaignPage:
+        if continuation == "not-a-token":
+            raise InvalidInput("unreadable continuation", code="invalid-continuation")
+        self.last_list = (tenant_id, status, limit, continuation)
+        return self.pages.get((tenant_id, continuation), CampaignPage(items=[], continuation=None))
+
+    def wait_for(self, campaign_id: str, min_version: int, timeout: float) -> bool:
+        self.waits.append((campaign_id, min_version, timeout))
+        return self.projected_version >= min_version
+
+    def projection_status(self) -> dict[str, Any]:
+        return self.status
+
+
+@dataclass
+class FakeLedger:
+    """What ``create_app`` needs: commands, reads and settings."""
+
+    commands: FakeCampaignLedger = field(default_factory=FakeCampaignLedger)
+    reads: FakeReadModel = field(default_factory=FakeReadModel)
+    settings: Settings = field(default_factory=Settings)
+    closed: int = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def reset(self) -> None:
+        self.commands.reset()
+        self.reads.reset()
+        self.closed = 0

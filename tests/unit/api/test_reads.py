@@ -1,0 +1,229 @@
+"""Every read route of API.md against a fake ``ReadModel``: bodies, tenant isolation, ETags,
+304s and read-your-writes."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+from fastapi.testclient import TestClient
+
+from domain.recorded import RecordedEvent
+from projections.reads import CampaignPage, View
+from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.samples import AID, CID, RID, VID, snapshot_body
+
+B = f"/api/campaigns/{CID}"
+
+
+class Case(NamedTuple):
+    kind: str
+    path: str
+    entity: str | None
+
+
+POINT_READS = [
+    Case("campaign", B, None),
+    Case("history", f"{B}/artifacts/{AID}/versions", AID),
+    Case("version", f"{B}/versions/{VID}", VID),
+    Case("audits", f"{B}/versions/{VID}/audits", VID),
+    Case("iterations", f"{B}/iterations", None),
+    Case("iterations", f"{B}/iterations?artifactId={AID}", AID),
+    Case("run", f"{B}/runs/{RID}", RID),
+]
+
+
+def put_snapshot(ledger: FakeLedger, tenant: str = "default", version: int = 3) -> None:
+    ledger.reads.put(
+        "campaign", tenant, CID, None, View(snapshot_body(version), version, f"etag-{version}")
+    )
+
+
+@pytest.mark.parametrize(
+    "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
+)
+def test_every_point_read_answers_the_views_body_with_its_etag(
+    client: TestClient, ledger: FakeLedger, case: Case
+) -> None:
+    body = {"marker": case.kind}
+    ledger.reads.put(case.kind, "default", CID, case.entity, View(body, 4, "abc123"))
+    response = client.get(case.path)
+    assert response.status_code == 200
+    assert response.json() == body
+    assert response.headers["ETag"] == '"abc123"'
+    assert "X-Tenant-Id" in response.headers["Vary"]
+    assert "X-Projection-Stale" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
+)
+def test_a_campaign_of_another_tenant_is_404_like_one_that_does_not_exist(
+    client: TestClient, ledger: FakeLedger, case: Case
+) -> None:
+    ledger.reads.put(case.kind, "acme", CID, case.entity, View({}, 1, "e"))
+    response = client.get(case.path, headers={"X-Tenant-Id": "other"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "campaign-not-found"
+    assert client.get(case.path, headers={"X-Tenant-Id": "acme"}).status_code == 200
+
+
+def test_an_unknown_entity_of_a_visible_campaign_is_404_entity_not_found(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    put_snapshot(ledger)
+    response = client.get(f"{B}/versions/{VID}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "entity-not-found"
+
+
+def test_an_etag_that_is_already_quoted_is_sent_as_it_is(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    ledger.reads.put("campaign", "default", CID, None, View({}, 1, '"00000a-0000"'))
+    assert client.get(B).headers["ETag"] == '"00000a-0000"'
+
+
+@pytest.mark.parametrize("if_none_match", ['"etag-3"', 'W/"etag-3"', '"old", "etag-3"', "*"])
+def test_if_none_match_naming_the_current_etag_is_304_without_a_body(
+    client: TestClient, ledger: FakeLedger, if_none_match: str
+) -> None:
+    put_snapshot(ledger)
+    response = client.get(B, headers={"If-None-Match": if_none_match})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["ETag"] == '"etag-3"'
+
+
+def test_if_none_match_naming_an_older_etag_gets_the_new_body(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    put_snapshot(ledger)
+    response = client.get(B, headers={"If-None-Match": '"etag-2"'})
+    assert response.status_code == 200
+    assert response.json()["version"] == 3
+
+
+def test_min_version_already_reached_answers_fresh_after_waiting_with_the_configured_timeout(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    put_snapshot(ledger)
+    ledger.reads.projected_version = 3
+    response = client.get(f"{B}?minVersion=3")
+    assert response.status_code == 200
+    assert "X-Projection-Stale" not in response.headers
+    assert ledger.reads.waits == [(CID, 3, ledger.settings.ledger_read_wait_seconds)]
+
+
+@pytest.mark.parametrize(
+    "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
+)
+def test_min_version_not_reached_answers_what_it_has_marked_stale(
+    client: TestClient, ledger: FakeLedger, case: Case
+) -> None:
+    ledger.reads.put(case.kind, "default", CID, case.entity, View({"v": 2}, 2, "e2"))
+    ledger.reads.projected_version = 2
+    separator = "&" if "?" in case.path else "?"
+    response = client.get(f"{case.path}{separator}minVersion=5")
+    assert response.status_code == 200
+    assert response.json() == {"v": 2}
+    assert response.headers["X-Projection-Stale"] == "true"
+    assert ledger.reads.waits == [(CID, 5, ledger.settings.ledger_read_wait_seconds)]
+
+
+def test_a_read_without_min_version_does_not_wait(client: TestClient, ledger: FakeLedger) -> None:
+    put_snapshot(ledger)
+    client.get(B)
+    assert ledger.reads.waits == []
+
+
+def test_the_campaign_list_passes_filter_limit_and_continuation_and_answers_the_page(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    item = {"id": CID, "name": "S", "status": "Draft", "createdAt": "t", "updatedAt": "t"}
+    ledger.reads.pages[("acme", "tok")] = CampaignPage(items=[item], continuation="next")
+    response = client.get(
+        "/api/campaigns?status=Draft&limit=5&continuation=tok", headers={"X-Tenant-Id": "acme"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"items": [item], "continuation": "next"}
+    assert ledger.reads.last_list == ("acme", "Draft", 5, "tok")
+
+
+def test_the_campaign_list_defaults_to_twenty_and_ends_with_a_null_continuation(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    response = client.get("/api/campaigns")
+    assert response.json() == {"items": [], "continuation": None}
+    assert ledger.reads.last_list == ("default", None, 20, None)
+
+
+def test_the_campaign_list_sends_an_etag_that_revalidates_to_304(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    etag = client.get("/api/campaigns").headers["ETag"]
+    assert client.get("/api/campaigns", headers={"If-None-Match": etag}).status_code == 304
+    ledger.reads.pages[("default", None)] = CampaignPage(items=[{"id": CID}], continuation=None)
+    changed = client.get("/api/campaigns", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+
+
+def event(version: int, tenant: str = "default") -> RecordedEvent:
+    return RecordedEvent(
+        campaign_id=CID,
+        version=version,
+        type="CampaignCreated" if version == 1 else "CampaignUpdated",
+        data={"name": f"n{version}"},
+        metadata={"tenantId": tenant, "commandId": f"c{version}"},
+        timestamp=f"2025-01-01T00:00:0{version}+00:00",
+    )
+
+
+def test_events_answer_the_log_in_stream_order_after_a_version(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    ledger.commands.events = [event(1), event(2), event(3)]
+    response = client.get(f"{B}/events?after=1&limit=1")
+    assert response.status_code == 200
+    assert response.json() == {
+        "items": [
+            {
+                "version": 2,
+                "type": "CampaignUpdated",
+                "data": {"name": "n2"},
+                "metadata": {"tenantId": "default", "commandId": "c2"},
+                "recordedAt": "2025-01-01T00:00:02+00:00",
+            }
+        ]
+    }
+    assert ledger.commands.last.kwargs == {"after": 1, "limit": 1}
+    assert response.headers["ETag"].startswith('"')
+
+
+def test_events_default_to_the_first_hundred(client: TestClient, ledger: FakeLedger) -> None:
+    ledger.commands.events = [event(1)]
+    client.get(f"{B}/events")
+    assert ledger.commands.last.kwargs == {"after": 0, "limit": 100}
+
+
+def test_events_of_another_tenants_campaign_are_404(client: TestClient, ledger: FakeLedger) -> None:
+    ledger.commands.events = [event(1, tenant="acme")]
+    response = client.get(f"{B}/events")
+    assert response.status_code == 404
+    assert response.json()["code"] == "campaign-not-found"
+
+
+def test_health_names_the_configured_store(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "store": "sqlite"}
+
+
+def test_projection_status_answers_what_the_read_model_reports(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    ledger.reads.status = {"projections": [{"name": "views", "eventsBehind": 2}]}
+    response = client.get("/api/projections/status")
+    assert response.status_code == 200
+    assert response.json() == ledger.reads.status
