@@ -14,6 +14,6 @@ _SOURCES = Path(__file__).resolve().parent / "src"
 if str(_SOURCES) not in sys.path:
     sys.path.insert(0, str(_SOURCES))
 
-from functions.app import build_function_app  # noqa: E402
+from functions.app import build_hosted_app  # noqa: E402
 
-app = build_function_app()
+app = build_hosted_app()

@@ -16,6 +16,7 @@ from api.context import command_context_resolver
 from api.limits import BodySizeLimit
 from api.problems import Problem, install_problem_handlers
 from api.reads import read_router
+from api.streams import stream_router, streaming_hub
 from api.tenancy import tenant_resolver
 from application.service import CampaignLedger
 from bootstrap.settings import Settings
@@ -73,6 +74,17 @@ def create_app(ledger: LedgerComponents) -> FastAPI:
             store_kind=settings.ledger_store,
         )
     )
+    hub = streaming_hub(ledger)
+    if hub is not None:
+        app.include_router(
+            stream_router(
+                hub,
+                ledger.commands,
+                ledger.reads,
+                resolve_tenant,
+                heartbeat_seconds=settings.ledger_stream_heartbeat_seconds,
+            )
+        )
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
 
     def openapi_document() -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The composition root: the one place that chooses concrete adapters and wires the service.
 
 Hosts (the HTTP app, the CLI, the Functions app) call ``build_ledger`` and receive a ``Ledger``:
-the command side, the read side, the store and the projection processor, built once per process.
-Nothing here runs at import time.
+the command side, the read side, the store, the projection processor and (with live updates on)
+the notification hub that the processor publishes to and the SSE route reads, built once per
+process. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from application import CampaignApplication, CampaignLedger, load_artifact_types
 from bootstrap.settings import Settings
 from bootstrap.stores import close_document_store, document_store
 from documentstore.port import DocumentStore
+from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
 
@@ -38,6 +40,9 @@ class Ledger:
     reads: ReadModel
     store: DocumentStore
     processor: BackgroundProcessor
+    notification_hub: NotificationHub | None = None
+    """The in-process live-update hub; None when ``ledger_live_updates`` is off (in Azure,
+    where the change-feed function sends notifications through SignalR instead)."""
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -46,6 +51,8 @@ class Ledger:
         if self._closed:
             return
         self._closed = True
+        if self.notification_hub is not None:
+            self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
         close_document_store(self.settings)
 
@@ -68,13 +75,24 @@ def build_ledger(settings: Settings | None = None) -> Ledger:
         artifact_types=artifact_types,
         restore_window=timedelta(days=settings.ledger_restore_window_days),
     )
-    processor = ChangeFeedProcessor(store, poll_interval=settings.ledger_poll_interval)
+    hub = (
+        NotificationHub(
+            max_subscribers=settings.ledger_stream_max_subscribers,
+            queue_size=settings.ledger_stream_queue_size,
+        )
+        if settings.ledger_live_updates
+        else None
+    )
+    processor = ChangeFeedProcessor(
+        store, poll_interval=settings.ledger_poll_interval, publisher=hub
+    )
     return Ledger(
         settings=settings,
         commands=commands,
         reads=ReadModel(store),
         store=store,
         processor=processor,
+        notification_hub=hub,
     )
 
 

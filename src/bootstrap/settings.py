@@ -7,6 +7,7 @@ README lists every setting with its default.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     ledger_read_wait_seconds: float = Field(default=2.0, ge=0)
     functions_auth_level: Literal["anonymous", "function", "admin"] = "anonymous"
 
+    # Live updates (docs/notifications.md): the in-process hub behind GET .../stream.
+    ledger_live_updates: bool = Field(default_factory=lambda: not _under_azure_functions())
+    ledger_stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    ledger_stream_max_subscribers: int = Field(default=1000, ge=1)
+    ledger_stream_queue_size: int = Field(default=256, ge=1)
+
     @field_validator("ledger_api_keys", mode="before")
     @classmethod
     def _parse_api_keys(cls, value: object) -> object:
@@ -50,3 +57,10 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.ledger_data_dir / "ledger.sqlite3"
+
+
+def _under_azure_functions() -> bool:
+    """The Functions host sets FUNCTIONS_WORKER_RUNTIME; there the change-feed function sends
+    notifications through SignalR and no in-process processor feeds a hub, so live updates
+    default to off."""
+    return "FUNCTIONS_WORKER_RUNTIME" in os.environ

@@ -8,10 +8,20 @@ functions only: no client is created until a function runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
 
+from api.lazy_app import create_function_asgi_app
+from bootstrap.settings import Settings
+from functions.live_updates import (
+    ApiKeys,
+    CampaignAccess,
+    api_keys_from_settings,
+    campaign_access_from_settings,
+    live_updates_blueprint,
+)
 from functions.projection_trigger import RunnerFactory, projection_blueprint, runner_from_settings
 
 
@@ -20,8 +30,12 @@ def build_function_app(
     *,
     http_auth_level: str = "anonymous",
     runner_factory: RunnerFactory = runner_from_settings,
+    campaign_access: Callable[[], CampaignAccess] = campaign_access_from_settings,
+    api_keys: Callable[[], ApiKeys] = api_keys_from_settings,
 ) -> func.FunctionApp | func.AsgiFunctionApp:
-    """The app the Functions host indexes (``asgi_app``: the HTTP API, optional)."""
+    """The app the Functions host indexes (``asgi_app``: the HTTP API, optional): the
+    projection trigger (which also sends the notifications through SignalR) and the SignalR
+    functions ``negotiate`` and ``join_campaign_group``."""
     auth_level = func.AuthLevel(http_auth_level.lower())
     app: func.FunctionApp | func.AsgiFunctionApp
     if asgi_app is None:
@@ -29,4 +43,14 @@ def build_function_app(
     else:
         app = func.AsgiFunctionApp(app=asgi_app, http_auth_level=auth_level)
     app.register_functions(projection_blueprint(runner_factory))
+    app.register_functions(live_updates_blueprint(campaign_access, api_keys))
     return app
+
+
+def build_hosted_app() -> func.FunctionApp | func.AsgiFunctionApp:
+    """What ``function_app.py`` exposes: the HTTP API (its ledger built on the first request),
+    the projection trigger and the SignalR functions, at the auth level the settings name."""
+    return build_function_app(
+        asgi_app=create_function_asgi_app(),
+        http_auth_level=Settings().functions_auth_level,
+    )

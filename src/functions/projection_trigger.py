@@ -10,6 +10,11 @@
 - Anything else that fails (the store throttled or unreachable) fails the invocation, and the
   exponential retry policy runs the same batch again, without end: the trigger never moves past
   a batch it has not projected. Watermarks make the repeats harmless.
+- The notifications of the events projected (``projections.notifications``) go out through the
+  SignalR output binding, each to its campaign's group (``functions.live_updates``). Outputs are
+  sent when the invocation returns, so after the views are written; a failed invocation sends
+  none (its retry skips what was projected already, whose notifications are then not sent:
+  clients reconcile through the snapshot's version, see docs/notifications.md).
 
 Nothing is built at import time: the runner (and so the store client) comes from the
 composition root on the first invocation, once per process.
@@ -17,13 +22,15 @@ composition root on the first invocation, once per process.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import azure.functions as func
 
+from projections.notifications import Notification
 from projections.runner import ProjectionRunner
 
 FUNCTION_NAME = "project_events"
@@ -34,9 +41,15 @@ DATABASE_SETTING = "%COSMOS_DATABASE%"
 LEASE_PREFIX_SETTING = "%LEDGER_LEASE_PREFIX%"
 MAX_ITEMS_PER_INVOCATION = 100
 
+SIGNALR_CONNECTION_SETTING = "AzureSignalRConnectionString"
+HUB_NAME_SETTING = "%LEDGER_SIGNALR_HUB%"
+NOTIFICATIONS_BINDING = "notifications"
+
 RunnerFactory = Callable[[], ProjectionRunner]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def runner_from_settings() -> ProjectionRunner:
@@ -47,25 +60,37 @@ def runner_from_settings() -> ProjectionRunner:
     return ProjectionRunner(document_store(Settings()))
 
 
-class _OncePerProcess:
+class OncePerProcess(Generic[T]):
     """Calls ``factory`` on first use only, from whichever worker thread gets there first."""
 
-    def __init__(self, factory: RunnerFactory) -> None:
+    def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._lock = threading.Lock()
-        self._runner: ProjectionRunner | None = None
+        self._built: list[T] = []
 
-    def get(self) -> ProjectionRunner:
+    def get(self) -> T:
         with self._lock:
-            if self._runner is None:
-                self._runner = self._factory()
-            return self._runner
+            if not self._built:
+                self._built.append(self._factory())
+            return self._built[0]
+
+
+def group_messages(notifications: list[Notification]) -> list[dict[str, Any]]:
+    """SignalR output messages: each notification to its campaign's group, in order."""
+    return [
+        {
+            "target": notification.type,
+            "groupName": notification.campaign_id,
+            "arguments": [notification.to_json()],
+        }
+        for notification in notifications
+    ]
 
 
 def projection_blueprint(runner_factory: RunnerFactory = runner_from_settings) -> func.Blueprint:
     """A blueprint holding the change-feed trigger; register it on any function app."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
-    runner = _OncePerProcess(runner_factory)
+    runner = OncePerProcess(runner_factory)
     trigger_options: dict[str, Any] = {"start_from_beginning": True}
 
     @blueprint.function_name(FUNCTION_NAME)
@@ -86,14 +111,23 @@ def projection_blueprint(runner_factory: RunnerFactory = runner_from_settings) -
         max_items_per_invocation=MAX_ITEMS_PER_INVOCATION,
         **trigger_options,
     )
-    def project_events(documents: func.DocumentList) -> None:
+    @blueprint.generic_output_binding(
+        arg_name=NOTIFICATIONS_BINDING,
+        type="signalR",
+        hubName=HUB_NAME_SETTING,
+        connectionStringSetting=SIGNALR_CONNECTION_SETTING,
+    )
+    def project_events(documents: func.DocumentList, notifications: func.Out[str]) -> None:
         outcome = runner.get().project([document.to_dict() for document in documents])
         logger.info(
-            "projected %d events of %d campaigns (%d skipped, %d dead-lettered)",
+            "projected %d events of %d campaigns (%d skipped, %d dead-lettered, %d notified)",
             outcome.applied,
             len(outcome.campaigns),
             outcome.skipped,
             outcome.dead_lettered,
+            len(outcome.notifications),
         )
+        if outcome.notifications:
+            notifications.set(json.dumps(group_messages(outcome.notifications)))
 
     return blueprint

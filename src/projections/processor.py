@@ -7,6 +7,10 @@ checkpoint moves only after the runner has written a page's views, so a crash re
 that page (harmless: watermarks). ``stop`` finishes the page in hand, saves the checkpoints and
 returns. Transient store faults wait for the store's ``retry_after``; any other error is logged
 and retried with exponential backoff, never skipped: nothing is dropped silently.
+
+``publisher`` (default: none) receives each campaign's notifications once the runner has written
+its views (the embedded service passes its in-process hub, which feeds the SSE route); it is
+given to the runner the processor builds (a runner passed in brings its own).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from datetime import UTC, datetime
 
 from documentstore.port import EVENTS, LEASES, DocumentStore, Upsert
 from domain.errors import StoreThrottled, StoreUnavailable
+from projections.notifications import NotificationPublisher
 from projections.runner import ProjectionOutcome, ProjectionRunner
 
 logger = logging.getLogger(__name__)
@@ -89,9 +94,10 @@ class ChangeFeedProcessor:
         poll_interval: float = 0.05,
         max_items: int = 100,
         monotonic: Callable[[], float] = time.monotonic,
+        publisher: NotificationPublisher | None = None,
     ) -> None:
         self._store = store
-        self._runner = runner or ProjectionRunner(store)
+        self._runner = runner or ProjectionRunner(store, publisher=publisher)
         self._checkpoints = Checkpoints(store, name)
         self._poll_interval = poll_interval
         self._max_items = max_items

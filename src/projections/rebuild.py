@@ -45,6 +45,11 @@ from projections.stored_views import (
     read_campaign_views,
 )
 
+REPLAY_PAGE_ITEMS = 1_000
+"""Change-feed documents per page of a replay: a campaign's events mostly arrive in one page,
+so its documents are read and written once rather than once per 100 events; memory stays
+bounded by the page, whatever the log's length."""
+
 DEFAULT_GRACE_SECONDS = 3.0
 """Longer than the read model's cache of the live generation."""
 
@@ -98,7 +103,9 @@ class _Replay:
         for feed_range in self._store.feed_ranges(EVENTS):
             position = self._positions.get(feed_range)
             while True:
-                page = self._store.read_feed(EVENTS, feed_range, position, max_items=100)
+                page = self._store.read_feed(
+                    EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
+                )
                 position = page.continuation
                 if not page.items:
                     break

@@ -14,7 +14,11 @@ Given a batch of change-feed documents of ``events`` it:
    ``if_match``) in atomic batches of at most 100 operations / 2 MB: entity documents first,
    then the tenant's list entry, then the batch holding the snapshot. Each document's watermark
    makes a retry after a crash between batches harmless; an etag conflict means another runner
-   wrote meanwhile, so the campaign is read and applied again.
+   wrote meanwhile, so the campaign is read and applied again;
+5. derives the notifications of the events it applied (``projections.notifications``) and,
+   only once the campaign's views are written, hands them to the publisher (if any) and lists
+   them in the outcome: a client that reads the snapshot on a notification sees at least its
+   version. A failing publisher is logged and never fails the projection.
 """
 
 from __future__ import annotations
@@ -42,8 +46,9 @@ from projections.campaign_views import CampaignViews, Change, Failure, Loader, l
 from projections.dead_letters import DeadLetterBox
 from projections.events import is_event_document, parse_event_document, read_campaign_events
 from projections.generations import ProjectionStateStore, stored_id, to_logical, to_stored
+from projections.notifications import Notification, NotificationPublisher, notifications_of
 from projections.projectors import ViewKey, snapshot_key
-from projections.stored_views import Difference, compare, read_campaign_views
+from projections.stored_views import Difference, compare, read_campaign_views, read_partition
 
 Document = dict[str, Any]
 RawEvent = Mapping[str, Any]
@@ -62,6 +67,9 @@ class ProjectionOutcome:
     skipped: int = 0
     dead_lettered: int = 0
     campaigns: set[str] = field(default_factory=set)
+    notifications: list[Notification] = field(default_factory=list)
+    """Of the events applied, in stream order per campaign; derived after the views were
+    written (the Azure Functions trigger sends these through SignalR)."""
 
     def add(self, other: ProjectionOutcome) -> None:
         self.events += other.events
@@ -69,6 +77,7 @@ class ProjectionOutcome:
         self.skipped += other.skipped
         self.dead_lettered += other.dead_lettered
         self.campaigns |= other.campaigns
+        self.notifications.extend(other.notifications)
 
 
 @dataclass(frozen=True)
@@ -93,11 +102,13 @@ class ProjectionRunner:
         *,
         dead_letters: DeadLetterBox | None = None,
         max_attempts: int = 8,
+        publisher: NotificationPublisher | None = None,
     ) -> None:
         self._store = store
         self._state = ProjectionStateStore(store)
         self.dead_letters = dead_letters or DeadLetterBox(store)
         self._max_attempts = max_attempts
+        self._publisher = publisher
 
     @property
     def store(self) -> DocumentStore:
@@ -128,7 +139,7 @@ class ProjectionRunner:
     ) -> ProjectionOutcome:
         outcome = ProjectionOutcome(events=len(raw), campaigns={campaign_id})
         for _ in range(self._max_attempts):
-            views = CampaignViews(campaign_id, self._loader(generation))
+            views = CampaignViews(campaign_id, self._loader(generation, campaign_id))
             watermark = views.watermark
             pending = {
                 position: document
@@ -155,8 +166,21 @@ class ProjectionRunner:
                 continue
             outcome.applied = len(events) - (len(failures) - unreadable)
             outcome.dead_lettered = len(failures)
+            failed = {failure.event.version for failure in failures}
+            applied = [event for event in events if event.version not in failed]
+            outcome.notifications = notifications_of(applied)
+            self._publish(campaign_id, outcome.notifications)
             return outcome
         raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
+
+    def _publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
+        """Hand the notifications over; the views are written, whatever the publisher does."""
+        if self._publisher is None or not notifications:
+            return
+        try:
+            self._publisher.publish(campaign_id, notifications)
+        except Exception:
+            logger.exception("publishing the notifications of campaign %s failed", campaign_id)
 
     def _fill_gaps(
         self, campaign_id: str, watermark: int, pending: dict[int | str, RawEvent]
@@ -193,9 +217,24 @@ class ProjectionRunner:
             )
             self.dead_letters.record(document, failure.error, generation=generation)
 
-    def _loader(self, generation: int) -> Loader:
+    def _loader(self, generation: int, campaign_id: str) -> Loader:
+        """Point reads of the documents an event touches, except for a campaign that is new
+        to ``generation`` (no snapshot yet: a new campaign, or any campaign during a rebuild):
+        its partition is then read with one query, which finds the few documents a crash may
+        have left, instead of one point read per document that does not exist yet."""
+        prefetched: dict[str, Document] | None = None
+
         def load(key: ViewKey) -> tuple[Document | None, str | None]:
-            stored = self._store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
+            nonlocal prefetched
+            if prefetched is not None and key.partition_key == campaign_id:
+                stored = prefetched.get(key.id)
+            else:
+                stored = self._store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
+                if stored is None and key == snapshot_key(campaign_id):
+                    prefetched = {
+                        to_logical(document)["id"]: document
+                        for document in read_partition(self._store, campaign_id, generation)
+                    }
             if stored is None:
                 return None, None
             return to_logical(stored), stored.get("_etag")

@@ -15,7 +15,6 @@ also answer 404 for a campaign of another tenant or a deleted one::
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -107,10 +106,47 @@ def new_document(
 
 
 def evolve(document: Document, event: RecordedEvent) -> Document:
-    """A copy of ``document`` to change for ``event`` (the input is never mutated)."""
-    changed = copy.deepcopy(document)
+    """A copy of ``document`` to change for ``event``; the input is never mutated.
+
+    Copy-on-write: the envelope, ``body`` and ``state`` are new dicts, anything nested deeper
+    is shared with ``document``. A projector that changes a nested list or dict first takes
+    its own copy of it with ``own_dict`` / ``own_list`` (from the owned parent down), so the
+    cost of an event is the size of what it changes, not of the document. (A deep copy of
+    every touched document per event made projection quadratic in a campaign's length: the
+    snapshot of a 100-version campaign was copied whole for each of its events.)
+    """
+    changed = dict(document)
+    for part in ("body", "state"):
+        if isinstance(changed.get(part), dict):
+            changed[part] = dict(changed[part])
     changed["appliedVersion"] = event.version
     return changed
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars): what ``copy.deepcopy`` does for
+    event data, several times faster (no memo, no dispatch on arbitrary types)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    return value
+
+
+def own_dict(parent: dict[str, Any] | list[Any], key: Any) -> dict[str, Any]:
+    """``parent[key]`` replaced by a shallow copy, which the caller may change (``parent`` must
+    already be the caller's own)."""
+    owned = dict(parent[key])
+    parent[key] = owned
+    return owned
+
+
+def own_list(parent: dict[str, Any] | list[Any], key: Any) -> list[Any]:
+    """``parent[key]`` replaced by a shallow copy, which the caller may change."""
+    owned = list(parent[key])
+    parent[key] = owned
+    return owned
 
 
 def mark_deleted(document: Document, event: RecordedEvent, *, deleted: bool) -> Document:
@@ -146,8 +182,8 @@ def audit_report_body(event: RecordedEvent) -> dict[str, Any]:
         "id": data["auditReportId"],
         "versionId": data["versionId"],
         "overallStatus": data["overallStatus"],
-        "categoryScores": copy.deepcopy(data.get("categoryScores") or {}),
-        "flaggedItems": copy.deepcopy(data.get("flaggedItems") or []),
-        "recommendations": copy.deepcopy(data.get("recommendations") or []),
+        "categoryScores": json_copy(data.get("categoryScores") or {}),
+        "flaggedItems": json_copy(data.get("flaggedItems") or []),
+        "recommendations": json_copy(data.get("recommendations") or []),
         "createdAt": event.timestamp,
     }

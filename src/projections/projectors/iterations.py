@@ -12,6 +12,7 @@ from projections.projectors.documents import (
     evolve,
     mark_deleted,
     new_document,
+    own_list,
     refuse,
     require,
 )
@@ -29,7 +30,7 @@ def project_iterations(document: Document | None, event: RecordedEvent) -> Docum
     if event.type != "FeedbackLogged":
         raise refuse(event, "the iteration log does not apply this event")
     changed = evolve(log, event)
-    changed["body"]["items"].append(
+    own_list(changed["body"], "items").append(
         {
             "id": data["iterationId"],
             "artifactId": data["artifactId"],

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from domain.recorded import RecordedEvent
@@ -20,8 +19,11 @@ from projections.projectors.documents import (
     DocType,
     Document,
     evolve,
+    json_copy,
     mark_deleted,
     new_document,
+    own_dict,
+    own_list,
     refuse,
     require,
     run_id,
@@ -41,31 +43,34 @@ def project_run(document: Document | None, event: RecordedEvent) -> Document:
         return mark_deleted(run, event, deleted=event.type == "CampaignDeleted")
     changed = evolve(run, event)
     body = changed["body"]
-    context = body["context"]
     if event.type == "RunStarted":
         body["status"] = "Running"
         body["startedAt"] = event.timestamp
     elif event.type == "StepResultAttached":
+        context = own_dict(body, "context")
+        artifacts = own_dict(context, "artifacts")
         for artifact in data.get("artifacts") or []:
-            context["artifacts"][artifact["id"]] = {
+            artifacts[artifact["id"]] = {
                 "type": artifact["type"],
                 "uri": artifact["uri"],
                 "hash": artifact["hash"],
-                "metadata": copy.deepcopy(artifact.get("metadata")),
+                "metadata": json_copy(artifact.get("metadata")),
                 "createdAt": event.timestamp,
                 "stepId": data["stepId"],
             }
-        context["refs"].update(data.get("refs") or {})
+        own_dict(context, "refs").update(data.get("refs") or {})
         if data.get("inputHash") is not None:
-            context["computed"]["inputHashesByStep"][data["stepId"]] = data["inputHash"]
+            computed = own_dict(context, "computed")
+            own_dict(computed, "inputHashesByStep")[data["stepId"]] = data["inputHash"]
     elif event.type == "QualityCheckRecorded":
-        context["computed"]["qualityChecks"].append(
+        computed = own_dict(own_dict(body, "context"), "computed")
+        own_list(computed, "qualityChecks").append(
             {
                 "artifactId": data["artifactId"],
                 "checkType": data["checkType"],
                 "status": data["status"],
                 "message": data.get("message"),
-                "details": copy.deepcopy(data.get("details")),
+                "details": json_copy(data.get("details")),
                 "timestamp": event.timestamp,
             }
         )
@@ -95,9 +100,9 @@ def _queued_body(event: RecordedEvent) -> dict[str, Any]:
             "campaignId": event.campaign_id,
             "runId": data["runId"],
             "workflowName": data.get("workflowName"),
-            "trigger": copy.deepcopy(data.get("trigger") or {"type": "api"}),
+            "trigger": json_copy(data.get("trigger") or {"type": "api"}),
             "refs": dict(data.get("refs") or {}),
-            "artifacts": copy.deepcopy(data.get("artifacts") or {}),
+            "artifacts": json_copy(data.get("artifacts") or {}),
             "computed": {
                 "inputHashesByStep": dict(data.get("inputHashesByStep") or {}),
                 "qualityChecks": [],

@@ -23,7 +23,6 @@ version document (one more point read, for such campaigns only).
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any, Protocol
 
@@ -34,7 +33,10 @@ from projections.projectors.documents import (
     Document,
     audit_report_body,
     evolve,
+    json_copy,
     new_document,
+    own_dict,
+    own_list,
     refuse,
     require,
 )
@@ -77,7 +79,7 @@ def _created(event: RecordedEvent) -> Document:
         "id": event.campaign_id,
         "tenantId": tenant_id,
         "name": data["name"],
-        "brief": copy.deepcopy(data["brief"]),
+        "brief": json_copy(data["brief"]),
         "status": "Draft",
         "createdAt": event.timestamp,
         "updatedAt": event.timestamp,
@@ -99,7 +101,7 @@ def _updated(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     if event.data.get("name") is not None:
         body["name"] = event.data["name"]
     if event.data.get("brief") is not None:
-        body["brief"] = copy.deepcopy(event.data["brief"])
+        body["brief"] = json_copy(event.data["brief"])
 
 
 def _status_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
@@ -113,11 +115,10 @@ def _deleted(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
 
 
 def _artifact_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
-    artifacts: list[dict[str, Any]] = snapshot["body"]["artifacts"]
     artifact_id = event.data["artifactId"]
-    if any(artifact["id"] == artifact_id for artifact in artifacts):
+    if any(artifact["id"] == artifact_id for artifact in snapshot["body"]["artifacts"]):
         raise refuse(event, f"artifact {artifact_id} already exists")
-    artifacts.append(
+    own_list(snapshot["body"], "artifacts").append(
         {
             "id": artifact_id,
             "type": event.data["artifactType"],
@@ -132,7 +133,7 @@ def _version_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) 
     artifact = _artifact(snapshot, data["artifactId"], event)
     artifact["versionCount"] += 1
     artifact["latestVersionId"] = data["versionId"]
-    snapshot["state"]["versions"][data["versionId"]] = {
+    own_dict(snapshot["state"], "versions")[data["versionId"]] = {
         "artifactId": data["artifactId"],
         "artifactType": data["artifactType"],
         "versionNumber": data["versionNumber"],
@@ -144,19 +145,19 @@ def _version_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) 
 
 def _audit_recorded(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     data = event.data
-    version = _version(snapshot, data["versionId"], event)
+    version = _owned_version(snapshot, data["versionId"], event)
     version["status"] = data["versionStatus"]
     version["auditReportId"] = data["auditReportId"]
     active = _active_entry(snapshot, data["versionId"])
     if active is not None:
         active["status"] = version["status"]
         active["auditReportId"] = data["auditReportId"]
-        snapshot["body"]["auditReports"][data["versionId"]] = audit_report_body(event)
+        own_dict(snapshot["body"], "auditReports")[data["versionId"]] = audit_report_body(event)
 
 
 def _version_status(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     status = "Approved" if event.type == "VersionApproved" else "Archived"
-    version = _version(snapshot, event.data["versionId"], event)
+    version = _owned_version(snapshot, event.data["versionId"], event)
     version["status"] = status
     active = _active_entry(snapshot, event.data["versionId"])
     if active is not None:
@@ -166,22 +167,24 @@ def _version_status(snapshot: Document, event: RecordedEvent, _: EntityLookup) -
 def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: EntityLookup) -> None:
     data = event.data
     body = snapshot["body"]
-    spilled: list[str] = snapshot["state"]["spilledContent"]
     new_id = data["versionId"]
     version = _version(snapshot, new_id, event)
-    previous = body["activeVersions"].get(data["artifactType"])
+    active: dict[str, Any] = own_dict(body, "activeVersions")
+    reports: dict[str, Any] = own_dict(body, "auditReports")
+    spilled: list[str] = own_list(snapshot["state"], "spilledContent")
+    previous = active.get(data["artifactType"])
     if previous is not None:
-        body["auditReports"].pop(previous["id"], None)
+        reports.pop(previous["id"], None)
         if previous["id"] in spilled:
             spilled.remove(previous["id"])
-        del body["activeVersions"][data["artifactType"]]
+        del active[data["artifactType"]]
     content = lookup.version_content(new_id)
     if content is None:
         raise refuse(event, f"the content of version {new_id} is not in the view")
     inline = _inlined_bytes(body) + _json_bytes(content) <= INLINE_CONTENT_BUDGET
     if not inline:
         spilled.append(new_id)
-    body["activeVersions"][data["artifactType"]] = {
+    active[data["artifactType"]] = {
         "id": new_id,
         "artifactId": version["artifactId"],
         "versionNumber": version["versionNumber"],
@@ -190,16 +193,16 @@ def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: Entity
         "createdAt": version["createdAt"],
         "auditReportId": version["auditReportId"],
     }
-    body["activeVersions"] = dict(sorted(body["activeVersions"].items()))
+    body["activeVersions"] = dict(sorted(active.items()))
     if version["auditReportId"] is not None:
         report = lookup.audit_report(new_id, version["auditReportId"])
         if report is None:
             raise refuse(event, f"audit report {version['auditReportId']} is not in the view")
-        body["auditReports"][new_id] = copy.deepcopy(report)
+        reports[new_id] = json_copy(report)
 
 
 def _run_queued(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
-    snapshot["body"]["runs"].append(
+    own_list(snapshot["body"], "runs").append(
         {
             "id": event.data["runId"],
             "status": "Queued",
@@ -212,8 +215,10 @@ def _run_queued(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> No
 
 def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     run_id = event.data["runId"]
-    for run in snapshot["body"]["runs"]:
-        if run["id"] == run_id:
+    runs = own_list(snapshot["body"], "runs")
+    for index, entry in enumerate(runs):
+        if entry["id"] == run_id:
+            run = own_dict(runs, index)
             break
     else:
         raise refuse(event, f"run {run_id} is not in the snapshot")
@@ -228,25 +233,34 @@ def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> N
 
 
 def _artifact(snapshot: Document, artifact_id: str, event: RecordedEvent) -> dict[str, Any]:
-    artifacts: list[dict[str, Any]] = snapshot["body"]["artifacts"]
-    for artifact in artifacts:
+    """The snapshot's own copy of an artifact entry, to change."""
+    artifacts = own_list(snapshot["body"], "artifacts")
+    for index, artifact in enumerate(artifacts):
         if artifact["id"] == artifact_id:
-            return artifact
+            return own_dict(artifacts, index)
     raise refuse(event, f"artifact {artifact_id} is not in the snapshot")
 
 
 def _version(snapshot: Document, version_id: str, event: RecordedEvent) -> dict[str, Any]:
+    """A version's metadata, to read."""
     version: dict[str, Any] | None = snapshot["state"]["versions"].get(version_id)
     if version is None:
         raise refuse(event, f"version {version_id} is not in the snapshot")
     return version
 
 
+def _owned_version(snapshot: Document, version_id: str, event: RecordedEvent) -> dict[str, Any]:
+    """The snapshot's own copy of a version's metadata, to change."""
+    _version(snapshot, version_id, event)
+    return own_dict(own_dict(snapshot["state"], "versions"), version_id)
+
+
 def _active_entry(snapshot: Document, version_id: str) -> dict[str, Any] | None:
+    """The snapshot's own copy of the active-version entry of ``version_id``, if it is active."""
     active: dict[str, dict[str, Any]] = snapshot["body"]["activeVersions"]
-    for entry in active.values():
+    for artifact_type, entry in active.items():
         if entry["id"] == version_id:
-            return entry
+            return own_dict(own_dict(snapshot["body"], "activeVersions"), artifact_type)
     return None
 
 

@@ -23,6 +23,8 @@ from projections.projectors.documents import (
     history_id,
     mark_deleted,
     new_document,
+    own_dict,
+    own_list,
     refuse,
     require,
     version_id,
@@ -42,7 +44,7 @@ def project_version_history(document: Document | None, event: RecordedEvent) -> 
     if event.type in ("CampaignDeleted", "CampaignRestored"):
         return mark_deleted(history, event, deleted=event.type == "CampaignDeleted")
     changed = evolve(history, event)
-    versions: list[dict[str, Any]] = changed["body"]["versions"]
+    versions: list[dict[str, Any]] = own_list(changed["body"], "versions")
     if event.type == "VersionCreated":
         versions.append(
             {
@@ -69,9 +71,10 @@ def project_version_history(document: Document | None, event: RecordedEvent) -> 
 
 
 def _entry(versions: list[dict[str, Any]], wanted: str, event: RecordedEvent) -> dict[str, Any]:
-    for entry in versions:
+    """The history's own copy of one version's entry (``versions`` is already its own)."""
+    for index, entry in enumerate(versions):
         if entry["id"] == wanted:
-            return entry
+            return own_dict(versions, index)
     raise refuse(event, f"version {wanted} is not in its artifact's history")
 
 
@@ -99,7 +102,7 @@ def project_version(document: Document | None, event: RecordedEvent) -> Document
     body = changed["body"]
     if event.type == "AuditRecorded":
         body["status"] = data["versionStatus"]
-        body["auditReportIds"].append(data["auditReportId"])
+        own_list(body, "auditReportIds").append(data["auditReportId"])
     elif event.type in _STATUS_BY_EVENT:
         body["status"] = _STATUS_BY_EVENT[event.type]
     else:
@@ -119,5 +122,5 @@ def project_audits(document: Document | None, event: RecordedEvent) -> Document:
     if event.type != "AuditRecorded":
         raise refuse(event, "the audits document does not apply this event")
     changed = evolve(audits, event)
-    changed["body"]["items"].append(audit_report_body(event))
+    own_list(changed["body"], "items").append(audit_report_body(event))
     return changed

@@ -14,10 +14,12 @@ from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
 from domain.errors import StoreUnavailable
 from functions.app import build_function_app
+from functions.live_updates import JOIN_FUNCTION, NEGOTIATE_FUNCTION
 from functions.projection_trigger import FUNCTION_NAME
 from projections.dead_letters import DeadLetterBox
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
+from tests.unit.functions.outputs import CapturedOutput
 from tests.unit.projections.campaign_events import CampaignStream, interleaved_documents
 
 
@@ -32,7 +34,8 @@ def document_list(documents: list[dict[str, Any]]) -> func.DocumentList:
 
 def test_the_trigger_follows_the_events_container_with_leases_and_a_per_generation_prefix() -> None:
     trigger = trigger_of(build_function_app(runner_factory=lambda: pytest.fail("built early")))
-    [binding] = json.loads(trigger.get_function_json())["bindings"]  # what the host indexes
+    bindings = json.loads(trigger.get_function_json())["bindings"]  # what the host indexes
+    [binding] = [b for b in bindings if b["type"] == "cosmosDBTrigger"]
     assert binding["type"] == "cosmosDBTrigger"
     assert binding["direction"] == "IN"
     assert binding["connection"] == "COSMOS_CONNECTION"
@@ -64,8 +67,8 @@ def test_an_invocation_projects_the_event_documents_and_ignores_heads() -> None:
     assert built == []  # nothing is built before the first invocation
     streams = [CampaignStream("A"), CampaignStream("B")]
     streams[0].status("Generating")
-    trigger.get_user_function()(document_list(interleaved_documents(streams)))
-    trigger.get_user_function()(document_list(interleaved_documents(streams)))
+    trigger.get_user_function()(document_list(interleaved_documents(streams)), CapturedOutput())
+    trigger.get_user_function()(document_list(interleaved_documents(streams)), CapturedOutput())
     assert len(built) == 1
     reads = ReadModel(store)
     assert reads.campaign("default", streams[0].campaign_id).body["status"] == "Generating"
@@ -79,7 +82,9 @@ def test_a_poison_event_goes_to_a_dead_letter_and_the_rest_of_the_batch_is_proje
     poisoned.emit("RunCompleted", runId="never-queued", artifactVersionIds=[])
     poisoned.status("Generating")
     healthy = CampaignStream("Healthy")
-    trigger.get_user_function()(document_list(interleaved_documents([poisoned, healthy])))
+    trigger.get_user_function()(
+        document_list(interleaved_documents([poisoned, healthy])), CapturedOutput()
+    )
     [letter] = DeadLetterBox(store).list()
     assert (letter.campaign_id, letter.version, letter.event_type) == (
         poisoned.campaign_id,
@@ -106,7 +111,7 @@ def test_a_store_failure_fails_the_invocation_so_the_retry_policy_runs_it_again(
 
     trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(DownStore())))
     with pytest.raises(StoreUnavailable):
-        trigger.get_user_function()(document_list(CampaignStream().documents()))
+        trigger.get_user_function()(document_list(CampaignStream().documents()), CapturedOutput())
 
 
 def test_the_http_api_joins_the_same_app_as_one_asgi_function() -> None:
@@ -115,10 +120,12 @@ def test_the_http_api_joins_the_same_app_as_one_asgi_function() -> None:
 
     app = build_function_app(asgi_app=asgi_app)
     names = {function.get_function_name() for function in app.get_functions()}
-    assert names == {FUNCTION_NAME, "http_app_func"}
+    assert names == {FUNCTION_NAME, NEGOTIATE_FUNCTION, JOIN_FUNCTION, "http_app_func"}
 
 
 def test_the_root_function_app_module_only_wires_and_builds_no_client() -> None:
     module = importlib.import_module("function_app")
     names = [function.get_function_name() for function in module.app.get_functions()]
-    assert names == [FUNCTION_NAME]
+    assert sorted(names) == sorted(
+        [FUNCTION_NAME, NEGOTIATE_FUNCTION, JOIN_FUNCTION, "http_app_func"]
+    )

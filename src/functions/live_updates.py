@@ -1,0 +1,209 @@
+"""Live updates in Azure: notifications through Azure SignalR Service (serverless mode).
+
+- The change-feed function (``functions.projection_trigger``) sends each notification of the
+  events it projected, once the views are written, to the SignalR group named by the campaign id
+  (``projection_trigger.group_messages``): target = the notification type, one argument = its
+  JSON.
+- ``negotiate`` (``POST /api/negotiate``, what a SignalR client calls first) answers the
+  connection info of the ``signalRConnectionInfo`` input binding. The connection's user id is the
+  caller's tenant (``X-Tenant-Id``, required here), checked as the HTTP API checks it (and, with
+  API keys configured, against the key's tenant), so the service signs it into the token.
+- ``join_campaign_group`` is the SignalR trigger of the hub method
+  ``JoinCampaignGroup(campaignId)``: when the campaign is visible to the connection's tenant it
+  adds the connection to the campaign's group through the SignalR output binding; otherwise it
+  answers the connection ``JoinRefused`` and adds nothing.
+
+Bindings read the connection string from app setting ``AzureSignalRConnectionString`` and the
+hub name from ``LEDGER_SIGNALR_HUB``. Nothing is built at import time: the read model and the
+API keys come from the composition root on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import azure.functions as func
+
+from api.tenancy import TENANT_PATTERN, tenant_of_key
+from domain.errors import CampaignNotFound
+from functions.projection_trigger import (
+    HUB_NAME_SETTING,
+    SIGNALR_CONNECTION_SETTING,
+    OncePerProcess,
+)
+
+JOIN_METHOD = "JoinCampaignGroup"
+JOIN_REFUSED = "JoinRefused"
+NEGOTIATE_FUNCTION = "negotiate"
+NEGOTIATE_ROUTE = "api/negotiate"
+JOIN_FUNCTION = "join_campaign_group"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+CampaignAccess = Callable[[str, str], bool]
+"""``(tenant id, campaign id) -> whether the campaign is visible to the tenant``."""
+ApiKeys = Mapping[str, str]
+
+logger = logging.getLogger(__name__)
+
+_TENANT = re.compile(TENANT_PATTERN)
+
+
+def signalr_binding(**fields: Any) -> dict[str, Any]:
+    """The fields every SignalR binding of this app shares, plus ``fields``."""
+    return {
+        "hubName": HUB_NAME_SETTING,
+        "connectionStringSetting": SIGNALR_CONNECTION_SETTING,
+        **fields,
+    }
+
+
+def campaign_access_from_settings() -> CampaignAccess:
+    """Visibility from the live snapshot, on the process's store (composition root)."""
+    from bootstrap.settings import Settings
+    from bootstrap.stores import document_store
+    from projections.reads import ReadModel
+
+    reads = ReadModel(document_store(Settings()))
+
+    def is_visible(tenant_id: str, campaign_id: str) -> bool:
+        try:
+            reads.campaign(tenant_id, campaign_id)
+        except CampaignNotFound:
+            return False
+        return True
+
+    return is_visible
+
+
+def api_keys_from_settings() -> ApiKeys:
+    from bootstrap.settings import Settings
+
+    return dict(Settings().ledger_api_keys)
+
+
+def negotiation_refusal(request: func.HttpRequest, api_keys: ApiKeys) -> func.HttpResponse | None:
+    """Why ``request`` may not negotiate (a problem response), or None when it may."""
+    tenant = request.headers.get("x-tenant-id")
+    if tenant is None or not _TENANT.fullmatch(tenant):
+        return _problem(
+            400,
+            "invalid-tenant",
+            "Negotiation needs X-Tenant-Id (1-64 characters of A-Z, a-z, 0-9, '_' and '-').",
+        )
+    if not api_keys:
+        return None
+    presented = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization", "")
+    if presented is None and authorization.lower().startswith("bearer "):
+        presented = authorization[7:].strip()
+    key_tenant = tenant_of_key(api_keys, presented) if presented else None
+    if key_tenant is None:
+        return _problem(
+            401,
+            "unauthenticated",
+            "A valid API key is required (X-Api-Key or Authorization: Bearer).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if key_tenant != tenant:
+        return _problem(403, "tenant-forbidden", "This API key is not for that tenant.")
+    return None
+
+
+def join_actions(invocation: str | bytes, is_visible: CampaignAccess) -> dict[str, Any]:
+    """The SignalR output for one ``JoinCampaignGroup(campaignId)`` invocation: add the
+    connection to the campaign's group, or tell the connection it was refused."""
+    context = json.loads(invocation)
+    connection_id = str(_field(context, "ConnectionId") or "")
+    tenant_id = _field(context, "UserId")
+    arguments = _field(context, "Arguments") or []
+    requested = arguments[0] if arguments else None
+    campaign_id = _canonical_uuid(requested)
+    if (
+        campaign_id is not None
+        and isinstance(tenant_id, str)
+        and tenant_id
+        and is_visible(tenant_id, campaign_id)
+    ):
+        return {"connectionId": connection_id, "groupName": campaign_id, "action": "add"}
+    logger.info("connection %s may not join campaign %r", connection_id, requested)
+    return {
+        "connectionId": connection_id,
+        "target": JOIN_REFUSED,
+        "arguments": [{"campaignId": requested, "code": "campaign-not-found"}],
+    }
+
+
+def live_updates_blueprint(
+    campaign_access: Callable[[], CampaignAccess] = campaign_access_from_settings,
+    api_keys: Callable[[], ApiKeys] = api_keys_from_settings,
+) -> func.Blueprint:
+    """``negotiate`` and ``join_campaign_group`` (see the module docstring)."""
+    blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
+    access = OncePerProcess(campaign_access)
+    keys = OncePerProcess(api_keys)
+
+    @blueprint.function_name(NEGOTIATE_FUNCTION)
+    @blueprint.route(route=NEGOTIATE_ROUTE, methods=["POST"])
+    @blueprint.generic_input_binding(
+        arg_name="connection_info",
+        type="signalRConnectionInfo",
+        **signalr_binding(userId="{headers.x-tenant-id}"),
+    )
+    def negotiate(req: func.HttpRequest, connection_info: str) -> func.HttpResponse:
+        refusal = negotiation_refusal(req, keys.get())
+        if refusal is not None:
+            return refusal
+        return func.HttpResponse(
+            connection_info,
+            status_code=200,
+            mimetype="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @blueprint.function_name(JOIN_FUNCTION)
+    @blueprint.generic_trigger(
+        arg_name="invocation",
+        type="signalRTrigger",
+        **signalr_binding(category="messages", event=JOIN_METHOD, parameterNames=["campaignId"]),
+    )
+    @blueprint.generic_output_binding(arg_name="actions", type="signalR", **signalr_binding())
+    def join_campaign_group(invocation: str, actions: func.Out[str]) -> None:
+        actions.set(json.dumps(join_actions(invocation, access.get())))
+
+    return blueprint
+
+
+def _field(context: Mapping[str, Any], name: str) -> Any:
+    """A field of the trigger's invocation context, PascalCase or camelCase."""
+    return context.get(name, context.get(name[0].lower() + name[1:]))
+
+
+def _canonical_uuid(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+def _problem(
+    status: int, code: str, detail: str, *, headers: Mapping[str, str] | None = None
+) -> func.HttpResponse:
+    body = {
+        "type": f"urn:campaign-ledger:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    return func.HttpResponse(
+        json.dumps(body),
+        status_code=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )

@@ -1,0 +1,359 @@
+"""Live updates over real HTTP: ``GET /api/campaigns/{cid}/stream`` (Server-Sent Events) on the
+embedded store, with the in-process change-feed processor publishing to the hub. Subscribers
+hear every notification in order, resume with ``Last-Event-ID`` without gap or duplicate, get
+heartbeats, and are bounded in number."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.streams import streaming_hub
+from bootstrap.container import build_ledger
+from bootstrap.settings import Settings
+from tests.e2e.conftest import (
+    RunningService,
+    check,
+    create_artifact,
+    create_campaign,
+    create_version,
+    e2e_settings,
+    passing_audit,
+    problem,
+)
+
+STREAM_PATH = "/api/campaigns/{cid}/stream"
+WAIT = 10.0
+MAX_SUBSCRIBERS = 6
+
+
+@contextmanager
+def streaming_service(settings: Settings) -> Iterator[RunningService]:
+    """The service of ``settings`` on uvicorn with its processor (and so its SSE route)."""
+    settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+    ledger = build_ledger(settings)
+    ledger.processor.start()
+    app = create_app(ledger)
+    hub = streaming_hub(ledger)
+    assert hub is not None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, name="e2e-stream-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield RunningService(f"http://{settings.host}:{settings.port}", ledger, settings)
+    finally:
+        hub.close()  # ends the open streams, so uvicorn's shutdown does not wait for them
+        server.should_exit = True
+        thread.join(15)
+        ledger.close()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    settings = e2e_settings(
+        Path(tmp_path_factory.mktemp("stream")),
+        ledger_stream_heartbeat_seconds=0.25,
+        ledger_stream_max_subscribers=MAX_SUBSCRIBERS,
+        ledger_poll_interval=0.02,
+    )
+    with streaming_service(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def tenant() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def http(service: RunningService, tenant: str) -> Iterator[httpx.Client]:
+    with service.client(**{"X-Tenant-Id": tenant}) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    id: str | None
+    event: str | None
+    data: dict[str, Any]
+
+
+class Listener:
+    """An SSE client on a thread: parsed events and heartbeats arrive in a queue."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.events: queue.Queue[ServerSentEvent | BaseException] = queue.Queue()
+        self.heartbeats = 0
+        self.retry: str | None = None
+        self.opened = threading.Event()
+        self.status: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, args=(url, headers), daemon=True)
+        self._thread.start()
+        assert self.opened.wait(WAIT), "the stream did not open"
+
+    def _listen(self, url: str, headers: dict[str, str]) -> None:
+        try:
+            with (
+                httpx.Client(timeout=httpx.Timeout(WAIT)) as client,
+                client.stream("GET", url, headers=headers) as response,
+            ):
+                self.status = response.status_code
+                self.content_type = response.headers.get("content-type", "")
+                self.opened.set()
+                fields: dict[str, str] = {}
+                for line in response.iter_lines():
+                    if self._stop.is_set():
+                        return
+                    if line.startswith(":"):
+                        self.heartbeats += 1
+                    elif line == "":
+                        if "data" in fields:
+                            self.events.put(
+                                ServerSentEvent(
+                                    fields.get("id"),
+                                    fields.get("event"),
+                                    json.loads(fields["data"]),
+                                )
+                            )
+                        fields = {}
+                    else:
+                        name, _, value = line.partition(":")
+                        fields[name] = value.removeprefix(" ")
+                        if name == "retry":
+                            self.retry = fields.pop("retry")
+        except BaseException as error:  # handed to the test
+            self.events.put(error)
+        finally:
+            self.opened.set()
+
+    def take(self, count: int) -> list[ServerSentEvent]:
+        """The next ``count`` events, waiting at most ``WAIT`` seconds for each."""
+        taken: list[ServerSentEvent] = []
+        for _ in range(count):
+            item = self.events.get(timeout=WAIT)
+            if isinstance(item, BaseException):
+                raise item
+            taken.append(item)
+        return taken
+
+    def nothing_more(self, within: float = 0.6) -> bool:
+        try:
+            item = self.events.get(timeout=within)
+        except queue.Empty:
+            return True
+        pytest.fail(f"unexpected: {item}")
+
+    def close(self) -> None:
+        self._stop.set()  # the reader leaves at the next line (a heartbeat at the latest)
+        self._thread.join(WAIT)
+
+
+@contextmanager
+def listening(service: RunningService, cid: str, tenant: str, **headers: str) -> Iterator[Listener]:
+    url = service.base_url + STREAM_PATH.format(cid=cid)
+    if "query" in headers:
+        url += "?" + headers.pop("query")
+    listener = Listener(url, {"X-Tenant-Id": tenant, **headers})
+    assert listener.status == 200
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+def wait_for_subscribers(service: RunningService, count: int) -> None:
+    hub = service.ledger.notification_hub
+    assert hub is not None
+    deadline = time.monotonic() + WAIT
+    while hub.subscriber_count != count:
+        assert time.monotonic() < deadline, f"{hub.subscriber_count} subscribers, not {count}"
+        time.sleep(0.02)
+
+
+def summary(events: list[ServerSentEvent]) -> list[tuple[str | None, int]]:
+    return [(event.event, int(event.id or -1)) for event in events]
+
+
+def test_a_subscriber_hears_versions_audits_failures_and_completion_in_order(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    base = f"/api/campaigns/{cid}"
+    with listening(service, cid, tenant) as listener:
+        assert listener.content_type.startswith("text/event-stream")
+        started = check(http.post(f"{base}/status", json={"status": "Generating"}), 200)
+        aid = create_artifact(http, cid, "Copy")
+        first = create_version(http, cid, aid, "First draft")
+        second = create_version(http, cid, aid, "Second draft")
+        audit = check(
+            http.post(f"{base}/versions/{second['id']}/audits", json=passing_audit()), 201
+        )
+        rid = check(http.post(f"{base}/runs", json={"executionMode": "Parallel"}), 201)["id"]
+        check(http.post(f"{base}/runs/{rid}/start"), 200)
+        failed = check(http.post(f"{base}/runs/{rid}/fail", json={"errorMessage": "timeout"}), 200)
+        for status in ("Generated", "Auditing"):
+            check(http.post(f"{base}/status", json={"status": status}), 200)
+        completed = check(http.post(f"{base}/status", json={"status": "Completed"}), 200)
+
+        received = listener.take(6)
+        assert summary(received) == [
+            ("CampaignStarted", started["version"]),
+            ("ArtifactGenerated", first["version"]),
+            ("ArtifactGenerated", second["version"]),
+            ("ComplianceCheckCompleted", audit["version"]),
+            ("GenerationFailed", failed["version"]),
+            ("CampaignCompleted", completed["version"]),
+        ]
+        assert listener.nothing_more()
+        assert listener.retry == "1000"  # the stream's first field: reconnect after a second
+        assert received[0].data["campaignId"] == cid
+        assert received[0].data["fromStatus"] == "Draft"
+        artifact = received[2].data
+        assert (artifact["artifactType"], artifact["versionNumber"]) == ("Copy", 2)
+        assert artifact["versionId"] == second["id"]
+        assert artifact["version"] == second["version"]
+        assert received[3].data["overallStatus"] == "Pass"
+        assert received[4].data["errorMessage"] == "timeout"
+        # published after the views were written: the snapshot shows at least that version
+        snapshot = check(http.get(base), 200)
+        assert snapshot["version"] >= completed["version"]
+        assert snapshot["status"] == "Completed"
+
+
+def test_a_reconnect_with_last_event_id_replays_exactly_the_missed_ones_then_follows_live(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    aid = create_artifact(http, cid)
+    with listening(service, cid, tenant) as listener:
+        first = create_version(http, cid, aid, "one")
+        [heard] = listener.take(1)
+        assert summary([heard]) == [("ArtifactGenerated", first["version"])]
+    wait_for_subscribers(service, 0)
+
+    missed = [create_version(http, cid, aid, f"v{n}") for n in (2, 3, 4)]
+    audit = check(
+        http.post(f"/api/campaigns/{cid}/versions/{missed[-1]['id']}/audits", json=passing_audit()),
+        201,
+    )
+    expected_missed = [("ArtifactGenerated", m["version"]) for m in missed]
+    expected_missed.append(("ComplianceCheckCompleted", audit["version"]))
+
+    with listening(service, cid, tenant, **{"Last-Event-ID": str(heard.id)}) as resumed:
+        assert summary(resumed.take(4)) == expected_missed
+        live = create_version(http, cid, aid, "after the reconnect")
+        assert summary(resumed.take(1)) == [("ArtifactGenerated", live["version"])]
+        assert resumed.nothing_more()
+
+    # an EventSource that cannot set headers resumes through the query; the header wins
+    with listening(service, cid, tenant, query=f"lastEventId={audit['version']}") as by_query:
+        assert summary(by_query.take(1)) == [("ArtifactGenerated", live["version"])]
+        assert by_query.nothing_more()
+    with listening(
+        service, cid, tenant, query="lastEventId=0", **{"Last-Event-ID": str(audit["version"])}
+    ) as both:
+        assert summary(both.take(1)) == [("ArtifactGenerated", live["version"])]
+        assert both.nothing_more()
+
+
+def test_without_last_event_id_a_subscriber_starts_after_what_the_snapshot_shows(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    before = create_version(http, cid, create_artifact(http, cid))
+    check(http.get(f"/api/campaigns/{cid}?minVersion={before['version']}"), 200)
+    with listening(service, cid, tenant) as listener:
+        assert listener.nothing_more()
+        started = check(
+            http.post(f"/api/campaigns/{cid}/status", json={"status": "Generating"}), 200
+        )
+        assert summary(listener.take(1)) == [("CampaignStarted", started["version"])]
+
+
+def test_a_quiet_stream_carries_heartbeats(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    with listening(service, cid, tenant) as listener:
+        deadline = time.monotonic() + WAIT
+        while listener.heartbeats < 3:
+            assert time.monotonic() < deadline, "no heartbeats"
+            time.sleep(0.05)
+
+
+def test_unknown_foreign_and_deleted_campaigns_are_not_found(
+    service: RunningService, http: httpx.Client
+) -> None:
+    cid = create_campaign(http)["id"]
+    problem(http.get(STREAM_PATH.format(cid=uuid.uuid4())), 404, "campaign-not-found")
+    problem(http.get(STREAM_PATH.format(cid="not-a-uuid")), 404, "campaign-not-found")
+    foreign = http.get(STREAM_PATH.format(cid=cid), headers={"X-Tenant-Id": "someone-else"})
+    problem(foreign, 404, "campaign-not-found")
+    check(http.delete(f"/api/campaigns/{cid}"), 200)
+    problem(http.get(STREAM_PATH.format(cid=cid)), 404, "campaign-not-found")
+    problem(
+        http.get(STREAM_PATH.format(cid=cid), headers={"X-Tenant-Id": "a b"}), 400, "invalid-tenant"
+    )
+    wait_for_subscribers(service, 0)
+
+
+@pytest.mark.parametrize("value", ["-1", "seven", "1.5", "99999999999999999"])
+def test_a_malformed_last_event_id_is_a_bad_request(http: httpx.Client, value: str) -> None:
+    cid = create_campaign(http)["id"]
+    answer = http.get(STREAM_PATH.format(cid=cid), headers={"Last-Event-ID": value})
+    problem(answer, 400, "invalid-last-event-id")
+
+
+def test_past_the_subscriber_limit_a_stream_is_refused_with_503_and_retry_after(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    wait_for_subscribers(service, 0)
+    listeners = [
+        Listener(service.base_url + STREAM_PATH.format(cid=cid), {"X-Tenant-Id": tenant})
+        for _ in range(MAX_SUBSCRIBERS)
+    ]
+    try:
+        assert all(listener.status == 200 for listener in listeners)
+        refused = http.get(STREAM_PATH.format(cid=cid))
+        problem(refused, 503, "too-many-subscribers")
+        assert int(refused.headers["Retry-After"]) >= 1
+    finally:
+        for listener in listeners:
+            listener.close()
+    wait_for_subscribers(service, 0)
+    with listening(service, cid, tenant) as again:
+        assert again.status == 200
+
+
+def test_the_openapi_document_describes_the_stream_route(http: httpx.Client) -> None:
+    document = check(http.get("/api/openapi.json"), 200)
+    operation = document["paths"][STREAM_PATH]["get"]
+    assert operation["operationId"] == "stream_campaign"
+    assert list(operation["responses"]["200"]["content"]) == ["text/event-stream"]
+    assert {"404", "503"} <= set(operation["responses"])
+    parameters = {(p["in"], p["name"]) for p in operation["parameters"]}
+    assert {("header", "Last-Event-ID"), ("query", "lastEventId"), ("path", "cid")} <= parameters
