@@ -66,7 +66,6 @@ def serve(port: int, data_dir: Path) -> None:
     settings = Settings(
         ledger_store="sqlite", ledger_data_dir=data_dir, host="127.0.0.1", port=port
     )
-    settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     ledger = build_ledger(settings)
     app = create_app(ledger)
     hub = streaming_hub(ledger)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from application import CampaignApplication, CampaignLedger, load_artifact_types
 from bootstrap.settings import Settings
@@ -23,14 +22,6 @@ from projections.reads import ReadModel
 PERSISTENCE_MODULE = "eventstore.factory"
 
 
-class BackgroundProcessor(Protocol):
-    """The in-process change-feed processor: started with the service, stopped cleanly."""
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-
 @dataclass
 class Ledger:
     """Everything a host needs, built once per process."""
@@ -39,7 +30,7 @@ class Ledger:
     commands: CampaignLedger
     reads: ReadModel
     store: DocumentStore
-    processor: BackgroundProcessor
+    processor: ChangeFeedProcessor
     notification_hub: NotificationHub | None = None
     """The in-process live-update hub; None when ``ledger_live_updates`` is off (in Azure,
     where the change-feed function sends notifications through SignalR instead)."""

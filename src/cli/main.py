@@ -24,7 +24,6 @@ from bootstrap.settings import Settings
 from cli import server
 from cli.tables import event_json, events_table, rebuild_table, status_table
 from domain.errors import ConfigurationError, LedgerError
-from projections.processor import ChangeFeedProcessor
 from projections.rebuild import RebuildProgress, RebuildReport, rebuild_campaign, rebuild_views
 
 app = typer.Typer(
@@ -55,8 +54,6 @@ def load_settings(**overrides: object) -> Settings:
 @contextmanager
 def opened_ledger(settings: Settings) -> Iterator[Ledger]:
     """The ledger for one CLI command, closed afterwards; configuration errors exit 2."""
-    if settings.ledger_store == "sqlite":
-        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     try:
         ledger = build_ledger(settings)
     except ConfigurationError as wrong:
@@ -114,12 +111,7 @@ def follow(
     """Run the change-feed processor in the foreground, printing what it applies, until Ctrl-C."""
     settings = load_settings()
     with opened_ledger(settings) as ledger:
-        server.prepare_embedded_store(settings, ledger)
-        processor = (
-            ledger.processor
-            if isinstance(ledger.processor, ChangeFeedProcessor)
-            else ChangeFeedProcessor(ledger.store, poll_interval=settings.ledger_poll_interval)
-        )
+        processor = ledger.processor
         console.print(f"Following the change feed of {server.describe_store(settings)}…")
         applied = 0
         with stop_on_signals() as stop:

@@ -14,6 +14,7 @@ ledger is closed.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -54,24 +55,31 @@ def describe_store(settings: Settings) -> str:
     return f"cosmos {settings.cosmos_endpoint} / {settings.cosmos_database}"
 
 
-def prepare_embedded_store(settings: Settings, ledger: Ledger) -> None:
-    """The embedded store is created on first use; a Cosmos account is provisioned by ``init``
-    (a managed identity in Azure usually may not create containers)."""
-    if settings.ledger_store == "sqlite":
-        ledger.store.initialise()
+class LedgerServer(uvicorn.Server):
+    """Uvicorn that also ends the live-update streams when asked to stop: an open stream would
+    otherwise hold the graceful shutdown for its whole timeout."""
+
+    def __init__(self, config: uvicorn.Config, ledger: Ledger) -> None:
+        super().__init__(config)
+        self._ledger = ledger
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        hub = self._ledger.notification_hub
+        if hub is not None:
+            # Not in the signal handler itself, which may have interrupted a holder of the
+            # hub's lock.
+            threading.Thread(target=hub.close, name="close-streams", daemon=True).start()
+        super().handle_exit(sig, frame)
 
 
 def serve(settings: Settings, console: Console) -> None:
     """Serve until SIGINT or SIGTERM, then shut down in order (see the module docstring)."""
-    if settings.ledger_store == "sqlite":
-        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     with shutdown_signals():
         try:
             ledger = build_ledger(settings)
         except ShutdownRequested:
             return
         try:
-            prepare_embedded_store(settings, ledger)
             ledger.processor.start()
             config = uvicorn.Config(
                 create_app(ledger),
@@ -84,7 +92,7 @@ def serve(settings: Settings, console: Console) -> None:
                 f"Campaign Ledger on [bold]http://{settings.host}:{settings.port}/api[/bold] "
                 f"(docs: /api/docs; store: {describe_store(settings)})"
             )
-            uvicorn.Server(config).run()
+            LedgerServer(config, ledger).run()
         except ShutdownRequested:
             pass
         finally:

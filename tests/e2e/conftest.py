@@ -58,7 +58,6 @@ def e2e_settings(data_dir: Path, **overrides: Any) -> Settings:
 @contextmanager
 def running_service(settings: Settings) -> Iterator[RunningService]:
     """The service of ``settings`` on uvicorn in a background thread, with its processor."""
-    settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     ledger = build_ledger(settings)
     ledger.store.initialise()
     ledger.processor.start()

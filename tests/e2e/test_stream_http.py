@@ -43,7 +43,6 @@ MAX_SUBSCRIBERS = 6
 @contextmanager
 def streaming_service(settings: Settings) -> Iterator[RunningService]:
     """The service of ``settings`` on uvicorn with its processor (and so its SSE route)."""
-    settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     ledger = build_ledger(settings)
     ledger.processor.start()
     app = create_app(ledger)
