@@ -14,7 +14,7 @@ do: region failover, partition-split (410) and session retries.
 A batch whose outcome is unknown (a timeout after it was sent) is retried too: it cannot apply
 twice, because its creates meet their own documents (409) and its conditional replaces meet the
 new etag (412). The caller that needs to know (the event store) recognises its own earlier
-write by command id.
+write by an id unique to that batch, which it writes into the batch's documents.
 """
 
 from __future__ import annotations
@@ -91,22 +91,20 @@ EVENTS_INDEXING: dict[str, Any] = {
         _SYSTEM_PATH,
     ],
 }
-"""Event payloads and snapshots are read, never queried: they stay out of the index."""
+"""Event payloads and snapshots are read, never queried: they stay out of the index. The one
+query (a stream's events or snapshots: ``docType`` equality, an ``id`` range, ``ORDER BY id``)
+needs only single-field range indexes, which ``/*`` keeps."""
 
 VIEWS_INDEXING: dict[str, Any] = {
     "indexingMode": "consistent",
     "automatic": True,
     "includedPaths": [{"path": "/*"}],
     "excludedPaths": [{"path": "/body/*"}, {"path": "/state/*"}, _SYSTEM_PATH],
-    "compositeIndexes": [
-        [
-            {"path": "/createdAt", "order": "descending"},
-            {"path": "/id", "order": "ascending"},
-        ]
-    ],
 }
-"""View bodies and projector state stay out of the index; the one composite index serves the
-tenant campaign list ordered by createdAt DESC, id ASC (docs/read-model.md)."""
+"""View bodies and projector state stay out of the index. The queries (a generation's
+documents: an ``id`` range; the tenant campaign list: an ``id`` range with equality on
+``docType``, ``campaignDeleted`` and ``status``, ``ORDER BY id``, whose ids encode the inverted
+``createdAt``) need single-field indexes only, so there is no composite index."""
 
 CONTAINER_DEFINITIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
     EVENTS: ("/partitionKey", EVENTS_INDEXING),

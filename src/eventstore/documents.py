@@ -6,6 +6,10 @@ when ``domain.recorded.split_state`` says the split is exactly reversible; other
 is not a JSON object, a cipher or compressor in use) the library's bytes are kept as
 ``stateBase64``, so nothing is ever lost. Snapshots keep their decoded JSON ``state`` when it
 re-encodes to the very same bytes, else ``stateBase64`` too.
+
+Every append has an append id, new for each call of the recorder: each event document it writes
+carries it as ``appendId`` and the head as ``lastAppendId``, so that an append retried after a
+lost answer recognises its own write (and nobody else's).
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ import base64
 import json
 import math
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from documentstore.port import Document, without_system_fields
+from documentstore.port import Document
 from domain.recorded import RecordedEvent, StoredParts, event_type_of, join_state, split_state
 
 HEAD_ID = "head"
@@ -51,8 +55,13 @@ def _padded(version: int) -> str:
     return f"{version:0{_VERSION_DIGITS}d}"
 
 
-def event_document(stored: StoredEvent) -> Document:
-    """The event document of one library event (no system fields)."""
+def new_append_id() -> str:
+    """A fresh id for one append: random, so no other append (nor any client) can reuse it."""
+    return uuid4().hex
+
+
+def event_document(stored: StoredEvent, *, append_id: str) -> Document:
+    """The event document of one library event (no system fields), written by ``append_id``."""
     partition = partition_of(stored.originator_id)
     document: Document = {
         "id": event_id(stored.originator_version),
@@ -62,6 +71,7 @@ def event_document(stored: StoredEvent) -> Document:
         "version": stored.originator_version,
         "type": event_type_of(stored.topic),
         "topic": stored.topic,
+        "appendId": append_id,
     }
     decoded = _decoded_json(stored.state)
     parts = split_state(decoded) if isinstance(decoded, dict) and _exact_in(decoded) else None
@@ -144,7 +154,13 @@ def head_document(
     version: int,
     snapshot: Document | None,
     last_command_id: str | None,
+    last_append_id: str,
 ) -> Document:
+    """The head after an append: the stream's version, its snapshot, and who wrote it last.
+
+    ``lastCommandId`` is the client's command id, for information only; ``lastAppendId`` is
+    the append's own id, the one an append retried after a lost answer compares.
+    """
     return {
         "id": HEAD_ID,
         "partitionKey": partition,
@@ -153,6 +169,7 @@ def head_document(
         "version": version,
         "snapshot": snapshot,
         "lastCommandId": last_command_id,
+        "lastAppendId": last_append_id,
     }
 
 
@@ -161,11 +178,6 @@ def command_id_of(document: Document) -> str | None:
     metadata = document.get("metadata")
     command_id = metadata.get("commandId") if isinstance(metadata, dict) else None
     return command_id if isinstance(command_id, str) else None
-
-
-def same_content(stored: Document, intended: Document) -> bool:
-    """Whether a stored document holds exactly what we meant to write (system fields aside)."""
-    return without_system_fields(stored) == without_system_fields(intended)
 
 
 def recorded_event(document: Document) -> RecordedEvent:

@@ -2,10 +2,15 @@
 
 ``EventLogRecorder`` keeps each stream (a campaign) in its own partition of ``events``: one
 document per event and one head document holding the stream's version, its latest aggregate
-snapshot and the last command's id. An append is one transactional batch (create every new
+snapshot and the last append's ids. An append is one transactional batch (create every new
 event, create or ``if_match``-replace the head), so a stale writer fails as a whole with the
 library's ``IntegrityError``. ``read_head`` loads a stream with one point read; the head's etag
 it saw is cached, so load + append costs exactly two store round trips.
+
+The store may retry a batch whose answer was lost, and that retry then conflicts with its own
+earlier write. Each append therefore writes a fresh append id (``eventstore.documents``) into
+its event documents and the head; on a conflict the recorder looks for that id, never for the
+client's command id, which a concurrent or different append may carry too.
 
 ``SnapshotRecorder`` stores the library's own snapshots in the stream's partition.
 
@@ -54,6 +59,7 @@ from eventstore.documents import (
     event_document,
     event_id,
     head_document,
+    new_append_id,
     partition_of,
     snapshot_body,
     snapshot_document,
@@ -192,9 +198,11 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         """Append one command's events to their stream in one transactional batch.
 
         ``head_snapshot`` (the aggregate after the last event) replaces the head's snapshot;
-        without it the head keeps the one it had. ``command_id`` defaults to the first event's
-        ``metadata.commandId``; it lets a retried append whose first outcome was lost recognise
-        its own write instead of failing. Returns None: there is no notification id.
+        without it the head keeps the one it had. ``command_id`` (default: the first event's
+        ``metadata.commandId``) is recorded in the head for information only. A conflict raises
+        ``IntegrityError`` unless it is this call's own batch, applied by an attempt whose
+        answer was lost (recognised by the call's append id). Returns None: there is no
+        notification id.
         """
         if not stored_events:
             return None
@@ -206,7 +214,8 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         if head_snapshot is not None and partition_of(head_snapshot.originator_id) != partition:
             raise ProgrammingError("head_snapshot belongs to another stream")
 
-        documents = [event_document(event) for event in stored_events]
+        append_id = new_append_id()
+        documents = [event_document(event, append_id=append_id) for event in stored_events]
         command = command_id or command_id_of(documents[0])
         head = self._head_before(partition, versions[0])
         if head is not None and int(head["version"]) != versions[0] - 1:
@@ -220,7 +229,11 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
             else (head or {}).get("snapshot")
         )
         new_head = head_document(
-            partition, version=versions[-1], snapshot=snapshot, last_command_id=command
+            partition,
+            version=versions[-1],
+            snapshot=snapshot,
+            last_command_id=command,
+            last_append_id=append_id,
         )
         operations: list[Operation] = [Create(document) for document in documents]
         operations.append(
@@ -230,7 +243,7 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
             results = self.store.execute_batch(EVENTS, partition, operations)
         except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
             self._heads.forget(partition)
-            if self._landed_earlier(partition, documents[-1], command):
+            if self._landed_earlier(partition, documents[-1]):
                 return None
             raise IntegrityError(
                 f"append to stream {partition} at version {versions[0]} lost a race: "
@@ -282,27 +295,24 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         self._heads.remember(partition, head)
         return head
 
-    def _landed_earlier(self, partition: str, last_event: Document, command: str | None) -> bool:
-        """Whether this command's events are already in the stream (an earlier attempt of this
-        very batch succeeded but its answer was lost): the head, or the event document at our
-        last version, names our command id. Without a command id nothing is recognised.
+    def _landed_earlier(self, partition: str, last_event: Document) -> bool:
+        """Whether this very batch is already in the stream (an earlier attempt was applied
+        but its answer was lost): the head, or the event document at our last version if
+        others appended since, carries our append id. The batch is atomic, so that one
+        document stands for all of it.
         """
-        if command is None:
-            return False
+        append_id = last_event["appendId"]
+        version = int(last_event["version"])
         head = self.store.read(EVENTS, partition, HEAD_ID)
-        if head is None or int(head["version"]) < int(last_event["version"]):
+        if head is None or int(head["version"]) < version:
             return False
-        if int(head["version"]) == int(last_event["version"]):
-            if head.get("lastCommandId") == command:
-                self._heads.remember(partition, head)
-                return True
-            return False
+        if int(head["version"]) == version:
+            if head.get("lastAppendId") != append_id:
+                return False
+            self._heads.remember(partition, head)
+            return True
         stored = self.store.read(EVENTS, partition, str(last_event["id"]))
-        return (
-            stored is not None
-            and command_id_of(stored) == command
-            and stored.get("topic") == last_event["topic"]
-        )
+        return stored is not None and stored.get("appendId") == append_id
 
     # --- the global sequence this log does not have ------------------------------------------
 

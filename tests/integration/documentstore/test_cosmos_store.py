@@ -41,12 +41,31 @@ def test_initialise_creates_the_containers_with_their_partition_keys_and_indexin
     assert properties["leases"]["partitionKey"]["paths"] == ["/id"]
     assert {"/data/*", "/snapshot/*", "/stateBase64/?"} <= excluded_paths(properties["events"])
     assert {"/body/*", "/state/*"} <= excluded_paths(properties["views"])
-    assert properties["views"]["indexingPolicy"]["compositeIndexes"] == [
-        [
-            {"path": "/createdAt", "order": "descending"},
-            {"path": "/id", "order": "ascending"},
-        ]
+
+
+QUERIED_FIELDS = {
+    "events": ("id", "docType"),
+    "views": ("id", "docType", "campaignDeleted", "status"),
+}
+"""The fields the real queries filter or sort on: a stream's events and snapshots
+(``eventstore.recorders``, ``projections.events``); a generation's views and the tenant campaign
+list (``projections.stored_views``, ``projections.reads``)."""
+
+
+@pytest.mark.parametrize("container", sorted(QUERIED_FIELDS))
+def test_the_indexing_policy_indexes_what_the_queries_use_and_nothing_composite(
+    cosmos_endpoint: CosmosEndpoint, cosmos_store: CosmosDocumentStore, container: str
+) -> None:
+    policy = container_properties(cosmos_endpoint, cosmos_store.database_name)[container][
+        "indexingPolicy"
     ]
+
+    assert policy["indexingMode"] == "consistent"
+    assert {entry["path"] for entry in policy["includedPaths"]} == {"/*"}
+    excluded = {entry["path"] for entry in policy["excludedPaths"]}
+    for name in QUERIED_FIELDS[container]:
+        assert not any(path.startswith(f"/{name}/") for path in excluded), name
+    assert policy.get("compositeIndexes", []) == []
 
 
 def test_initialise_run_again_by_a_new_client_changes_nothing(

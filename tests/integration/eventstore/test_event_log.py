@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -48,6 +48,8 @@ def test_an_append_writes_one_document_per_event_and_a_head(store: DocumentStore
     assert head["docType"] == "head"
     assert head["version"] == 2
     assert head["lastCommandId"] == "cmd-a"
+    assert isinstance(head["lastAppendId"], str)
+    assert first["appendId"] == head["lastAppendId"]
     assert head["snapshot"]["version"] == 2
     assert head["snapshot"]["state"]["state"] == {"name": "Spring"}
 
@@ -254,9 +256,16 @@ def test_an_append_without_a_cached_head_reads_the_head_first(store: DocumentSto
 
 class LostAnswerStore(CountingDocumentStore):
     """Applies the next batch, loses its answer and retries it, as the Cosmos adapter does
-    after a timeout that came after the batch reached the server."""
+    after a timeout that came after the batch reached the server. ``between_attempts`` runs
+    after the lost attempt, before the retry (another writer, say)."""
 
     lose_next_answer = True
+
+    def __init__(
+        self, inner: DocumentStore, between_attempts: Callable[[], object] | None = None
+    ) -> None:
+        super().__init__(inner)
+        self.between_attempts = between_attempts
 
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
@@ -264,12 +273,18 @@ class LostAnswerStore(CountingDocumentStore):
         if self.lose_next_answer:
             self.lose_next_answer = False
             super().execute_batch(container, partition_key, operations)
+            if self.between_attempts is not None:
+                self.between_attempts()
         return super().execute_batch(container, partition_key, operations)
 
 
-def test_an_append_whose_answer_was_lost_is_recognised_by_its_command_id(
-    store: DocumentStore,
-) -> None:
+def append_ids(store: DocumentStore, stream: uuid.UUID) -> dict[int, str]:
+    """The append id of each event document of the stream, by version."""
+    documents = store.query(EVENTS, Query(partition_key=str(stream), equals={"docType": "event"}))
+    return {int(d["version"]): str(d["appendId"]) for d in documents.items}
+
+
+def test_an_append_whose_answer_was_lost_is_recognised_as_our_own(store: DocumentStore) -> None:
     stream = uuid.uuid4()
     flaky = LostAnswerStore(store)
     recorder = EventLogRecorder(flaky)
@@ -294,6 +309,47 @@ def test_a_first_append_whose_answer_was_lost_is_recognised_too(store: DocumentS
     assert [e.originator_version for e in recorder.select_events(stream)] == [1, 2, 3]
 
 
+def test_a_lost_answer_is_recognised_after_another_writer_appended_behind_it(
+    store: DocumentStore,
+) -> None:
+    stream = uuid.uuid4()
+    EventLogRecorder(store).insert_events(events(stream, 1, 1, command_id="cmd-1"))
+
+    def another_writer_appends() -> None:
+        EventLogRecorder(store).insert_events(events(stream, 4, 1, command_id="cmd-later"))
+
+    recorder = EventLogRecorder(LostAnswerStore(store, between_attempts=another_writer_appends))
+    recorder.insert_events(events(stream, 2, 2, command_id="cmd-2"))
+
+    assert [e.originator_version for e in recorder.select_events(stream)] == [1, 2, 3, 4]
+    ids = append_ids(store, stream)
+    assert ids[2] == ids[3]
+    assert len({ids[1], ids[2], ids[4]}) == 3
+
+
+def test_a_lost_answer_is_recognised_without_a_command_id(store: DocumentStore) -> None:
+    stream = uuid.uuid4()
+    opaque = StoredEvent(stream, 1, "some.module:Encrypted", b"\x00\xffciphertext")
+
+    EventLogRecorder(LostAnswerStore(store)).insert_events([opaque])
+
+    assert EventLogRecorder(store).select_events(stream) == [opaque]
+
+
+def test_every_append_has_an_id_of_its_own(store: DocumentStore) -> None:
+    stream = uuid.uuid4()
+    recorder = EventLogRecorder(store)
+    recorder.insert_events(events(stream, 1, 2, command_id="cmd-same"))
+    recorder.insert_events(events(stream, 3, 2, command_id="cmd-same"))
+
+    ids = append_ids(store, stream)
+    head = store.read(EVENTS, str(stream), "head")
+
+    assert ids[1] == ids[2] != ids[3] == ids[4]
+    assert head is not None
+    assert head["lastAppendId"] == ids[4]
+
+
 def test_another_commands_conflicting_write_is_not_mistaken_for_our_own(
     store: DocumentStore,
 ) -> None:
@@ -305,6 +361,69 @@ def test_another_commands_conflicting_write_is_not_mistaken_for_our_own(
 
     with pytest.raises(IntegrityError):
         ours.insert_events(events(stream, 2, 1, command_id="cmd-ours"))
+
+
+def test_a_rivals_write_with_the_same_command_id_is_not_mistaken_for_our_own(
+    store: DocumentStore,
+) -> None:
+    stream = uuid.uuid4()
+    ours, rival = EventLogRecorder(store), EventLogRecorder(store)
+    ours.insert_events(events(stream, 1, 1, command_id="cmd-create"))
+    rival.read_head(stream)
+    rival.insert_events(events(stream, 2, 1, command_id="cmd-retried", content="rival's"))
+
+    with pytest.raises(IntegrityError):
+        ours.insert_events(events(stream, 2, 1, command_id="cmd-retried", content="ours"))
+
+    rival.insert_events(events(stream, 3, 1, command_id="cmd-next"))
+    with pytest.raises(IntegrityError):
+        EventLogRecorder(store).insert_events(
+            events(stream, 2, 1, command_id="cmd-retried", content="ours")
+        )
+
+    stored = [MAPPER.to_domain_event(e) for e in ours.select_events(stream)]
+    assert [getattr(e, "content", None) for e in stored] == ["text", "rival's", "text"]
+
+
+def test_racing_appends_with_the_same_command_id_one_lands_the_others_must_reload(
+    store: DocumentStore,
+) -> None:
+    """Two service instances running one client retry (same X-Command-Id) at once: exactly one
+    append lands; every other gets ``IntegrityError`` (the application reloads and re-applies),
+    never a success for events that were not written."""
+    stream = uuid.uuid4()
+    EventLogRecorder(store).insert_events(events(stream, 1, 1, command_id="cmd-create"))
+    writers = 4
+    ready = threading.Barrier(writers)
+    landed: list[int] = []
+    refused: list[int] = []
+    failures: list[BaseException] = []
+
+    def append(writer: int) -> None:
+        recorder = EventLogRecorder(store)
+        try:
+            assert recorder.read_head(stream) is not None
+            ready.wait(timeout=30)
+            recorder.insert_events(
+                events(stream, 2, 2, command_id="cmd-retried", content=f"writer {writer}")
+            )
+            landed.append(writer)
+        except IntegrityError:
+            refused.append(writer)
+        except BaseException as error:  # surfaced to the test thread below
+            failures.append(error)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert len(landed) == 1
+    assert sorted(landed + refused) == list(range(writers))
+    stored = [MAPPER.to_domain_event(e) for e in EventLogRecorder(store).select_events(stream)]
+    assert [getattr(e, "content", None) for e in stored[1:]] == [f"writer {landed[0]}"] * 2
 
 
 def test_the_global_notification_log_is_not_supported_and_says_why(store: DocumentStore) -> None:

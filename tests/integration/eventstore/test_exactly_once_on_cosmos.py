@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from documentstore.backoff import RetryPolicy
 from documentstore.cosmos import CosmosDocumentStore, connect_cosmos
@@ -82,6 +83,33 @@ def test_an_append_whose_acknowledgement_timed_out_lands_exactly_once(
     assert after is not None
     assert after.version == 3
     assert after.last_command_id == "cmd-2"
+    head_document = store.read(EVENTS, str(stream), "head")
+    last_event = store.read(EVENTS, str(stream), "e-0000000003")
+    assert head_document is not None
+    assert last_event is not None
+    assert head_document["lastAppendId"] == last_event["appendId"]
+
+
+def test_a_rivals_append_with_our_command_id_stays_a_conflict_when_our_answer_is_lost(
+    faulty_store: tuple[CosmosDocumentStore, FaultInjectingTransport],
+) -> None:
+    store, transport = faulty_store
+    transport.clear()
+    stream = uuid.uuid4()
+    ours, rival = EventLogRecorder(store), EventLogRecorder(store)
+    ours.insert_events(events(stream, 1, 1, command_id="cmd-create"))
+    assert rival.read_head(stream) is not None
+    rival.insert_events(events(stream, 2, 1, command_id="cmd-retried", content="rival's"))
+    transport.plan(TIMEOUT_AFTER_SEND)
+
+    with pytest.raises(IntegrityError):
+        ours.insert_events(events(stream, 2, 1, command_id="cmd-retried", content="ours"))
+
+    assert transport.matched == 1
+    assert commands_in(store, stream) == Counter({"cmd-create": 1, "cmd-retried": 1})
+    second = store.read(EVENTS, str(stream), "e-0000000002")
+    assert second is not None
+    assert second["data"]["content"] == "rival's"
 
 
 def test_every_command_lands_exactly_once_under_injected_faults(

@@ -13,6 +13,8 @@ from eventsourcing.persistence import StoredEvent
 from eventstore.documents import (
     event_document,
     event_id,
+    head_document,
+    new_append_id,
     snapshot_body,
     stored_event_from,
     stored_snapshot_from,
@@ -21,6 +23,7 @@ from eventstore.recorders import HeadCache
 
 STREAM = uuid.UUID("6f1c1d3e-1b9a-4c55-9d6f-3a7e5f0a2b10")
 TIMESTAMP = {"_type_": "datetime_iso", "_data_": "2026-11-21T19:30:00.123456+00:00"}
+APPEND_ID = "a7c0ffee00000000000000000000000a"
 
 
 def library_bytes(state: Mapping[str, Any]) -> bytes:
@@ -40,7 +43,7 @@ def test_an_event_payload_is_stored_as_camel_case_json_beside_its_metadata() -> 
         "class_version": 2,
     }
 
-    document = event_document(stored(library_bytes(state)))
+    document = event_document(stored(library_bytes(state)), append_id=APPEND_ID)
 
     assert document["id"] == "e-0000000007"
     assert document["type"] == "VersionCreated"
@@ -48,13 +51,14 @@ def test_an_event_payload_is_stored_as_camel_case_json_beside_its_metadata() -> 
     assert document["metadata"] == {"commandId": "c-1"}
     assert document["timestamp"] == TIMESTAMP["_data_"]
     assert document["classVersion"] == 2
+    assert document["appendId"] == APPEND_ID
 
 
 def test_an_event_document_gives_back_the_state_the_library_wrote() -> None:
     state = {"timestamp": TIMESTAMP, "metadata": {"commandId": "c-1"}, "version_id": "v-1"}
     original = stored(library_bytes(state))
 
-    restored = stored_event_from(event_document(original), STREAM)
+    restored = stored_event_from(event_document(original, append_id=APPEND_ID), STREAM)
 
     assert json.loads(restored.state) == state
     assert (restored.originator_id, restored.originator_version) == (STREAM, 7)
@@ -64,7 +68,7 @@ def test_an_event_document_gives_back_the_state_the_library_wrote() -> None:
 def test_a_state_without_metadata_comes_back_without_metadata() -> None:
     state = {"timestamp": TIMESTAMP, "name": "x"}
 
-    document = event_document(stored(library_bytes(state)))
+    document = event_document(stored(library_bytes(state)), append_id=APPEND_ID)
 
     assert "metadata" not in document
     assert json.loads(stored_event_from(document, STREAM).state) == state
@@ -82,7 +86,7 @@ def test_a_state_without_metadata_comes_back_without_metadata() -> None:
     ],
 )
 def test_a_state_that_cannot_be_split_exactly_is_kept_byte_for_byte(state: bytes) -> None:
-    document = event_document(stored(state))
+    document = event_document(stored(state), append_id=APPEND_ID)
 
     assert "data" not in document
     assert "stateBase64" in document
@@ -99,6 +103,23 @@ def test_a_snapshot_keeps_readable_json_only_when_it_re_encodes_to_the_same_byte
     assert "stateBase64" in opaque
     assert stored_snapshot_from(readable, STREAM).state == compact
     assert stored_snapshot_from(opaque, STREAM).state == spaced
+
+
+def test_the_head_names_the_last_append_and_its_command() -> None:
+    head = head_document(
+        str(STREAM), version=7, snapshot=None, last_command_id="c-1", last_append_id=APPEND_ID
+    )
+
+    assert head["id"] == "head"
+    assert head["version"] == 7
+    assert head["lastCommandId"] == "c-1"
+    assert head["lastAppendId"] == APPEND_ID
+
+
+def test_append_ids_are_new_every_time() -> None:
+    ids = {new_append_id() for _ in range(1000)}
+
+    assert len(ids) == 1000
 
 
 def test_event_ids_sort_in_stream_order() -> None:
