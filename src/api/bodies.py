@@ -1,13 +1,18 @@
 """Request bodies of the command routes, built from the domain's value objects so that every rule
 of shape (API.md, "Rules") is checked once, before the service is called; a breach becomes 422
-with one entry per field. Unknown fields are ignored; field names are camelCase on the wire.
+with one entry per field. The fields declared here are bounded like the domain's (a step id or a
+workflow name is a label of at most ``MAX_LABEL`` characters, a list has at most
+``MAX_LIST_ITEMS`` items). Unknown fields are ignored; field names are camelCase on the wire.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from domain.values import (
+    MAX_LIST_ITEMS,
     ArtifactType,
     AuditReport,
     Brief,
@@ -19,8 +24,9 @@ from domain.values import (
     ErrorMessage,
     ExecutionMode,
     Iteration,
+    Label,
     Name,
-    NonBlank,
+    ShortText,
     Trigger,
     Value,
 )
@@ -85,19 +91,19 @@ class LogIteration(Iteration):
 class QueueRun(Value):
     id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
     execution_mode: ExecutionMode
-    workflow_name: str | None = None
+    workflow_name: ShortText | None = None
     trigger: Trigger | None = Field(default=None, description="Default: {type: api}.")
     base_run_id: EntityId | None = None
 
 
 class AttachStepResult(Value):
-    step_id: NonBlank
+    step_id: Label
     input_hash: ContentHash | None = None
     artifacts: list[ContextArtifact]
 
 
 class CompleteRun(Value):
-    artifact_version_ids: list[EntityId] | None = None
+    artifact_version_ids: Annotated[list[EntityId], Field(max_length=MAX_LIST_ITEMS)] | None = None
 
 
 class FailRun(Value):

@@ -35,7 +35,7 @@ from api.views import (
     VersionHistory,
 )
 from application.service import CampaignLedger
-from domain.values import CampaignStatus
+from domain.values import CampaignStatus, EntityId
 from projections.reads import ReadModel, View
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -219,10 +219,10 @@ def read_router(
         cid: CampaignIdPath,
         tenant: Tenant,
         artifact_id: Annotated[
-            str | None,
+            EntityId | None,
             Query(
                 alias="artifactId",
-                description="Only this artifact's iterations.",
+                description="Only this artifact's iterations (a UUID, else 422).",
                 json_schema_extra={"format": "uuid"},
             ),
         ] = None,
@@ -231,10 +231,9 @@ def read_router(
     ) -> Response:
         """The campaign's feedback iterations, oldest first."""
         campaign_id = campaign_id_from_path(cid)
-        only = entity_id_from_path(artifact_id, "artifact") if artifact_id is not None else None
         return answer_view(
             campaign_id,
-            lambda: reads.iterations(tenant, campaign_id, only),
+            lambda: reads.iterations(tenant, campaign_id, artifact_id),
             min_version,
             if_none_match,
         )
@@ -287,9 +286,10 @@ def read_router(
         responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503),
         tags=["operations"],
     )
-    def read_projection_status(_: Tenant) -> JSONResponse:
-        """Per projection and feed range: events and seconds behind, checkpoint, dead letters."""
-        return JSONResponse(reads.projection_status(), headers={"Cache-Control": "no-store"})
+    def read_projection_status(tenant: Tenant) -> JSONResponse:
+        """Per projection and feed range: events and seconds behind, checkpoint, the tenant's
+        dead letters."""
+        return JSONResponse(reads.projection_status(tenant), headers={"Cache-Control": "no-store"})
 
     @router.get(
         "/health",

@@ -4,23 +4,50 @@ They are pydantic models so that one definition validates everywhere: the HTTP l
 request bodies (a breach becomes 422 with per-field messages) and the domain accepts only
 validated instances. Field names are snake_case in Python and camelCase on the wire
 (``model_dump(by_alias=True)``), which is also how they are stored inside events.
+
+Every text, list and free-form object is bounded (the constants below; ``docs/errors.md`` lists
+them), so that no single command can make a campaign's views outgrow a store item. Free-form
+objects (a trigger's ``payload``, an artifact's ``metadata``, a check's ``details``) hold only
+JSON values that a JSON document store keeps exactly: finite numbers and integers within
+±2^53 (Cosmos DB numbers are IEEE doubles); anything else could never be projected.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import uuid
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-MAX_BRIEF_TEXT = 4_000
 MAX_NAME = 200
+MAX_LABEL = 200
+"""Short labels: tags, categories, check types, step ids, workflow names, channels, types."""
+MAX_TEXT = 4_000
+"""Free texts: feedback, notes, descriptions, excerpts, messages, tone guidelines, rules."""
+MAX_BRIEF_TEXT = MAX_TEXT
+MAX_ERROR_MESSAGE = MAX_TEXT
 MAX_CONTENT = 1_048_576
 MAX_URI = 2_048
-MAX_ERROR_MESSAGE = 4_000
+MAX_LIST_ITEMS = 200
+"""Items of any list (and entries of ``categoryScores``) in one request."""
+MAX_JSON_OBJECT_BYTES = 65_536
+"""A free-form object serialized as compact UTF-8 JSON."""
+MAX_JSON_DEPTH = 32
+"""Nesting levels of a free-form object (Cosmos DB refuses documents nested past 128)."""
+MAX_EXACT_INTEGER = 2**53
+"""The largest integer magnitude an IEEE double (a Cosmos DB number) holds exactly."""
+
+INTEGER_OUT_OF_RANGE = f"must be an integer from -{MAX_EXACT_INTEGER} to {MAX_EXACT_INTEGER}"
+NOT_A_FINITE_NUMBER = "must be a finite number within the range of a double (about ±1.8e308)"
+
+JsonPath = tuple[str | int, ...]
+"""Where a value sits inside a JSON value: object keys and list indexes, outermost first."""
 
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -51,12 +78,102 @@ def _sha256_hex(value: str) -> str:
     return value.lower()
 
 
+def number_breach(value: Any) -> str | None:
+    """Why the JSON number ``value`` cannot be stored exactly, or None when it can."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_EXACT_INTEGER:
+        return INTEGER_OUT_OF_RANGE
+    if isinstance(value, float) and not math.isfinite(value):
+        return NOT_A_FINITE_NUMBER
+    return None
+
+
+def _json_path_text(path: JsonPath) -> str:
+    """``("sizes", 3, "w")`` -> ``sizes[3].w``: a path as the error messages name it."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _members(value: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(value, dict):
+        return iter(value.items())
+    if isinstance(value, list):
+        return enumerate(value)
+    return iter(())
+
+
+def walk_json(value: Any) -> Iterator[tuple[JsonPath, Any]]:
+    """``value`` and everything inside it with its path, depth first.
+
+    Iterative (no ``RecursionError`` however deep the nesting) and lazy (it keeps only the chain
+    of containers above the current value).
+    """
+    yield (), value
+    stack: list[tuple[JsonPath, Iterator[tuple[Any, Any]]]] = [((), _members(value))]
+    while stack:
+        path, members = stack[-1]
+        member = next(members, None)
+        if member is None:
+            stack.pop()
+            continue
+        key, item = member
+        item_path = (*path, key)
+        yield item_path, item
+        if isinstance(item, dict | list):
+            stack.append((item_path, _members(item)))
+
+
+def _json_breach(value: Any) -> tuple[JsonPath, str] | None:
+    """The first place where ``value`` is not JSON that a document store keeps exactly."""
+    for path, item in walk_json(value):
+        if len(path) > MAX_JSON_DEPTH:
+            return path, f"must not nest more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return path, "must have text keys"
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            reason = number_breach(item)
+            if reason is not None:
+                return path, reason
+        elif not (item is None or isinstance(item, str | bool | list)):
+            return path, f"must hold only JSON values, not {type(item).__name__}"
+    return None
+
+
+def _storable_json_object(value: dict[str, Any]) -> dict[str, Any]:
+    breach = _json_breach(value)
+    if breach is not None:
+        path, reason = breach
+        raise ValueError(f"{_json_path_text(path)}: {reason}" if path else reason)
+    try:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("must hold only text without lone surrogates") from None
+    if size > MAX_JSON_OBJECT_BYTES:
+        raise ValueError(f"must be at most {MAX_JSON_OBJECT_BYTES} bytes as JSON, not {size}")
+    return value
+
+
 EntityId = Annotated[str, AfterValidator(_canonical_uuid)]
 """A UUID given as a string, stored in canonical lower-case form."""
 
 NonBlank = Annotated[str, AfterValidator(_not_blank)]
 Name = Annotated[str, StringConstraints(max_length=MAX_NAME), AfterValidator(_not_blank)]
 BriefText = Annotated[str, StringConstraints(max_length=MAX_BRIEF_TEXT), AfterValidator(_not_blank)]
+Label = Annotated[str, StringConstraints(max_length=MAX_LABEL), AfterValidator(_not_blank)]
+"""A short label that must say something (a category, a check type, a step id)."""
+ShortText = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
+"""A short label that may be empty (a tag, a channel, a workflow name, who initiated a run)."""
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_not_blank)]
+"""A free text that must say something (feedback, a description)."""
+FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+"""A free text that may be empty (notes, an excerpt, a message, a tone guideline)."""
 HexColour = Annotated[str, AfterValidator(_hex_colour)]
 ContentHash = Annotated[str, AfterValidator(_sha256_hex)]
 Content = Annotated[str, StringConstraints(max_length=MAX_CONTENT)]
@@ -64,6 +181,24 @@ ErrorMessage = Annotated[
     str, StringConstraints(max_length=MAX_ERROR_MESSAGE), AfterValidator(_not_blank)
 ]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URI)]
+ExactInteger = Annotated[int, Field(ge=-MAX_EXACT_INTEGER, le=MAX_EXACT_INTEGER)]
+"""An integer every JSON reader and document store holds exactly."""
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(_storable_json_object),
+    Field(
+        description=(
+            f"Free-form JSON object: at most {MAX_JSON_OBJECT_BYTES} bytes as compact UTF-8 "
+            f"JSON, nested at most {MAX_JSON_DEPTH} levels, integers within ±2^53, "
+            "finite numbers."
+        )
+    ),
+]
+"""A free-form object that a JSON document store keeps exactly and that fits a view."""
+
+Labels = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
+Texts = Annotated[list[FreeText], Field(max_length=MAX_LIST_ITEMS)]
+HexColours = Annotated[list[HexColour], Field(max_length=MAX_LIST_ITEMS)]
 
 
 class Value(BaseModel):
@@ -142,9 +277,9 @@ class QualityCheckStatus(StrEnum):
 
 
 class Constraints(Value):
-    rules: list[str] | None = None
-    max_words: Annotated[int, Field(gt=0)] | None = None
-    channels: list[str] | None = None
+    rules: Texts | None = None
+    max_words: Annotated[int, Field(gt=0, le=MAX_EXACT_INTEGER)] | None = None
+    channels: Labels | None = None
 
 
 class Brief(Value):
@@ -153,36 +288,36 @@ class Brief(Value):
     objective: BriefText
     target_audience: BriefText
     product_details: BriefText
-    tone_guidelines: list[str] | None = None
-    brand_palette: list[HexColour] | None = None
+    tone_guidelines: Texts | None = None
+    brand_palette: HexColours | None = None
     constraints: Constraints | None = None
 
 
 class CategoryScore(Value):
     score: Annotated[float, Field(ge=0, le=100)]
-    notes: str | None = None
+    notes: FreeText | None = None
 
 
 class FlaggedItem(Value):
-    category: NonBlank
+    category: Label
     severity: Severity
-    description: NonBlank
-    excerpt: str | None = None
+    description: Text
+    excerpt: FreeText | None = None
 
 
 class Recommendation(Value):
-    category: NonBlank
-    text: NonBlank
-    priority: int | None = None
+    category: Label
+    text: Text
+    priority: ExactInteger | None = None
 
 
 class AuditReport(Value):
     """What an audit says about one version (the ids travel beside it)."""
 
     overall_status: AuditStatus
-    category_scores: dict[str, CategoryScore]
-    flagged_items: list[FlaggedItem] = Field(default_factory=list)
-    recommendations: list[Recommendation] = Field(default_factory=list)
+    category_scores: dict[ShortText, CategoryScore] = Field(max_length=MAX_LIST_ITEMS)
+    flagged_items: list[FlaggedItem] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    recommendations: list[Recommendation] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
 
 
 class Iteration(Value):
@@ -191,29 +326,29 @@ class Iteration(Value):
     artifact_id: EntityId
     old_version_id: EntityId
     new_version_id: EntityId
-    feedback_text: NonBlank
-    feedback_tags: list[str] = Field(default_factory=list)
+    feedback_text: Text
+    feedback_tags: Labels = Field(default_factory=list)
 
 
 class Trigger(Value):
     type: TriggerType = TriggerType.API
-    payload: dict[str, Any] | None = None
-    initiated_by: str | None = None
+    payload: JsonObject | None = None
+    initiated_by: ShortText | None = None
 
 
 class ContextArtifact(Value):
     """An artifact a workflow step produced; ``type`` is checked against the registry."""
 
     id: EntityId
-    type: NonBlank
+    type: Label
     uri: Uri
     hash: ContentHash
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
 
 
 class QualityCheck(Value):
     artifact_id: EntityId
-    check_type: NonBlank
+    check_type: Label
     status: QualityCheckStatus
-    message: str | None = None
-    details: dict[str, Any] | None = None
+    message: FreeText | None = None
+    details: JsonObject | None = None

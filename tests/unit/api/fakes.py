@@ -295,6 +295,7 @@ class FakeReadModel(ReadModel):
         self.waits: list[tuple[str, int, float]] = []
         self.error: Exception | None = None
         self.status: dict[str, Any] = {"projections": []}
+        self.status_tenant: str | None = None
         self.last_list: tuple[str, str | None, int, str | None] | None = None
 
     def put(self, kind: str, tenant: str, campaign_id: str, entity: str | None, view: View) -> None:
@@ -345,7 +346,8 @@ class FakeReadModel(ReadModel):
         self.waits.append((campaign_id, min_version, timeout))
         return self.projected_version >= min_version
 
-    def projection_status(self) -> dict[str, Any]:
+    def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
+        self.status_tenant = tenant_id  # the route asks for the caller's tenant only
         return self.status
 
 

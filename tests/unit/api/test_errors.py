@@ -120,7 +120,6 @@ def test_a_method_the_route_does_not_take_is_a_405_problem_with_allow(client: Te
         ("DELETE", "/api/campaigns/42", "campaign-not-found"),
         ("POST", f"{B}/versions/nope/approve", "entity-not-found"),
         ("GET", f"{B}/runs/nope", "entity-not-found"),
-        ("GET", f"{B}/iterations?artifactId=nope", "entity-not-found"),
     ],
 )
 def test_an_id_in_the_path_that_is_not_a_uuid_names_nothing_404(
@@ -288,6 +287,28 @@ def test_a_body_or_parameter_that_breaks_a_rule_of_shape_is_422_naming_the_field
     response = client.request(method, path, json=body)
     problem = problem_of(response, 422, "validation-failed")
     assert field in fields_of(problem), problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        (f"{B}/iterations?artifactId=not-a-uuid", "artifactId"),
+        (f"{B}/iterations?artifactId=", "artifactId"),
+        ("/api/campaigns?status=draft", "status"),
+        ("/api/campaigns?status=", "status"),
+        ("/api/campaigns?limit=x", "limit"),
+        (f"{B}/events?after=9007199254740992", "after"),
+        (f"{B}/events?limit=0", "limit"),
+        (f"{B}?minVersion=-1", "minVersion"),
+        (f"{B}/iterations?minVersion=9007199254740992", "minVersion"),
+        (f"{B}/runs/{RID}?minVersion=1.5", "minVersion"),
+    ],
+)
+def test_a_query_parameter_out_of_its_range_or_vocabulary_is_422_naming_it(
+    client: TestClient, ledger: FakeLedger, path: str, parameter: str
+) -> None:
+    problem = problem_of(client.get(path), 422, "validation-failed")
+    assert parameter in fields_of(problem), problem["errors"]
 
 
 def test_a_missing_body_is_422_naming_the_body(client: TestClient) -> None:

@@ -91,3 +91,57 @@ def test_the_interactive_docs_are_served(client: TestClient) -> None:
     response = client.get("/api/docs")
     assert response.status_code == 200
     assert "/api/openapi.json" in response.text
+
+
+def _property(schemas: dict[str, Any], model: str, name: str) -> dict[str, Any]:
+    """A body property's schema, the non-null branch of an optional one."""
+    schema: dict[str, Any] = schemas[model]["properties"][name]
+    branches = [branch for branch in schema.get("anyOf", [schema]) if branch.get("type") != "null"]
+    return branches[0]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "bound"),
+    [
+        ("AttachStepResult", "stepId", {"maxLength": 200}),
+        ("QueueRun", "workflowName", {"maxLength": 200}),
+        ("CompleteRun", "artifactVersionIds", {"maxItems": 200}),
+        ("LogIteration", "feedbackText", {"maxLength": 4000}),
+        ("LogIteration", "feedbackTags", {"maxItems": 200, "items": {"maxLength": 200}}),
+        ("RecordAudit", "categoryScores", {"maxProperties": 200}),
+        ("RecordAudit", "flaggedItems", {"maxItems": 200}),
+        ("RecordAudit", "recommendations", {"maxItems": 200}),
+        ("FlaggedItem", "category", {"maxLength": 200}),
+        ("FlaggedItem", "description", {"maxLength": 4000}),
+        ("Recommendation", "priority", {"maximum": 2**53, "minimum": -(2**53)}),
+        ("CategoryScore", "notes", {"maxLength": 4000}),
+        ("Trigger", "initiatedBy", {"maxLength": 200}),
+        ("QualityCheck", "checkType", {"maxLength": 200}),
+        ("QualityCheck", "message", {"maxLength": 4000}),
+        ("ContextArtifact", "type", {"maxLength": 200}),
+        ("Brief", "toneGuidelines", {"maxItems": 200, "items": {"maxLength": 4000}}),
+        ("Constraints", "channels", {"maxItems": 200, "items": {"maxLength": 200}}),
+        ("Constraints", "maxWords", {"maximum": 2**53}),
+    ],
+)
+def test_the_bounds_of_texts_lists_and_numbers_are_in_the_body_schemas(
+    document: dict[str, Any], model: str, name: str, bound: dict[str, Any]
+) -> None:
+    schema = _property(document["components"]["schemas"], model, name)
+    for keyword, value in bound.items():
+        if keyword == "items":
+            assert value.items() <= schema["items"].items()
+        else:
+            assert schema[keyword] == value
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [("Trigger", "payload"), ("ContextArtifact", "metadata"), ("QualityCheck", "details")],
+)
+def test_free_form_objects_document_their_size_and_number_rules(
+    document: dict[str, Any], model: str, name: str
+) -> None:
+    description = _property(document["components"]["schemas"], model, name)["description"]
+    assert "65536 bytes" in description
+    assert "2^53" in description

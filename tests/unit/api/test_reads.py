@@ -137,6 +137,14 @@ def test_a_read_without_min_version_does_not_wait(client: TestClient, ledger: Fa
     assert ledger.reads.waits == []
 
 
+def test_an_upper_case_artifact_id_filter_is_read_in_its_canonical_form(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    ledger.reads.put("iterations", "default", CID, AID, View({"items": []}, 1, "e"))
+    response = client.get(f"{B}/iterations?artifactId={AID.upper()}")
+    assert response.status_code == 200, response.text
+
+
 def test_the_campaign_list_passes_filter_limit_and_continuation_and_answers_the_page(
     client: TestClient, ledger: FakeLedger
 ) -> None:
