@@ -3,21 +3,29 @@
 Hosts (the HTTP app, the CLI, the Functions app) call ``build_ledger`` and receive a ``Ledger``:
 the command side, the read side, the store, the projection processor and (with live updates on)
 the notification hub that the processor publishes to and the SSE route reads, built once per
-process. Nothing here runs at import time.
+process. The Azure Functions host gets its pieces from the ``functions_*`` factories below: one
+settings read, one runner, one read model per process, built on first use. Nothing here runs at
+import time.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from application import CampaignApplication, CampaignLedger, load_artifact_types
 from bootstrap.settings import Settings
 from bootstrap.stores import close_document_store, document_store
 from documentstore.port import DocumentStore
+from domain.errors import ConfigurationError
 from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
+from projections.runner import ProjectionRunner
+from projections.status import FUNCTIONS_TRIGGER, LOCAL_PROCESSOR, LagSource
 
 PERSISTENCE_MODULE = "eventstore.factory"
 
@@ -48,8 +56,11 @@ class Ledger:
         close_document_store(self.settings)
 
 
-def build_ledger(settings: Settings | None = None) -> Ledger:
-    """Build the service for ``settings`` (default: from the environment).
+def build_ledger(
+    settings: Settings | None = None, *, lag_source: LagSource = LOCAL_PROCESSOR
+) -> Ledger:
+    """Build the service for ``settings`` (default: from the environment); ``lag_source``
+    says who projects its store (the Functions host passes ``functions-trigger``).
 
     A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
     message. The embedded store creates its file and tables on the way; a Cosmos DB account is
@@ -80,7 +91,7 @@ def build_ledger(settings: Settings | None = None) -> Ledger:
     return Ledger(
         settings=settings,
         commands=commands,
-        reads=ReadModel(store),
+        reads=ReadModel(store, lag_source=lag_source),
         store=store,
         processor=processor,
         notification_hub=hub,
@@ -105,3 +116,89 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     if settings.cosmos_key:
         env["COSMOS_KEY"] = settings.cosmos_key
     return env
+
+
+# --- the Azure Functions host ------------------------------------------------------------------
+
+
+class FunctionsHostSettings(Settings):
+    """``Settings`` plus what only the Functions host reads: ``LEDGER_LEASE_PREFIX``, the app
+    setting the change-feed trigger's binding names (``%LEDGER_LEASE_PREFIX%``)."""
+
+    ledger_lease_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionsHost:
+    """What the functions of one Functions process share."""
+
+    settings: FunctionsHostSettings
+    runner: ProjectionRunner
+    """Refuses to project while its lease prefix is not the live generation's."""
+    reads: ReadModel
+
+
+_T = TypeVar("_T")
+_functions_lock = threading.RLock()
+_functions_built: dict[str, Any] = {}
+
+
+def _once(name: str, build: Callable[[], _T]) -> _T:
+    with _functions_lock:
+        if name not in _functions_built:
+            _functions_built[name] = build()
+        built: _T = _functions_built[name]
+        return built
+
+
+def functions_settings() -> FunctionsHostSettings:
+    """The Functions process's settings, read from the app settings once."""
+    return _once("settings", FunctionsHostSettings)
+
+
+def functions_host() -> FunctionsHost:
+    """The runner and read model of the Functions process, built on first use, then shared.
+
+    Raises ``ConfigurationError`` when ``LEDGER_LEASE_PREFIX`` is not set."""
+    return _once("host", lambda: _build_functions_host(functions_settings()))
+
+
+def functions_runner() -> ProjectionRunner:
+    """The change-feed trigger's runner."""
+    return functions_host().runner
+
+
+def functions_read_model() -> ReadModel:
+    """The read model of the SignalR functions (campaign visibility)."""
+    return functions_host().reads
+
+
+def functions_api_keys() -> Mapping[str, str]:
+    """The API keys ``negotiate`` checks (``LEDGER_API_KEYS``)."""
+    return dict(functions_settings().ledger_api_keys)
+
+
+def functions_ledger() -> Ledger:
+    """The ledger behind the HTTP API under Functions: its projections run in the trigger, so
+    its status does not measure lag from local checkpoints."""
+    return build_ledger(functions_settings(), lag_source=FUNCTIONS_TRIGGER)
+
+
+def forget_functions_host() -> None:
+    """Forget what the ``functions_*`` factories built, so the next call builds afresh (tests)."""
+    with _functions_lock:
+        _functions_built.clear()
+
+
+def _build_functions_host(settings: FunctionsHostSettings) -> FunctionsHost:
+    if not settings.ledger_lease_prefix:
+        raise ConfigurationError(
+            "LEDGER_LEASE_PREFIX is not set: the change-feed trigger needs the lease prefix of "
+            "the live projection generation (views-g<N>-, see docs/projections.md)"
+        )
+    store = document_store(settings)
+    return FunctionsHost(
+        settings=settings,
+        runner=ProjectionRunner(store, lease_prefix=settings.ledger_lease_prefix),
+        reads=ReadModel(store, lag_source=FUNCTIONS_TRIGGER),
+    )

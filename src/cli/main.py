@@ -6,6 +6,7 @@ gets the ledger from the composition root (``bootstrap.container.build_ledger``)
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from collections.abc import Iterator
@@ -24,12 +25,20 @@ from bootstrap.settings import Settings
 from cli import server
 from cli.tables import event_json, events_table, rebuild_table, status_table
 from domain.errors import ConfigurationError, LedgerError
-from projections.rebuild import RebuildProgress, RebuildReport, rebuild_campaign, rebuild_views
+from projections.dead_letters import DeadLetter, DeadLetterBox
+from projections.generations import lease_prefix_of
+from projections.rebuild import (
+    RebuildProgress,
+    RebuildReport,
+    rebuild_campaign,
+    rebuild_views,
+    replay_dead_letters,
+)
 
 app = typer.Typer(
     name="campaigns",
     help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
-    "feed, rebuild projections, show lag, print a campaign's events.",
+    "feed, rebuild projections, show lag and dead letters, print a campaign's events.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -38,6 +47,7 @@ errors = Console(stderr=True)
 
 _FOLLOW_IDLE_SECONDS = 0.2
 _SHOWN_DIFFERENCES = 20
+_SHOWN_STILL_FAILING = 20
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -178,6 +188,12 @@ def rebuild(
                 ledger.store, progress=show, accept_differences=accept_differences
             )
     console.print(rebuild_table(report))
+    if report.switched and report.generation != report.previous_generation:
+        console.print(
+            f"Reads use generation {report.generation}. Under Azure Functions, set the app "
+            f"setting LEDGER_LEASE_PREFIX={lease_prefix_of(report.generation)} now: until then "
+            "the change-feed trigger refuses to project (docs/projections.md)."
+        )
     for difference in report.differences[:_SHOWN_DIFFERENCES]:
         console.print(f"  {difference.kind}: {difference.campaign_id} / {difference.document_id}")
     if report.differences and not report.switched:
@@ -199,6 +215,60 @@ def status(
         console.print_json(data=report)
     else:
         console.print(status_table(report))
+
+
+@app.command("dead-letters")
+def dead_letters(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the events the projections could not apply, with their errors."""
+    with opened_ledger(load_settings()) as ledger:
+        letters = DeadLetterBox(ledger.store).list(tenant_id=tenant)
+    if as_json:
+        for letter in letters:
+            typer.echo(json.dumps(letter.to_json(), ensure_ascii=False))
+        return
+    console.print(f"{len(letters)} dead letters.")
+    for letter in letters:
+        console.print(_dead_letter_lines(letter), markup=False, highlight=False)
+
+
+def _dead_letter_lines(letter: DeadLetter) -> str:
+    """One letter: which event, whose, how often, then the error, indented."""
+    version = "?" if letter.version is None else letter.version
+    return (
+        f"{letter.campaign_id} v{version} {letter.event_type or '?'} "
+        f"(tenant {letter.tenant_id or '?'}, generation {letter.generation}, "
+        f"{letter.attempts} attempts, last {letter.last_failed_at})\n"
+        f"    {letter.error_code}: {letter.error}"
+    )
+
+
+@app.command("replay-dead-letters")
+def replay_dead_letters_command(
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="Replay only this campaign's dead letters.")
+    ] = None,
+) -> None:
+    """Re-project the campaigns of dead letters from their logs (after a fix) and forget the
+    letters whose events now project; exit 1 while some still fail."""
+    with opened_ledger(load_settings()) as ledger, _progress_bar() as bar:
+        task = bar.add_task("replay", total=None)
+
+        def show(step: RebuildProgress) -> None:
+            bar.update(task, description=f"{step.phase} {step.detail}", completed=step.done)
+            bar.update(task, total=step.total)
+
+        report = replay_dead_letters(ledger.store, campaign_id=campaign, progress=show)
+    console.print(
+        f"Replayed {len(report.campaigns)} campaigns: {len(report.resolved)} dead letters "
+        f"resolved, {len(report.still_failing)} still failing."
+    )
+    for letter_id in report.still_failing[:_SHOWN_STILL_FAILING]:
+        console.print(f"  still failing: {letter_id}")
+    if report.still_failing:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -81,6 +81,13 @@ class Outcome:
     appended: bool = True
 
 
+def version_status_after_audit(overall_status: str) -> str:
+    """What ``AuditRecorded`` v2 added to v1: the version's status after an audit with
+    ``overall_status``. The one upcast of that event, shared by the aggregate
+    (``AuditRecorded.upcast_v1_v2``) and the projections (``projections.events``)."""
+    return Version.status_after_audit(AuditStatus(overall_status)).value
+
+
 class Receipt(TypedDict):
     """What the aggregate remembers of the command that created an entity."""
 
@@ -268,8 +275,7 @@ class Campaign(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            status = Version.status_after_audit(AuditStatus(state["overall_status"]))
-            state["version_status"] = status.value
+            state["version_status"] = version_status_after_audit(state["overall_status"])
 
         def apply(self, aggregate: Campaign) -> None:
             # The report is added to its version's lineage: without the version there is

@@ -23,7 +23,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import StoredEvent
 
 from documentstore.port import Document
-from domain.recorded import RecordedEvent, StoredParts, event_type_of, join_state, split_state
+from domain.recorded import StoredParts, event_type_of, join_state, split_state
 
 HEAD_ID = "head"
 EVENT_DOC = "event"
@@ -178,22 +178,6 @@ def command_id_of(document: Document) -> str | None:
     metadata = document.get("metadata")
     command_id = metadata.get("commandId") if isinstance(metadata, dict) else None
     return command_id if isinstance(command_id, str) else None
-
-
-def recorded_event(document: Document) -> RecordedEvent:
-    """The reader's view of an event document (projectors, the events route).
-
-    An event kept as ``stateBase64`` (a cipher or compressor in use) has no readable payload:
-    its ``data`` and ``metadata`` are empty.
-    """
-    return RecordedEvent(
-        campaign_id=str(document["streamId"]),
-        version=int(document["version"]),
-        type=str(document["type"]),
-        data=dict(document.get("data") or {}),
-        metadata=dict(document.get("metadata") or {}),
-        timestamp=str(document.get("timestamp", "")),
-    )
 
 
 _NOT_JSON: Any = object()

@@ -6,8 +6,9 @@
   JSON.
 - ``negotiate`` (``POST /api/negotiate``, what a SignalR client calls first) answers the
   connection info of the ``signalRConnectionInfo`` input binding. The connection's user id is the
-  caller's tenant (``X-Tenant-Id``, required here), checked as the HTTP API checks it (and, with
-  API keys configured, against the key's tenant), so the service signs it into the token.
+  caller's tenant (``X-Tenant-Id``, required here), checked by the HTTP API's own rules
+  (``api.tenancy``; with API keys configured, against the key's tenant) and refused with its
+  problem documents (``api.problems``), so the service signs it into the token.
 - ``join_campaign_group`` is the SignalR trigger of the hub method
   ``JoinCampaignGroup(campaignId)``: when the campaign is visible to the connection's tenant it
   adds the connection to the campaign's group through the SignalR output binding; otherwise it
@@ -15,22 +16,23 @@
 
 Bindings read the connection string from app setting ``AzureSignalRConnectionString`` and the
 hub name from ``LEDGER_SIGNALR_HUB``. Nothing is built at import time: the read model and the
-API keys come from the composition root on first use.
+API keys come from the composition root (``bootstrap.container``) on first use.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping
-from http import HTTPStatus
 from typing import Any
 
 import azure.functions as func
+from fastapi.responses import JSONResponse
 
-from api.tenancy import TENANT_PATTERN, tenant_of_key
+from api.problems import HttpProblem, problem_response
+from api.tenancy import tenant_of_key, validated_tenant
+from bootstrap.container import functions_api_keys, functions_read_model
 from domain.errors import CampaignNotFound
 from functions.projection_trigger import (
     HUB_NAME_SETTING,
@@ -43,15 +45,12 @@ JOIN_REFUSED = "JoinRefused"
 NEGOTIATE_FUNCTION = "negotiate"
 NEGOTIATE_ROUTE = "api/negotiate"
 JOIN_FUNCTION = "join_campaign_group"
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 CampaignAccess = Callable[[str, str], bool]
 """``(tenant id, campaign id) -> whether the campaign is visible to the tenant``."""
 ApiKeys = Mapping[str, str]
 
 logger = logging.getLogger(__name__)
-
-_TENANT = re.compile(TENANT_PATTERN)
 
 
 def signalr_binding(**fields: Any) -> dict[str, Any]:
@@ -63,13 +62,9 @@ def signalr_binding(**fields: Any) -> dict[str, Any]:
     }
 
 
-def campaign_access_from_settings() -> CampaignAccess:
-    """Visibility from the live snapshot, on the process's store (composition root)."""
-    from bootstrap.settings import Settings
-    from bootstrap.stores import document_store
-    from projections.reads import ReadModel
-
-    reads = ReadModel(document_store(Settings()))
+def campaign_access_of_host() -> CampaignAccess:
+    """Visibility from the live snapshot, through the Functions host's read model."""
+    reads = functions_read_model()
 
     def is_visible(tenant_id: str, campaign_id: str) -> bool:
         try:
@@ -81,37 +76,44 @@ def campaign_access_from_settings() -> CampaignAccess:
     return is_visible
 
 
-def api_keys_from_settings() -> ApiKeys:
-    from bootstrap.settings import Settings
-
-    return dict(Settings().ledger_api_keys)
-
-
-def negotiation_refusal(request: func.HttpRequest, api_keys: ApiKeys) -> func.HttpResponse | None:
-    """Why ``request`` may not negotiate (a problem response), or None when it may."""
-    tenant = request.headers.get("x-tenant-id")
-    if tenant is None or not _TENANT.fullmatch(tenant):
-        return _problem(
+def negotiating_tenant(headers: Mapping[str, str], api_keys: ApiKeys) -> str:
+    """The tenant a negotiation is for, by the HTTP API's rules (``api.tenancy``), except that
+    ``X-Tenant-Id`` is required (the binding signs it into the token); ``HttpProblem`` else."""
+    header = headers.get("x-tenant-id")
+    if header is None:
+        raise HttpProblem(
             400,
             "invalid-tenant",
             "Negotiation needs X-Tenant-Id (1-64 characters of A-Z, a-z, 0-9, '_' and '-').",
         )
+    tenant = validated_tenant(header)
     if not api_keys:
-        return None
-    presented = request.headers.get("x-api-key")
-    authorization = request.headers.get("authorization", "")
+        return tenant
+    presented = headers.get("x-api-key")
+    authorization = headers.get("authorization", "")
     if presented is None and authorization.lower().startswith("bearer "):
-        presented = authorization[7:].strip()
+        presented = authorization[len("bearer ") :].strip()
     key_tenant = tenant_of_key(api_keys, presented) if presented else None
     if key_tenant is None:
-        return _problem(
+        raise HttpProblem(
             401,
             "unauthenticated",
             "A valid API key is required (X-Api-Key or Authorization: Bearer).",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if key_tenant != tenant:
-        return _problem(403, "tenant-forbidden", "This API key is not for that tenant.")
+        raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
+    return tenant
+
+
+def negotiation_refusal(request: func.HttpRequest, api_keys: ApiKeys) -> func.HttpResponse | None:
+    """Why ``request`` may not negotiate (the API's problem response), or None when it may."""
+    try:
+        negotiating_tenant(request.headers, api_keys)
+    except HttpProblem as problem:
+        return _function_response(
+            problem_response(problem.status, problem.code, problem.detail, headers=problem.headers)
+        )
     return None
 
 
@@ -140,8 +142,8 @@ def join_actions(invocation: str | bytes, is_visible: CampaignAccess) -> dict[st
 
 
 def live_updates_blueprint(
-    campaign_access: Callable[[], CampaignAccess] = campaign_access_from_settings,
-    api_keys: Callable[[], ApiKeys] = api_keys_from_settings,
+    campaign_access: Callable[[], CampaignAccess] = campaign_access_of_host,
+    api_keys: Callable[[], ApiKeys] = functions_api_keys,
 ) -> func.Blueprint:
     """``negotiate`` and ``join_campaign_group`` (see the module docstring)."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
@@ -191,19 +193,16 @@ def _canonical_uuid(value: object) -> str | None:
         return None
 
 
-def _problem(
-    status: int, code: str, detail: str, *, headers: Mapping[str, str] | None = None
-) -> func.HttpResponse:
-    body = {
-        "type": f"urn:campaign-ledger:problem:{code}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "code": code,
+def _function_response(response: JSONResponse) -> func.HttpResponse:
+    """The Functions form of one of the API's responses."""
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name.lower() not in ("content-length", "content-type")
     }
     return func.HttpResponse(
-        json.dumps(body),
-        status_code=status,
-        mimetype=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
+        bytes(response.body),
+        status_code=response.status_code,
+        mimetype=response.media_type,
+        headers=headers,
     )

@@ -1,12 +1,15 @@
 """The Azure Functions host of the projection runner: a Cosmos DB change-feed trigger on
 ``events`` (Python v2 programming model, azure-functions 1.x).
 
-- Leases live in ``leases`` under the prefix of app setting ``LEDGER_LEASE_PREFIX``: give a new
-  projection deployment a new prefix (e.g. ``views-g2-``) and its trigger starts over from the
-  beginning of the feed; per-document watermarks make that replay harmless.
-- An event whose projector raises is dead-lettered by the runner (``leases``,
-  ``dead-letter.<campaign>.<version>``) and the rest of the batch is still projected, so one bad
-  event never stalls its partition.
+- Leases live in ``leases`` under the prefix of app setting ``LEDGER_LEASE_PREFIX``, which must
+  be the live projection generation's (``views-g<N>-``). A binding expression is static, so a
+  rebuild cannot move it: the rebuild prints the prefix of the new generation, and until the
+  operator sets it the runner refuses every batch (an error in the log; the retry policy keeps
+  the leases where they are). With the new prefix the trigger starts over from the beginning of
+  the feed on fresh leases; per-document watermarks make that replay harmless.
+- An event whose projector raises, or that would make a view document too large to write, is
+  dead-lettered by the runner (``leases``, ``dead-letter.<campaign>.<version>``) and the rest of
+  the batch is still projected, so one bad event never stalls its partition.
 - Anything else that fails (the store throttled or unreachable) fails the invocation, and the
   exponential retry policy runs the same batch again, without end: the trigger never moves past
   a batch it has not projected. Watermarks make the repeats harmless.
@@ -17,7 +20,8 @@
   clients reconcile through the snapshot's version, see docs/notifications.md).
 
 Nothing is built at import time: the runner (and so the store client) comes from the
-composition root on the first invocation, once per process.
+composition root (``bootstrap.container.functions_runner``) on the first invocation, once per
+process.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 import azure.functions as func
 
+from bootstrap.container import functions_runner
 from projections.notifications import Notification
 from projections.runner import ProjectionRunner
 
@@ -50,14 +55,6 @@ RunnerFactory = Callable[[], ProjectionRunner]
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-def runner_from_settings() -> ProjectionRunner:
-    """The runner over the process's document store, as the composition root configures it."""
-    from bootstrap.settings import Settings
-    from bootstrap.stores import document_store
-
-    return ProjectionRunner(document_store(Settings()))
 
 
 class OncePerProcess(Generic[T]):
@@ -87,7 +84,7 @@ def group_messages(notifications: list[Notification]) -> list[dict[str, Any]]:
     ]
 
 
-def projection_blueprint(runner_factory: RunnerFactory = runner_from_settings) -> func.Blueprint:
+def projection_blueprint(runner_factory: RunnerFactory = functions_runner) -> func.Blueprint:
     """A blueprint holding the change-feed trigger; register it on any function app."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
     runner = OncePerProcess(runner_factory)

@@ -4,6 +4,9 @@ Documents are loaded on first use (through ``load``, the only I/O), events are a
 order, and ``changes`` lists what to write, the campaign list entry just before the snapshot and
 the snapshot last. An event whose projector raises leaves every document as it was and is
 returned as a ``Failure`` so the caller can dead-letter it and go on with the next event.
+
+With a ``check`` (the runner passes one when a document would come out too large to write), an
+event is also refused, all or nothing, when a document it changes fails the check.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from projections.projectors.documents import audits_id, version_id
 Document = dict[str, Any]
 Loader = Callable[[ViewKey], tuple[Document | None, str | None]]
 """Returns a view document in its logical form (no generation, no store fields) and its etag."""
+DocumentCheck = Callable[[ViewKey, Document], Exception | None]
+"""Why a document, as an event would leave it, cannot be kept (None: it can)."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,12 @@ def load_nothing(_: ViewKey) -> tuple[Document | None, str | None]:
 class CampaignViews:
     """The working set of one campaign's documents (see the module docstring)."""
 
-    def __init__(self, campaign_id: str, load: Loader) -> None:
+    def __init__(
+        self, campaign_id: str, load: Loader, *, check: DocumentCheck | None = None
+    ) -> None:
         self.campaign_id = campaign_id
         self._load = load
+        self._check = check
         self._original: dict[ViewKey, Document | None] = {}
         self._etags: dict[ViewKey, str | None] = {}
         self._current: dict[ViewKey, Document | None] = {}
@@ -96,8 +104,23 @@ class CampaignViews:
                 staged[key] = project(key, staged.get(key, self._current[key]), event, lookup)
         except Exception as error:  # a projector's bug or a malformed event: dead-letter it
             return Failure(event, error)
+        if self._check is not None:
+            for key, document in staged.items():
+                refusal = None if document is None else self._check(key, document)
+                if refusal is not None:
+                    return Failure(event, refusal)
         self._current.update(staged)
         return None
+
+    def started_over(self, *, check: DocumentCheck) -> CampaignViews:
+        """A new working set on the documents this one loaded (no further I/O for them), whose
+        events are refused when a document they change fails ``check``."""
+        loaded = {key: (self._original[key], self._etags[key]) for key in self._original}
+
+        def load(key: ViewKey) -> tuple[Document | None, str | None]:
+            return loaded[key] if key in loaded else self._load(key)
+
+        return CampaignViews(self.campaign_id, load, check=check)
 
     def documents(self) -> dict[ViewKey, Document]:
         """Every known document as it stands now."""

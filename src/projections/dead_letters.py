@@ -8,7 +8,9 @@ idempotent: the same event failing again updates its entry (attempts, last error
 written before the letter, so a crash in between leaves an entry whose letter is missing (the
 event itself is still in the log) rather than an unlisted letter.
 
-Replaying re-projects the letter's campaign from its log (``projections.rebuild``).
+Each letter carries the campaign's ``tenantId`` (null when even that is unknown: an unreadable
+``CampaignCreated``, or a letter recorded before tenants were kept), so a tenant is shown its own
+letters only. Replaying re-projects the letter's campaign from its log (``projections.rebuild``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class DeadLetter:
 
     id: str
     campaign_id: str
+    tenant_id: str | None
     version: int | None
     event_type: str | None
     error: str
@@ -67,6 +70,7 @@ class DeadLetter:
         return {
             "id": self.id,
             "campaignId": self.campaign_id,
+            "tenantId": self.tenant_id,
             "version": self.version,
             "eventType": self.event_type,
             "error": self.error,
@@ -82,6 +86,7 @@ class DeadLetter:
         return cls(
             id=entry["id"],
             campaign_id=entry["campaignId"],
+            tenant_id=entry.get("tenantId"),
             version=entry.get("version"),
             event_type=entry.get("eventType"),
             error=entry["error"],
@@ -101,10 +106,19 @@ class DeadLetterBox:
         self._clock = clock
 
     def record(
-        self, event_document: Mapping[str, Any], error: Exception, *, generation: int
+        self,
+        event_document: Mapping[str, Any],
+        error: Exception,
+        *,
+        generation: int,
+        tenant_id: str | None = None,
     ) -> DeadLetter:
-        """Keep ``event_document`` and ``error``; repeat calls for one event update its entry."""
+        """Keep ``event_document`` and ``error``; repeat calls for one event update its entry.
+
+        ``tenant_id``: the campaign's tenant when the caller knows it, else the event's own
+        (``metadata.tenantId``)."""
         campaign_id = str(event_document.get("streamId") or event_document.get("partitionKey"))
+        tenant = tenant_id if tenant_id is not None else _tenant_of(event_document)
         version = event_document.get("version")
         letter_id = dead_letter_id(
             campaign_id, version if isinstance(version, int) else str(event_document.get("id"))
@@ -118,6 +132,7 @@ class DeadLetterBox:
             letter = DeadLetter(
                 id=letter_id,
                 campaign_id=campaign_id,
+                tenant_id=tenant,
                 version=version if isinstance(version, int) else None,
                 event_type=event_document.get("type"),
                 error=detail,
@@ -140,11 +155,13 @@ class DeadLetterBox:
         self._store.execute_batch(LEASES, letter_id, [Upsert(document)])
         return letter
 
-    def list(self) -> list[DeadLetter]:
-        """Every dead letter, oldest failure first."""
+    def list(self, *, tenant_id: str | None = None) -> list[DeadLetter]:
+        """Every dead letter (of ``tenant_id`` only, when given), oldest failure first."""
         index = self._store.read(LEASES, INDEX_ID, INDEX_ID)
         entries = [] if index is None else index.get("entries", {}).values()
         letters = [DeadLetter.from_json(entry) for entry in entries]
+        if tenant_id is not None:
+            letters = [letter for letter in letters if letter.tenant_id == tenant_id]
         return sorted(letters, key=lambda letter: (letter.first_failed_at, letter.id))
 
     def read(self, letter_id: str) -> Document | None:
@@ -185,3 +202,9 @@ class DeadLetterBox:
                 continue
             return result
         raise WriteContention("the dead-letter index kept changing under concurrent writers")
+
+
+def _tenant_of(event_document: Mapping[str, Any]) -> str | None:
+    metadata = event_document.get("metadata")
+    tenant = metadata.get("tenantId") if isinstance(metadata, Mapping) else None
+    return tenant if isinstance(tenant, str) else None

@@ -1,7 +1,10 @@
-"""Event documents of the ``events`` container (docs/storage.md) as projectors read them.
+"""Event documents of the ``events`` container (docs/storage.md) as projectors read them: the one
+decoder of an event document into a ``RecordedEvent``, upcast to the current form.
 
-The change feed of ``events`` also carries each campaign's head document (and any other
-document type the store may add later): only documents with ``docType == "event"`` are events.
+The documents and their ids are the event store's (``eventstore.documents``); this module only
+reads them. The change feed of ``events`` also carries each campaign's head document (and any
+other document type the store may add later): only documents with ``docType == "event"`` are
+events.
 """
 
 from __future__ import annotations
@@ -10,25 +13,30 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from documentstore.port import EVENTS, DocumentStore, Query
+from domain.campaign import version_status_after_audit
 from domain.errors import LedgerError
 from domain.recorded import RecordedEvent
-
-EVENT_DOC_TYPE = "event"
+from eventstore.documents import EVENT_DOC, event_id
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-UPCASTERS: Mapping[tuple[str, int], Upcaster] = {}
-"""``(event type, stored classVersion) -> data in the next classVersion``. None exist yet: the
-catalog has only version 1. An event of an older form is brought forward step by step, the
-same way the aggregate's ``upcast_vX_vY`` methods do."""
 
 
-def event_document_id(version: int) -> str:
-    """``e-0000000007``: ids sort in stream order (docs/storage.md)."""
-    return f"e-{version:010d}"
+def _audit_recorded_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 added ``versionStatus``, derived exactly as the aggregate's ``upcast_v1_v2`` does."""
+    return {**data, "versionStatus": version_status_after_audit(data["overallStatus"])}
+
+
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
+    ("AuditRecorded", 1): _audit_recorded_v1_v2,
+}
+"""``(event type, stored classVersion) -> data in the next classVersion``, one entry for every
+``upcast_vX_vY`` of the aggregate's events (docs/events.md, *Schema evolution*). An event of an
+older form is brought forward step by step; the derivations are the domain's own functions, so
+the aggregate and the projections read an old event the same way."""
 
 
 def is_event_document(document: Mapping[str, Any]) -> bool:
-    return document.get("docType") == EVENT_DOC_TYPE
+    return document.get("docType") == EVENT_DOC
 
 
 def parse_event_document(document: Mapping[str, Any]) -> RecordedEvent:
@@ -79,9 +87,9 @@ def read_campaign_events(
     partition query, paged)."""
     query = Query(
         partition_key=campaign_id,
-        equals={"docType": EVENT_DOC_TYPE},
-        id_gt=event_document_id(after),
-        id_lte=None if up_to is None else event_document_id(up_to),
+        equals={"docType": EVENT_DOC},
+        id_gt=event_id(after),
+        id_lte=None if up_to is None else event_id(up_to),
     )
     continuation: str | None = None
     while True:

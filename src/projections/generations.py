@@ -10,6 +10,10 @@ an old generation is removed document by document once nobody reads it.
 The projection state (``leases``, id ``projection-state``) records the ``live`` generation,
 the one being ``building`` (if a rebuild runs), and ``retired`` generations still to delete.
 Without the document, generation 1 is live.
+
+Each generation also names the lease prefix of the Azure Functions change-feed trigger that
+keeps it (``views-g<N>-``, ``lease_prefix_of``): the trigger's leases belong to one generation,
+and the runner refuses to write into another (``projections.runner``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from documentstore.port import without_system_fields as _without_system_fields
 
 STATE_ID = "projection-state"
 FIRST_GENERATION = 1
+LEASE_PREFIX_STEM = "views"
+
+
+def lease_prefix_of(generation: int) -> str:
+    """The trigger's lease prefix for ``generation``: ``views-g2-`` (docs/projections.md)."""
+    return f"{LEASE_PREFIX_STEM}-g{generation}-"
 
 
 def prefix_of(generation: int) -> str:

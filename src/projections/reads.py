@@ -35,7 +35,7 @@ from projections.projectors.documents import (
     tenant_partition,
     version_id,
 )
-from projections.status import projection_status
+from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
 _CONTINUATION = re.compile(r"^campaign\.[0-9]{17}\.[A-Za-z0-9-]{1,64}$")
 _MAX_PAGE = 100
@@ -62,18 +62,22 @@ class CampaignPage:
 
 class ReadModel:
     """Reads of the materialized views. Unknown, foreign-tenant and soft-deleted campaigns raise
-    ``CampaignNotFound``; an unknown entity of a visible campaign raises ``EntityNotFound``."""
+    ``CampaignNotFound``; an unknown entity of a visible campaign raises ``EntityNotFound``.
+
+    ``lag_source`` says who projects this store, so who can measure the lag (``status``)."""
 
     def __init__(
         self,
         store: DocumentStore,
         *,
+        lag_source: LagSource = LOCAL_PROCESSOR,
         generation_cache_seconds: float = 1.0,
         poll_interval: float = 0.02,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._store = store
+        self._lag_source = lag_source
         self._states = ProjectionStateStore(store)
         self._cache_seconds = generation_cache_seconds
         self._poll_interval = poll_interval
@@ -170,9 +174,10 @@ class ReadModel:
                 return False
             self._sleep(self._poll_interval)
 
-    def projection_status(self) -> dict[str, Any]:
-        """Per projection and feed range: events and seconds behind, checkpoint, dead letters."""
-        return projection_status(self._store)
+    def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
+        """Per projection and feed range: events and seconds behind, checkpoint, dead letters
+        (only ``tenant_id``'s when given; every tenant's for the operator)."""
+        return projection_status(self._store, tenant_id=tenant_id, source=self._lag_source)
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -299,27 +299,34 @@ def replay_dead_letters(
     store: DocumentStore,
     letter_ids: Iterable[str] | None = None,
     *,
+    campaign_id: str | None = None,
     progress: ProgressCallback = _ignore,
 ) -> ReplayReport:
-    """Re-project the campaigns of the given dead letters (default: all) from their logs."""
+    """Re-project the campaigns of the given dead letters (default: all; with ``campaign_id``,
+    that campaign's only) from their logs (``campaigns replay-dead-letters``)."""
     box = DeadLetterBox(store)
     wanted = None if letter_ids is None else set(letter_ids)
-    letters = [letter for letter in box.list() if wanted is None or letter.id in wanted]
+    letters = [
+        letter
+        for letter in box.list()
+        if (wanted is None or letter.id in wanted)
+        and (campaign_id is None or letter.campaign_id == campaign_id)
+    ]
     runner = ProjectionRunner(store, dead_letters=box)
     live = runner.live_generation()
     report = ReplayReport()
     campaigns = sorted({letter.campaign_id for letter in letters})
-    for done, campaign_id in enumerate(campaigns, start=1):
-        result = runner.reproject_campaign(live, campaign_id, write=True)
+    for done, campaign in enumerate(campaigns, start=1):
+        result = runner.reproject_campaign(live, campaign, write=True)
         failing = {failure.event.version for failure in result.failures}
         for letter in letters:
-            if letter.campaign_id != campaign_id:
+            if letter.campaign_id != campaign:
                 continue
             if letter.version is not None and letter.version not in failing:
                 report.resolved.append(letter.id)
             else:
                 report.still_failing.append(letter.id)
-        report.campaigns.append(campaign_id)
-        progress(RebuildProgress("replay", done, len(campaigns), campaign_id))
+        report.campaigns.append(campaign)
+        progress(RebuildProgress("replay", done, len(campaigns), campaign))
     box.remove(report.resolved)
     return report

@@ -9,7 +9,11 @@ Given a batch of change-feed documents of ``events`` it:
    events at or below it are skipped (at-least-once delivery, exactly-once effect); a gap above
    it (a generation switch, a lost lease) is filled from the log with one partition query;
 3. applies the events in memory to the documents they touch (``CampaignViews``); an event whose
-   projector raises is dead-lettered and the rest still projected;
+   projector raises is dead-lettered and the rest still projected. So is an event that would
+   make a document too large to write (``MAX_VIEW_DOCUMENT_BYTES``): when a document comes out
+   too large, the events are applied again one by one and each event that makes a document too
+   large is refused (``view-too-large``), so one campaign's oversized document never stalls
+   the feed;
 4. writes the campaign's changed documents with etag checks (create new, replace with
    ``if_match``) in atomic batches of at most 100 operations / 2 MB: entity documents first,
    then the tenant's list entry, then the batch holding the snapshot. Each document's watermark
@@ -19,6 +23,11 @@ Given a batch of change-feed documents of ``events`` it:
    only once the campaign's views are written, hands them to the publisher (if any) and lists
    them in the outcome: a client that reads the snapshot on a notification sees at least its
    version. A failing publisher is logged and never fails the projection.
+
+A runner given a ``lease_prefix`` (the Azure Functions trigger's) projects only while that prefix
+is the live generation's (``generations.lease_prefix_of``); otherwise it logs an error and raises
+``ConfigurationError`` before writing anything, so the trigger retries the batch without moving
+its leases until the operator sets the prefix the rebuild printed (docs/projections.md).
 """
 
 from __future__ import annotations
@@ -40,12 +49,33 @@ from documentstore.port import (
     Replace,
     batch_size_bytes,
 )
-from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, WriteContention
+from domain.errors import (
+    CommandTooLarge,
+    ConfigurationError,
+    DocumentConflict,
+    DocumentNotFound,
+    EtagMismatch,
+    LedgerError,
+    WriteContention,
+)
 from domain.recorded import RecordedEvent
-from projections.campaign_views import CampaignViews, Change, Failure, Loader, load_nothing
+from projections.campaign_views import (
+    CampaignViews,
+    Change,
+    DocumentCheck,
+    Failure,
+    Loader,
+    load_nothing,
+)
 from projections.dead_letters import DeadLetterBox
 from projections.events import is_event_document, parse_event_document, read_campaign_events
-from projections.generations import ProjectionStateStore, stored_id, to_logical, to_stored
+from projections.generations import (
+    ProjectionStateStore,
+    lease_prefix_of,
+    stored_id,
+    to_logical,
+    to_stored,
+)
 from projections.notifications import Notification, NotificationPublisher, notifications_of
 from projections.projectors import ViewKey, snapshot_key
 from projections.stored_views import Difference, compare, read_campaign_views, read_partition
@@ -56,6 +86,13 @@ RawEvent = Mapping[str, Any]
 logger = logging.getLogger(__name__)
 
 _CONFLICTS = (EtagMismatch, DocumentConflict, DocumentNotFound)
+
+MAX_VIEW_DOCUMENT_BYTES = MAX_BATCH_BYTES - 4 * 1024
+"""The most one view document may take, measured as the port measures a batch holding it alone
+(ASCII-escaped JSON plus the operation's envelope). The 4 KiB left of the port's batch limit
+are room for the fields the store adds to an item. An event that would make a document larger is
+dead-lettered with code ``view-too-large``."""
+VIEW_TOO_LARGE = "view-too-large"
 
 
 @dataclass
@@ -103,12 +140,14 @@ class ProjectionRunner:
         dead_letters: DeadLetterBox | None = None,
         max_attempts: int = 8,
         publisher: NotificationPublisher | None = None,
+        lease_prefix: str | None = None,
     ) -> None:
         self._store = store
         self._state = ProjectionStateStore(store)
         self.dead_letters = dead_letters or DeadLetterBox(store)
         self._max_attempts = max_attempts
         self._publisher = publisher
+        self._lease_prefix = lease_prefix
 
     @property
     def store(self) -> DocumentStore:
@@ -129,10 +168,23 @@ class ProjectionRunner:
         outcome = ProjectionOutcome()
         if not by_campaign:
             return outcome
-        target = self.live_generation() if generation is None else generation
+        target = self._leased_live_generation() if generation is None else generation
         for campaign_id, raw in by_campaign.items():
             outcome.add(self._project_campaign(target, campaign_id, raw))
         return outcome
+
+    def _leased_live_generation(self) -> int:
+        """The live generation, when this runner's lease prefix (if any) belongs to it."""
+        live = self.live_generation()
+        if self._lease_prefix is not None and self._lease_prefix != lease_prefix_of(live):
+            message = (
+                f"the trigger's lease prefix {self._lease_prefix!r} does not belong to the live "
+                f"projection generation {live}: set LEDGER_LEASE_PREFIX={lease_prefix_of(live)} "
+                "(docs/projections.md); nothing is projected and no lease moves until then"
+            )
+            logger.error(message)
+            raise ConfigurationError(message)
+        return live
 
     def _project_campaign(
         self, generation: int, campaign_id: str, raw: Mapping[int | str, RawEvent]
@@ -150,28 +202,83 @@ class ProjectionRunner:
             if not pending:
                 return outcome
             pending = self._fill_gaps(campaign_id, watermark, pending)
-            events, failures = _parsed(pending)
-            unreadable = len(failures)
-            for event in events:
-                failure = views.apply(event)
-                if failure is not None:
-                    failures.append(failure)
-            self._dead_letter(generation, failures, pending)
+            events, unreadable = _parsed(pending)
+            views, refused, sizes = self._applied(generation, views, events)
+            tenant_id = _tenant_of(views)
+            self._dead_letter(generation, [*unreadable, *refused], pending, tenant_id)
+            failed = {failure.event.version for failure in refused}
+            applied = [event for event in events if event.version not in failed]
             try:
-                self._write(generation, campaign_id, views.changes())
+                self._write(generation, campaign_id, views.changes(), sizes)
             except _CONFLICTS as conflict:
                 logger.info(
                     "campaign %s changed while projecting (%s); again", campaign_id, conflict
                 )
                 continue
-            outcome.applied = len(events) - (len(failures) - unreadable)
-            outcome.dead_lettered = len(failures)
-            failed = {failure.event.version for failure in failures}
-            applied = [event for event in events if event.version not in failed]
+            except CommandTooLarge as refusal:
+                rejected = self._dead_letter_rejected_write(
+                    generation,
+                    campaign_id,
+                    applied,
+                    raw=pending,
+                    tenant_id=tenant_id,
+                    refusal=refusal,
+                )
+                outcome.dead_lettered = len(unreadable) + len(refused) + rejected
+                return outcome
+            outcome.applied = len(applied)
+            outcome.dead_lettered = len(unreadable) + len(refused)
             outcome.notifications = notifications_of(applied)
             self._publish(campaign_id, outcome.notifications)
             return outcome
         raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
+
+    def _applied(
+        self, generation: int, views: CampaignViews, events: Sequence[RecordedEvent]
+    ) -> tuple[CampaignViews, list[Failure], dict[ViewKey, int]]:
+        """``events`` applied to ``views``: the working set, the events refused, and the stored
+        size of each changed document. When a document comes out too large to write, the
+        events are applied again, one by one, to the documents as loaded, and each event that
+        would make a document too large is refused like one whose projector raises."""
+        failures = _apply_all(views, events)
+        sizes = _stored_sizes(generation, views.changes())
+        oversized = sorted(key.id for key, size in sizes.items() if size > MAX_VIEW_DOCUMENT_BYTES)
+        if not oversized:
+            return views, failures, sizes
+        logger.warning(
+            "campaign %s: %s would exceed %d bytes; refusing the events that make them so",
+            views.campaign_id,
+            ", ".join(oversized),
+            MAX_VIEW_DOCUMENT_BYTES,
+        )
+        checked = views.started_over(check=_size_check(generation))
+        failures = _apply_all(checked, events)
+        return checked, failures, _stored_sizes(generation, checked.changes())
+
+    def _dead_letter_rejected_write(
+        self,
+        generation: int,
+        campaign_id: str,
+        events: Sequence[RecordedEvent],
+        *,
+        raw: Mapping[int | str, RawEvent],
+        tenant_id: str | None,
+        refusal: CommandTooLarge,
+    ) -> int:
+        """The store refused a write the size check let through (its measure and the port's
+        differ): rather than stall the feed for every campaign in it, the events of this
+        attempt are dead-lettered. Replaying them after a fix re-projects the campaign from its
+        log. Returns how many were."""
+        logger.error(
+            "the store refused the views of campaign %s as too large: %s", campaign_id, refusal
+        )
+        error = LedgerError(
+            f"the store refused the views of campaign {campaign_id} this event changes as too "
+            f"large: {refusal.detail}",
+            code=VIEW_TOO_LARGE,
+        )
+        self._dead_letter(generation, [Failure(event, error) for event in events], raw, tenant_id)
+        return len(events)
 
     def _publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
         """Hand the notifications over; the views are written, whatever the publisher does."""
@@ -202,7 +309,11 @@ class ProjectionRunner:
         return dict(sorted(filled.items(), key=lambda item: _order(item[0])))
 
     def _dead_letter(
-        self, generation: int, failures: Sequence[Failure], raw: Mapping[int | str, RawEvent]
+        self,
+        generation: int,
+        failures: Sequence[Failure],
+        raw: Mapping[int | str, RawEvent],
+        tenant_id: str | None,
     ) -> None:
         for failure in failures:
             document = (
@@ -215,7 +326,9 @@ class ProjectionRunner:
                 failure.event.campaign_id,
                 failure.error,
             )
-            self.dead_letters.record(document, failure.error, generation=generation)
+            self.dead_letters.record(
+                document, failure.error, generation=generation, tenant_id=tenant_id
+            )
 
     def _loader(self, generation: int, campaign_id: str) -> Loader:
         """Point reads of the documents an event touches, except for a campaign that is new
@@ -241,22 +354,31 @@ class ProjectionRunner:
 
         return load
 
-    def _write(self, generation: int, campaign_id: str, changes: Sequence[Change]) -> None:
-        """Entity batches, then the list entry, then the batch that holds the snapshot."""
-        entity_operations: list[Operation] = []
-        snapshot_operation: Operation | None = None
+    def _write(
+        self,
+        generation: int,
+        campaign_id: str,
+        changes: Sequence[Change],
+        sizes: Mapping[ViewKey, int],
+    ) -> None:
+        """Entity batches, then the list entry, then the batch that holds the snapshot
+        (``sizes``: each document's stored size, as ``_stored_sizes`` measured it)."""
+        entity_operations: list[tuple[Operation, int]] = []
+        snapshot_operation: tuple[Operation, int] | None = None
         elsewhere: list[tuple[str, Operation]] = []
         for change in changes:
             stored = to_stored(generation, change.document)
             operation: Operation = (
                 Create(stored) if change.etag is None else Replace(stored, if_match=change.etag)
             )
+            size = sizes.get(change.key)
+            sized = (operation, batch_size_bytes([operation]) if size is None else size)
             if change.key == snapshot_key(campaign_id):
-                snapshot_operation = operation
+                snapshot_operation = sized
             elif change.key.partition_key != campaign_id:
                 elsewhere.append((change.key.partition_key, operation))
             else:
-                entity_operations.append(operation)
+                entity_operations.append(sized)
         batches = pack(entity_operations, last=snapshot_operation)
         for batch in batches[:-1]:
             self._store.execute_batch(VIEWS, campaign_id, batch)
@@ -273,12 +395,11 @@ class ProjectionRunner:
         the snapshot last. Used to repair one campaign and to replay its dead letters."""
         for _ in range(self._max_attempts):
             raw = {_position(doc): doc for doc in read_campaign_events(self._store, campaign_id)}
-            events, failures = _parsed(raw)
-            fresh = CampaignViews(campaign_id, load_nothing)
-            for event in events:
-                failure = fresh.apply(event)
-                if failure is not None:
-                    failures.append(failure)
+            events, unreadable = _parsed(raw)
+            fresh, refused, sizes = self._applied(
+                generation, CampaignViews(campaign_id, load_nothing), events
+            )
+            failures = [*unreadable, *refused]
             stored = read_campaign_views(self._store, generation, campaign_id)
             live_snapshot = stored.get(snapshot_key(campaign_id))
             last_read = max((p for p in raw if isinstance(p, int)), default=0)
@@ -303,7 +424,7 @@ class ProjectionRunner:
             )
             if not write:
                 return result
-            self._dead_letter(generation, failures, raw)
+            self._dead_letter(generation, failures, raw, _tenant_of(fresh))
             changes = [
                 Change(key, document, stored[key].etag if key in stored else None)
                 for key, document in expected.items()
@@ -312,7 +433,7 @@ class ProjectionRunner:
             changes.sort(key=lambda change: _write_order(change.key, campaign_id))
             try:
                 self._remove_unexpected(generation, campaign_id, expected, stored)
-                self._write(generation, campaign_id, changes)
+                self._write(generation, campaign_id, changes, sizes)
             except _CONFLICTS:
                 continue
             return result
@@ -334,14 +455,14 @@ class ProjectionRunner:
 
 
 def pack(
-    operations: Sequence[Operation], *, last: Operation | None = None
+    operations: Sequence[tuple[Operation, int]], *, last: tuple[Operation, int] | None = None
 ) -> list[list[Operation]]:
-    """Operations cut into batches within the port's limits, ``last`` in the final batch."""
+    """Operations, each with its size (``batch_size_bytes`` of it alone), cut into batches
+    within the port's limits, ``last`` in the final batch."""
     batches: list[list[Operation]] = []
     current: list[Operation] = []
     size = 0
-    for operation in [*operations, *([last] if last is not None else [])]:
-        operation_size = batch_size_bytes([operation])
+    for operation, operation_size in [*operations, *([last] if last is not None else [])]:
         if current and (
             len(current) + 1 > MAX_BATCH_OPERATIONS or size + operation_size > MAX_BATCH_BYTES
         ):
@@ -352,6 +473,49 @@ def pack(
     if current:
         batches.append(current)
     return batches
+
+
+def _apply_all(views: CampaignViews, events: Sequence[RecordedEvent]) -> list[Failure]:
+    """Apply ``events`` in order; the failures of those that changed nothing."""
+    failures = []
+    for event in events:
+        failure = views.apply(event)
+        if failure is not None:
+            failures.append(failure)
+    return failures
+
+
+def _stored_size(generation: int, document: Document) -> int:
+    """A view document's size as the port measures a batch holding it alone."""
+    return batch_size_bytes([Create(to_stored(generation, document))])
+
+
+def _stored_sizes(generation: int, changes: Sequence[Change]) -> dict[ViewKey, int]:
+    return {change.key: _stored_size(generation, change.document) for change in changes}
+
+
+def _size_check(generation: int) -> DocumentCheck:
+    """Refuses a document larger than ``MAX_VIEW_DOCUMENT_BYTES`` once stored."""
+
+    def check(key: ViewKey, document: Document) -> Exception | None:
+        size = _stored_size(generation, document)
+        if size <= MAX_VIEW_DOCUMENT_BYTES:
+            return None
+        return LedgerError(
+            f"applying this event would make view document {key.id!r} (partition "
+            f"{key.partition_key}) about {size:,} bytes, more than the "
+            f"{MAX_VIEW_DOCUMENT_BYTES:,} a view document may hold",
+            code=VIEW_TOO_LARGE,
+        )
+
+    return check
+
+
+def _tenant_of(views: CampaignViews) -> str | None:
+    """The campaign's tenant, from its snapshot (None before ``CampaignCreated`` applied)."""
+    snapshot = views.snapshot
+    tenant = None if snapshot is None else snapshot.get("tenantId")
+    return tenant if isinstance(tenant, str) else None
 
 
 def _write_order(key: ViewKey, campaign_id: str) -> tuple[int, str]:

@@ -1,14 +1,21 @@
 """How far the projections are behind, for ``campaigns status`` and
 ``GET /api/projections/status``.
 
-Per feed range of ``events``: the processor's checkpoint, the events after it (found by peeking
-the feed from the checkpoint, head documents not counted, at most ``peek_limit``), and the
-seconds behind, i.e. the age of the oldest event not yet projected (0 when caught up). Beside
-them the generations and the dead letters.
+Who measures depends on who projects (``source``):
 
-The checkpoints read here are the local processor's. The Azure Functions trigger keeps its own
-leases (its lag shows in Azure Monitor); where no local checkpoint exists for a range the report
-counts from the beginning of the feed and says ``"checkpoint": null``.
+- ``local-processor`` (the embedded service, ``campaigns follow``): per feed range of ``events``,
+  the processor's checkpoint, the events after it (found by peeking the feed from the
+  checkpoint, head documents not counted, at most ``peek_limit``), and the seconds behind, i.e.
+  the age of the oldest event not yet projected (0 when caught up);
+- ``functions-trigger`` (the service hosted by Azure Functions): the trigger keeps its position in
+  its own lease documents, in the format of the Cosmos DB SDK's change-feed processor, which the
+  document-store port cannot read as a feed position. Lag is then not measured here: each range
+  says ``"checkpoint": null`` and ``null`` events and seconds behind, rather than a false count
+  from the beginning of the feed. Azure Monitor shows the trigger's lag.
+
+Beside them: the generations, the lease prefix the live generation's trigger must use, and the
+dead letters (of one tenant when ``tenant_id`` is given: the HTTP route shows a tenant only its
+own; the operator's CLI sees all).
 """
 
 from __future__ import annotations
@@ -16,13 +23,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from documentstore.port import EVENTS, DocumentStore
 from projections.dead_letters import DeadLetterBox
 from projections.events import is_event_document
-from projections.generations import ProjectionStateStore
+from projections.generations import ProjectionStateStore, lease_prefix_of
 from projections.processor import DEFAULT_PROCESSOR, Checkpoints
+
+LagSource = Literal["local-processor", "functions-trigger"]
+LOCAL_PROCESSOR: LagSource = "local-processor"
+FUNCTIONS_TRIGGER: LagSource = "functions-trigger"
 
 _LISTED_DEAD_LETTERS = 100
 
@@ -30,21 +41,55 @@ _LISTED_DEAD_LETTERS = 100
 def projection_status(
     store: DocumentStore,
     *,
+    tenant_id: str | None = None,
+    source: LagSource = LOCAL_PROCESSOR,
     processor: str = DEFAULT_PROCESSOR,
     peek_limit: int = 1000,
     clock: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
-    """The status report (camelCase, ready to send)."""
+    """The status report (camelCase, ready to send); dead letters of ``tenant_id`` only, when
+    given."""
     state = ProjectionStateStore(store).read()
+    feed_ranges = store.feed_ranges(EVENTS)
+    if source == FUNCTIONS_TRIGGER:
+        ranges = [_unmeasured(feed_range) for feed_range in feed_ranges]
+        behind: int | None = None
+    else:
+        ranges = _measured(store, feed_ranges, processor, peek_limit, clock())
+        behind = sum(entry["eventsBehind"] for entry in ranges)
+    letters = DeadLetterBox(store).list(tenant_id=tenant_id)
+    return {
+        "projections": [
+            {
+                "name": processor,
+                "liveGeneration": state.live,
+                "buildingGeneration": state.building,
+                "leasePrefix": lease_prefix_of(state.live),
+                "source": source,
+                "feedRanges": ranges,
+                "eventsBehind": behind,
+                "deadLetters": {
+                    "count": len(letters),
+                    "items": [letter.to_json() for letter in letters[:_LISTED_DEAD_LETTERS]],
+                },
+            }
+        ]
+    }
+
+
+def _measured(
+    store: DocumentStore, feed_ranges: list[str], processor: str, peek_limit: int, now: float
+) -> list[dict[str, Any]]:
+    """Each range's lag behind the local processor's checkpoint."""
     checkpoints = Checkpoints(store, processor)
-    now = clock()
     ranges = []
-    for feed_range in store.feed_ranges(EVENTS):
+    for feed_range in feed_ranges:
         checkpoint = checkpoints.load(feed_range)
         behind, oldest, capped = _peek(store, feed_range, checkpoint.continuation, peek_limit)
         ranges.append(
             {
                 "feedRange": feed_range,
+                "source": LOCAL_PROCESSOR,
                 "checkpoint": checkpoint.continuation,
                 "checkpointUpdatedAt": checkpoint.updated_at,
                 "eventsBehind": behind,
@@ -52,21 +97,19 @@ def projection_status(
                 "secondsBehind": 0.0 if oldest is None else round(max(0.0, now - oldest), 3),
             }
         )
-    letters = DeadLetterBox(store).list()
+    return ranges
+
+
+def _unmeasured(feed_range: str) -> dict[str, Any]:
+    """A range the Functions trigger follows: its position is not readable here."""
     return {
-        "projections": [
-            {
-                "name": processor,
-                "liveGeneration": state.live,
-                "buildingGeneration": state.building,
-                "feedRanges": ranges,
-                "eventsBehind": sum(entry["eventsBehind"] for entry in ranges),
-                "deadLetters": {
-                    "count": len(letters),
-                    "items": [letter.to_json() for letter in letters[:_LISTED_DEAD_LETTERS]],
-                },
-            }
-        ]
+        "feedRange": feed_range,
+        "source": FUNCTIONS_TRIGGER,
+        "checkpoint": None,
+        "checkpointUpdatedAt": None,
+        "eventsBehind": None,
+        "eventsBehindIsLowerBound": False,
+        "secondsBehind": None,
     }
 
 

@@ -13,7 +13,6 @@ from eventsourcing.persistence import IntegrityError, NotSupportedError, StoredE
 
 from documentstore.port import EVENTS, Document, DocumentStore, Operation, Query
 from domain.errors import CommandTooLarge
-from eventstore.documents import recorded_event
 from eventstore.recorders import EventLogRecorder, SnapshotRecorder
 from tests.integration.eventstore.counting import CountingDocumentStore
 from tests.integration.eventstore.samples import MAPPER, events, snapshot
@@ -64,21 +63,6 @@ def test_library_events_read_back_exactly_as_they_were_written(store: DocumentSt
 
     assert [MAPPER.to_domain_event(e) for e in read] == [MAPPER.to_domain_event(e) for e in written]
     assert [e.originator_id for e in read] == [stream] * 3
-
-
-def test_an_event_document_reads_as_a_recorded_event(store: DocumentStore) -> None:
-    stream = uuid.uuid4()
-    EventLogRecorder(store).insert_events(events(stream, 1, 1, command_id="cmd-r"))
-
-    document = store.read(EVENTS, str(stream), "e-0000000001")
-    assert document is not None
-    recorded = recorded_event(document)
-
-    assert recorded.campaign_id == str(stream)
-    assert recorded.version == 1
-    assert recorded.type == "VersionCreated"
-    assert recorded.metadata["commandId"] == "cmd-r"
-    assert recorded.data["content"] == "text"
 
 
 def test_state_that_is_not_a_json_object_is_kept_as_base64(store: DocumentStore) -> None:

@@ -16,15 +16,17 @@ from typing import Any
 import pytest
 
 from application import CampaignApplication, CampaignLedger, CommandContext
-from documentstore.port import DocumentStore
+from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import CampaignNotFound
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
+from eventstore.documents import event_id
 from projections.dead_letters import DeadLetterBox
+from projections.events import parse_event_document
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
 from projections.rebuild import rebuild_views
-from projections.runner import ProjectionRunner
+from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
 from projections.status import projection_status
 from tests.unit.projections.campaign_events import (
     HASH,
@@ -183,6 +185,22 @@ class ViewsOnAStore:
             "Launch 2",
         ]
 
+    def test_the_event_documents_the_event_store_wrote_read_as_the_events_of_the_log(
+        self, store: DocumentStore, ledger: CampaignLedger
+    ) -> None:
+        ctx = CommandContext(tenant_id="acme", actor="integration")
+        brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe ✓")
+        campaign = ledger.create_campaign(ctx, name="Launch", brief=brief).id
+        copy = ledger.create_artifact(ctx, campaign, artifact_type="Copy").id
+        version = ledger.create_version(ctx, campaign, copy, content="First draft é").id
+        ledger.record_audit(ctx, campaign, version, report=_report("Conditional"))
+        log = ledger.read_events("acme", campaign)
+
+        stored = [store.read(EVENTS, campaign, event_id(event.version)) for event in log]
+
+        assert [parse_event_document(document or {}) for document in stored] == log
+        assert [document and document["classVersion"] for document in stored] == [1, 1, 1, 2]
+
     def test_hand_built_logs_project_to_the_same_bytes_as_on_the_in_memory_store(
         self, store: DocumentStore
     ) -> None:
@@ -213,3 +231,27 @@ class ViewsOnAStore:
         assert [(letter.version, letter.event_type) for letter in letters] == [(2, "RunStarted")]
         body = ReadModel(store).campaign("poison", stream.campaign_id).body
         assert body["status"] == "Generating"
+
+    def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_feed_goes_on(
+        self, store: DocumentStore
+    ) -> None:
+        crowded = CampaignStream("Crowded", tenant_id="crowded")
+        copy = crowded.artifact("Copy")
+        first, second = crowded.version(copy, "one"), crowded.version(copy, "two")
+        for text in ("a", "b"):
+            crowded.feedback(first, second, text * (MAX_VIEW_DOCUMENT_BYTES * 3 // 5))
+        crowded.status("Generating")
+        append_to_log(store, crowded)
+
+        ChangeFeedProcessor(store).run_until_caught_up()
+
+        letters = [
+            each for each in DeadLetterBox(store).list() if each.campaign_id == crowded.campaign_id
+        ]
+        assert [(letter.version, letter.error_code) for letter in letters] == [
+            (6, "view-too-large")
+        ]
+        reads = ReadModel(store)
+        assert reads.campaign("crowded", crowded.campaign_id).body["status"] == "Generating"
+        items = reads.iterations("crowded", crowded.campaign_id).body["items"]
+        assert [item["feedbackText"][0] for item in items] == ["a"]

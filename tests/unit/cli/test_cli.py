@@ -14,10 +14,12 @@ import cli.main
 from bootstrap.settings import Settings
 from cli.main import app
 from cli.server import ShutdownRequested, shutdown_signals
+from documentstore.memory import InMemoryDocumentStore
 from domain.errors import ConfigurationError
 from domain.recorded import RecordedEvent
+from projections.dead_letters import DeadLetterBox
 from projections.processor import ChangeFeedProcessor
-from projections.rebuild import RebuildProgress, RebuildReport
+from projections.rebuild import RebuildProgress, RebuildReport, ReplayReport
 from projections.runner import ProjectionOutcome
 from projections.stored_views import Difference
 from tests.unit.api.fakes import FakeCampaignLedger, FakeReadModel
@@ -238,3 +240,84 @@ def test_sigterm_inside_shutdown_signals_becomes_shutdown_requested() -> None:
     with pytest.raises(ShutdownRequested), shutdown_signals():
         signal.raise_signal(signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_full_rebuild_that_switched_prints_the_lease_prefix_of_the_new_generation(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = RebuildReport(generation=3, previous_generation=2, switched=True)
+    monkeypatch.setattr(cli.main, "rebuild_views", lambda store, **options: report)
+    result = runner.invoke(app, ["rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "LEDGER_LEASE_PREFIX=views-g3-" in " ".join(result.output.split())
+
+
+def dead_letters_in(monkeypatch: pytest.MonkeyPatch) -> DeadLetterBox:
+    """A real dead-letter box on an in-memory store, where the commands look for letters."""
+    box = DeadLetterBox(InMemoryDocumentStore())
+    monkeypatch.setattr(cli.main, "DeadLetterBox", lambda store: box)
+    for tenant, version in (("acme", 3), ("globex", 5)):
+        box.record(
+            {"streamId": CID, "version": version, "type": "RunStarted", "data": {}},
+            ValueError(f"no such run in {tenant}'s campaign"),
+            generation=1,
+            tenant_id=tenant,
+        )
+    return box
+
+
+def test_dead_letters_lists_each_letter_with_its_event_and_error(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead_letters_in(monkeypatch)
+    result = runner.invoke(app, ["dead-letters"])
+    assert result.exit_code == 0, result.output
+    assert "2 dead letters." in result.output
+    assert f"{CID} v3 RunStarted (tenant acme" in result.output
+    assert "ValueError: no such run in globex's campaign" in " ".join(result.output.split())
+    assert ledger.closed == 1
+
+
+def test_dead_letters_of_one_tenant_as_json_lines(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead_letters_in(monkeypatch)
+    result = runner.invoke(app, ["dead-letters", "--tenant", "acme", "--json"])
+    assert result.exit_code == 0, result.output
+    [letter] = [json.loads(line) for line in result.output.splitlines()]
+    assert (letter["tenantId"], letter["version"], letter["errorCode"]) == (
+        "acme",
+        3,
+        "ValueError",
+    )
+
+
+def test_replay_dead_letters_of_one_campaign_reports_and_exits_1_while_some_still_fail(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[dict[str, Any]] = []
+
+    def replay(store: Any, **options: Any) -> ReplayReport:
+        asked.append({"campaign_id": options["campaign_id"]})
+        options["progress"](RebuildProgress("replay", 1, 1, CID))
+        return ReplayReport(campaigns=[CID], resolved=["a"], still_failing=["b"])
+
+    monkeypatch.setattr(cli.main, "replay_dead_letters", replay)
+    result = runner.invoke(app, ["replay-dead-letters", "--campaign", CID])
+    assert result.exit_code == 1
+    assert asked == [{"campaign_id": CID}]
+    assert "1 dead letters resolved, 1 still failing" in result.output
+    assert "still failing: b" in result.output
+
+
+def test_replay_of_every_dead_letter_that_now_projects_exits_0(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def replay(store: Any, **options: Any) -> ReplayReport:
+        assert options["campaign_id"] is None
+        return ReplayReport(campaigns=[CID], resolved=["a"])
+
+    monkeypatch.setattr(cli.main, "replay_dead_letters", replay)
+    result = runner.invoke(app, ["replay-dead-letters"])
+    assert result.exit_code == 0, result.output
+    assert "1 dead letters resolved, 0 still failing" in result.output

@@ -9,6 +9,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 
+from api.problems import problem_response
 from documentstore.memory import InMemoryDocumentStore
 from functions.app import build_function_app
 from functions.live_updates import JOIN_FUNCTION, JOIN_METHOD, JOIN_REFUSED, NEGOTIATE_FUNCTION
@@ -180,6 +181,21 @@ def test_with_api_keys_negotiate_needs_the_key_of_the_named_tenant(
     assert answer.status_code == status
     if code is not None:
         assert json.loads(answer.get_body())["code"] == code
+
+
+def test_a_refused_negotiation_answers_the_same_problem_document_as_the_http_api() -> None:
+    negotiate = function_of(
+        app_with(api_keys=lambda: {"key-of-acme": "acme"}), NEGOTIATE_FUNCTION
+    ).get_user_function()
+    answer = negotiate(negotiate_request(**{"X-Tenant-Id": "acme"}), CONNECTION_INFO)
+    expected = problem_response(
+        401,
+        "unauthenticated",
+        "A valid API key is required (X-Api-Key or Authorization: Bearer).",
+    )
+    assert answer.status_code == expected.status_code
+    assert json.loads(answer.get_body()) == json.loads(expected.body)
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
 # --- JoinCampaignGroup ------------------------------------------------------------------------

@@ -12,13 +12,14 @@ import pytest
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
-from domain.errors import StoreUnavailable
+from domain.errors import ConfigurationError, StoreUnavailable
 from functions.app import build_function_app
 from functions.live_updates import JOIN_FUNCTION, NEGOTIATE_FUNCTION
 from functions.projection_trigger import FUNCTION_NAME
 from projections.dead_letters import DeadLetterBox
+from projections.generations import ProjectionState, ProjectionStateStore
 from projections.reads import ReadModel
-from projections.runner import ProjectionRunner
+from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
 from tests.unit.functions.outputs import CapturedOutput
 from tests.unit.projections.campaign_events import CampaignStream, interleaved_documents
 
@@ -98,6 +99,38 @@ def test_a_poison_event_goes_to_a_dead_letter_and_the_rest_of_the_batch_is_proje
     reads = ReadModel(store)
     assert reads.campaign("default", poisoned.campaign_id).body["status"] == "Generating"
     assert reads.campaign("default", healthy.campaign_id).version == 1
+
+
+def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_invocation_succeeds() -> None:
+    store = InMemoryDocumentStore()
+    trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(store)))
+    crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
+    copy = crowded.artifact("Copy")
+    first, second = crowded.version(copy, "one"), crowded.version(copy, "two")
+    for text in ("a", "b"):
+        crowded.feedback(first, second, text * (MAX_VIEW_DOCUMENT_BYTES * 3 // 5))
+    neighbour.status("Generating")
+
+    trigger.get_user_function()(
+        document_list(interleaved_documents([crowded, neighbour])), CapturedOutput()
+    )
+
+    [letter] = DeadLetterBox(store).list()
+    assert (letter.event_type, letter.error_code) == ("FeedbackLogged", "view-too-large")
+    assert ReadModel(store).campaign("default", neighbour.campaign_id).version == 2
+
+
+def test_a_trigger_on_the_lease_prefix_of_an_older_generation_fails_and_writes_nothing() -> None:
+    store = InMemoryDocumentStore()
+    ProjectionStateStore(store).save(ProjectionState(live=2))
+    trigger = trigger_of(
+        build_function_app(runner_factory=lambda: ProjectionRunner(store, lease_prefix="views-g1-"))
+    )
+    stream = CampaignStream()
+    with pytest.raises(ConfigurationError, match="views-g2-"):
+        trigger.get_user_function()(document_list(stream.documents()), CapturedOutput())
+    assert DeadLetterBox(store).list() == []
+    assert store.read(VIEWS, stream.campaign_id, "g2.snapshot") is None
 
 
 def test_a_store_failure_fails_the_invocation_so_the_retry_policy_runs_it_again() -> None:

@@ -204,8 +204,12 @@ class CampaignStream:
         return [event_document(event) for event in self.events]
 
 
+CLASS_VERSIONS = {"AuditRecorded": 2}
+"""The current ``classVersion`` of the events that have more than one (docs/events.md)."""
+
+
 def event_document(event: RecordedEvent) -> dict[str, Any]:
-    """The event document of docs/storage.md."""
+    """The event document of docs/storage.md, in the current form of its event type."""
     return {
         "id": f"e-{event.version:010d}",
         "partitionKey": event.campaign_id,
@@ -214,7 +218,7 @@ def event_document(event: RecordedEvent) -> dict[str, Any]:
         "version": event.version,
         "type": event.type,
         "topic": f"domain.campaign:Campaign.{event.type}",
-        "classVersion": 1,
+        "classVersion": CLASS_VERSIONS.get(event.type, 1),
         "data": event.data,
         "metadata": event.metadata,
         "timestamp": event.timestamp,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
-from domain.errors import StoreUnavailable
+from domain.errors import CommandTooLarge, ConfigurationError, StoreUnavailable
 from projections.dead_letters import DeadLetterBox
-from projections.generations import stored_id
+from projections.generations import ProjectionState, ProjectionStateStore, stored_id
+from projections.projectors import catalog
 from projections.reads import ReadModel
-from projections.runner import ProjectionRunner
+from projections.rebuild import replay_dead_letters
+from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
 from tests.unit.projections.campaign_events import (
     CampaignStream,
     append_to_log,
@@ -213,3 +215,176 @@ def test_the_same_poison_event_delivered_twice_is_one_dead_letter_with_two_attem
     runner.project(stream.documents())
     [letter] = DeadLetterBox(store).list()
     assert letter.attempts == 2
+
+
+def test_a_dead_letter_carries_the_tenant_of_its_campaign(store: InMemoryDocumentStore) -> None:
+    stream = CampaignStream(tenant_id="acme")
+    stream.emit("RunStarted", runId="never-queued")
+    documents: list[dict[str, Any]] = stream.documents()
+    del documents[1]["metadata"]  # not even the event says whose it is: the snapshot does
+    ProjectionRunner(store).project(documents)
+    [letter] = DeadLetterBox(store).list()
+    assert letter.tenant_id == "acme"
+    assert DeadLetterBox(store).list(tenant_id="globex") == []
+
+
+# --- documents too large to write -------------------------------------------------------------
+
+LARGE = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
+"""Characters of one text: one fits a view document, two do not."""
+
+
+def overflowing_iterations(stream: CampaignStream) -> str:
+    """Two iterations whose feedback fills more than one document; returns its logical id."""
+    copy = stream.artifact("Copy")
+    first, second = stream.version(copy, "one"), stream.version(copy, "two")
+    stream.feedback(first, second, "a" * LARGE)
+    stream.feedback(first, second, "b" * LARGE)
+    return "iterations"
+
+
+def large_audit(stream: CampaignStream, version_id: str, artifact_id: str) -> None:
+    stream.emit(
+        "AuditRecorded",
+        auditReportId=stream.next_id("audit"),
+        versionId=version_id,
+        artifactId=artifact_id,
+        overallStatus="Pass",
+        categoryScores={},
+        flaggedItems=[],
+        recommendations=[{"category": "tone", "text": "r" * LARGE}],
+        versionStatus="Audited",
+    )
+
+
+def overflowing_audits(stream: CampaignStream) -> str:
+    """Two large audits of one version; returns the audits document's logical id."""
+    copy = stream.artifact("Copy")
+    version = stream.version(copy)
+    large_audit(stream, version, copy)
+    large_audit(stream, version, copy)
+    return f"audits.{version}"
+
+
+def overflowing_snapshot(stream: CampaignStream) -> str:
+    """Two active versions, each with a large latest audit inlined in the snapshot."""
+    for artifact_type in ("Copy", "ShortCopy"):
+        artifact = stream.artifact(artifact_type)
+        version = stream.version(artifact)
+        stream.activate(version)
+        large_audit(stream, version, artifact)
+    return "snapshot"
+
+
+@pytest.mark.parametrize(
+    "overflow",
+    [overflowing_iterations, overflowing_audits, overflowing_snapshot],
+    ids=["iterations", "audits", "snapshot-audit-reports"],
+)
+def test_an_event_that_would_make_a_view_too_large_is_dead_lettered_and_the_range_goes_on(
+    store: InMemoryDocumentStore, overflow: Callable[[CampaignStream], str]
+) -> None:
+    crowded = CampaignStream("Crowded")
+    document_id = overflow(crowded)
+    refused = crowded.events[-1]
+    crowded.status("Generating")
+    neighbour = CampaignStream("Neighbour")
+    neighbour.status("Generating")
+
+    outcome = ProjectionRunner(store).project(interleaved_documents([crowded, neighbour]))
+
+    assert outcome.dead_lettered == 1
+    [letter] = DeadLetterBox(store).list()
+    assert (letter.campaign_id, letter.version, letter.event_type) == (
+        crowded.campaign_id,
+        refused.version,
+        refused.type,
+    )
+    assert letter.error_code == "view-too-large"
+    assert repr(document_id) in letter.error
+    reads = ReadModel(store)
+    crowded_now = reads.campaign("default", crowded.campaign_id).body
+    assert (crowded_now["status"], crowded_now["version"]) == ("Generating", refused.version + 1)
+    assert reads.campaign("default", neighbour.campaign_id).body["status"] == "Generating"
+
+
+def test_a_view_that_cannot_be_written_does_not_stall_the_processor() -> None:
+    from projections.processor import ChangeFeedProcessor
+
+    store = InMemoryDocumentStore()
+    crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
+    overflowing_iterations(crowded)
+    neighbour.status("Generating")
+    append_to_log(store, crowded)
+    append_to_log(store, neighbour)
+
+    ChangeFeedProcessor(store, max_items=3).run_until_caught_up()
+
+    assert [letter.event_type for letter in DeadLetterBox(store).list()] == ["FeedbackLogged"]
+    assert ReadModel(store).campaign("default", neighbour.campaign_id).version == 2
+
+
+def test_an_oversized_event_replays_once_the_projector_keeps_the_document_small(
+    store: InMemoryDocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = CampaignStream()
+    overflowing_iterations(stream)
+    append_to_log(store, stream)
+    ProjectionRunner(store).project(stream.documents())
+    [letter] = DeadLetterBox(store).list()
+
+    assert replay_dead_letters(store).still_failing == [letter.id]  # no fix yet: still refused
+
+    correct = catalog.project_iterations
+
+    def project_iterations_truncated(document: Any, event: Any) -> Any:
+        projected = correct(document, event)
+        for item in projected["body"]["items"]:
+            item["feedbackText"] = item["feedbackText"][:100]
+        return projected
+
+    monkeypatch.setattr(catalog, "project_iterations", project_iterations_truncated)
+    assert replay_dead_letters(store).resolved == [letter.id]
+    assert DeadLetterBox(store).list() == []
+    items = ReadModel(store).iterations("default", stream.campaign_id).body["items"]
+    assert [item["feedbackText"][0] for item in items] == ["a", "b"]
+
+
+def test_a_write_the_store_refuses_as_too_large_is_dead_lettered_instead_of_stalling() -> None:
+    class StricterStore(InMemoryDocumentStore):
+        """Refuses what the port's measure lets through (a server that counts differently)."""
+
+        def execute_batch(
+            self, container: str, partition_key: str, operations: Sequence[Operation]
+        ) -> list[Document | None]:
+            if container == VIEWS and partition_key == crowded.campaign_id:
+                raise CommandTooLarge("Cosmos DB batch answered 413: request too large")
+            return super().execute_batch(container, partition_key, operations)
+
+    crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
+    crowded.status("Generating")
+    store = StricterStore()
+    outcome = ProjectionRunner(store).project(interleaved_documents([crowded, neighbour]))
+    assert outcome.dead_lettered == 2
+    letters = DeadLetterBox(store).list()
+    assert {(letter.version, letter.error_code) for letter in letters} == {
+        (1, "view-too-large"),
+        (2, "view-too-large"),
+    }
+    assert ReadModel(store).campaign("default", neighbour.campaign_id).version == 1
+
+
+# --- the lease prefix of a generation ---------------------------------------------------------
+
+
+def test_a_runner_whose_lease_prefix_is_not_the_live_generations_refuses_and_writes_nothing(
+    store: InMemoryDocumentStore,
+) -> None:
+    ProjectionStateStore(store).save(ProjectionState(live=2))
+    stream = CampaignStream()
+    with pytest.raises(ConfigurationError, match="LEDGER_LEASE_PREFIX=views-g2-"):
+        ProjectionRunner(store, lease_prefix="views-g1-").project(stream.documents())
+    assert dump_views(store) == {}
+
+    ProjectionRunner(store, lease_prefix="views-g2-").project(stream.documents())
+    assert ReadModel(store).campaign("default", stream.campaign_id).version == 1

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from documentstore.memory import InMemoryDocumentStore
+from documentstore.port import FeedPage
+from projections.generations import ProjectionState, ProjectionStateStore
 from projections.processor import ChangeFeedProcessor
-from projections.status import projection_status
+from projections.reads import ReadModel
+from projections.status import FUNCTIONS_TRIGGER, projection_status
 from tests.unit.projections.campaign_events import CampaignStream, append_to_log
 
 
@@ -62,3 +65,62 @@ def test_dead_letters_are_reported_with_their_error() -> None:
     assert item["eventType"] == "RunStarted"
     assert item["version"] == 2
     assert item["attempts"] == 1
+
+
+def poisoned_campaign(store: InMemoryDocumentStore, tenant_id: str) -> CampaignStream:
+    stream = CampaignStream(f"Poisoned for {tenant_id}", tenant_id=tenant_id)
+    stream.emit("RunStarted", runId="no-such-run")
+    append_to_log(store, stream)
+    return stream
+
+
+def test_a_tenant_is_shown_only_its_own_dead_letters() -> None:
+    store = InMemoryDocumentStore()
+    ours = poisoned_campaign(store, "acme")
+    poisoned_campaign(store, "globex")
+    ChangeFeedProcessor(store).run_until_caught_up()
+
+    letters = ReadModel(store).projection_status("acme")["projections"][0]["deadLetters"]
+
+    assert letters["count"] == 1
+    [item] = letters["items"]
+    assert (item["campaignId"], item["tenantId"]) == (ours.campaign_id, "acme")
+    everyone = ReadModel(store).projection_status()["projections"][0]["deadLetters"]
+    assert everyone["count"] == 2  # the operator's view (campaigns status)
+
+
+class FeedCountingStore(InMemoryDocumentStore):
+    feed_reads = 0
+
+    def read_feed(
+        self, container: str, feed_range: str, continuation: str | None, *, max_items: int = 100
+    ) -> FeedPage:
+        self.feed_reads += 1
+        return super().read_feed(container, feed_range, continuation, max_items=max_items)
+
+
+def test_under_the_functions_trigger_lag_is_not_measured_rather_than_counted_from_the_start() -> (
+    None
+):
+    store = FeedCountingStore(feed_range_count=2)
+    for name in ("A", "B", "C"):
+        append_to_log(store, CampaignStream(name))  # projected by the trigger, not by us
+
+    report = ReadModel(store, lag_source=FUNCTIONS_TRIGGER).projection_status()
+
+    [projection] = report["projections"]
+    assert projection["source"] == "functions-trigger"
+    assert projection["eventsBehind"] is None
+    assert len(projection["feedRanges"]) == 2
+    for feed_range in projection["feedRanges"]:
+        assert feed_range["source"] == "functions-trigger"
+        assert feed_range["checkpoint"] is None
+        assert (feed_range["eventsBehind"], feed_range["secondsBehind"]) == (None, None)
+    assert store.feed_reads == 0
+
+
+def test_the_status_names_the_lease_prefix_of_the_live_generation() -> None:
+    store = InMemoryDocumentStore()
+    assert projection_status(store)["projections"][0]["leasePrefix"] == "views-g1-"
+    ProjectionStateStore(store).save(ProjectionState(live=3))
+    assert projection_status(store)["projections"][0]["leasePrefix"] == "views-g3-"
