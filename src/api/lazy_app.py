@@ -19,7 +19,6 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from api.app import LedgerComponents, create_app
-from bootstrap.container import build_ledger
 
 
 class ClosableLedger(LedgerComponents, Protocol):
@@ -72,8 +71,3 @@ class LazyLedgerApp:
                 await anyio.to_thread.run_sync(self._close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def create_function_asgi_app() -> LazyLedgerApp:
-    """The ASGI app for ``func.AsgiFunctionApp``: ``build_ledger()`` from app settings, lazily."""
-    return LazyLedgerApp(build_ledger)

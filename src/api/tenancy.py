@@ -42,7 +42,7 @@ def validated_tenant(header_value: str | None) -> str:
     """The tenant named by ``X-Tenant-Id``; 400 ``invalid-tenant`` when it breaks the pattern."""
     if header_value is None:
         return DEFAULT_TENANT
-    if not _TENANT.match(header_value):
+    if not _TENANT.fullmatch(header_value):
         raise HttpProblem(
             400,
             "invalid-tenant",

@@ -28,6 +28,7 @@ from domain.values import (
     Trigger,
     VersionStatus,
 )
+from projections.status import LagSource
 
 Timestamp = str
 """ISO 8601 with offset (UTC)."""
@@ -214,6 +215,7 @@ class Health(View):
 class DeadLetterView(View):
     id: str
     campaign_id: str
+    tenant_id: str | None = None
     version: int | None
     event_type: str | None
     error: str
@@ -231,19 +233,27 @@ class DeadLetters(View):
 
 class FeedRangeStatus(View):
     feed_range: str
+    source: LagSource = Field(
+        description="Who follows this range: the in-process processor (lag measured here) or "
+        "the Azure Functions trigger (lag not measurable here: null figures)."
+    )
     checkpoint: str | None = Field(description="The local processor's position; null: none yet.")
     checkpoint_updated_at: Timestamp | None
-    events_behind: int
+    events_behind: int | None
     events_behind_is_lower_bound: bool
-    seconds_behind: float = Field(description="Age of the oldest event not yet projected.")
+    seconds_behind: float | None = Field(
+        description="Age of the oldest event not yet projected."
+    )
 
 
 class ProjectionLag(View):
     name: str
     live_generation: int
     building_generation: int | None
+    lease_prefix: str = Field(description="The trigger's lease prefix for the live generation.")
+    source: LagSource
     feed_ranges: list[FeedRangeStatus]
-    events_behind: int
+    events_behind: int | None
     dead_letters: DeadLetters
 
 

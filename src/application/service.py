@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.campaign_application import CampaignApplication
 from application.campaign_locks import CampaignLocks
-from application.retry_policy import ConflictRetryPolicy
+from application.retry_policy import ConflictRetryPolicy, ConflictTally
 from domain import validation
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Campaign, Outcome
@@ -105,6 +105,8 @@ class CampaignLedger:
         self._clock = clock
         self._retry = ConflictRetryPolicy(max_attempts=max_attempts)
         self._locks = CampaignLocks()
+        self.conflicts = ConflictTally()
+        """Collisions with writers in other processes, retries and give-ups since start."""
 
     # -- campaign ---------------------------------------------------------------------------
 
@@ -383,10 +385,11 @@ class CampaignLedger:
                 return attempt()
 
         if ctx.expected_version is None:
-            return self._retry.run(locked_attempt)
+            return self._retry.run(locked_attempt, self.conflicts)
         try:
             return locked_attempt()
         except IntegrityError:
+            self.conflicts.count(conflicts=1, pinned=1)
             actual = self._current_version(aggregate_id)
             raise PreconditionFailed(
                 f"the campaign moved on to version {actual} meanwhile",

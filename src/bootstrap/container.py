@@ -121,18 +121,11 @@ def persistence_env(settings: Settings) -> dict[str, str]:
 # --- the Azure Functions host ------------------------------------------------------------------
 
 
-class FunctionsHostSettings(Settings):
-    """``Settings`` plus what only the Functions host reads: ``LEDGER_LEASE_PREFIX``, the app
-    setting the change-feed trigger's binding names (``%LEDGER_LEASE_PREFIX%``)."""
-
-    ledger_lease_prefix: str | None = None
-
-
 @dataclass(frozen=True)
 class FunctionsHost:
     """What the functions of one Functions process share."""
 
-    settings: FunctionsHostSettings
+    settings: Settings
     runner: ProjectionRunner
     """Refuses to project while its lease prefix is not the live generation's."""
     reads: ReadModel
@@ -151,9 +144,9 @@ def _once(name: str, build: Callable[[], _T]) -> _T:
         return built
 
 
-def functions_settings() -> FunctionsHostSettings:
+def functions_settings() -> Settings:
     """The Functions process's settings, read from the app settings once."""
-    return _once("settings", FunctionsHostSettings)
+    return _once("settings", Settings)
 
 
 def functions_host() -> FunctionsHost:
@@ -190,7 +183,7 @@ def forget_functions_host() -> None:
         _functions_built.clear()
 
 
-def _build_functions_host(settings: FunctionsHostSettings) -> FunctionsHost:
+def _build_functions_host(settings: Settings) -> FunctionsHost:
     if not settings.ledger_lease_prefix:
         raise ConfigurationError(
             "LEDGER_LEASE_PREFIX is not set: the change-feed trigger needs the lease prefix of "

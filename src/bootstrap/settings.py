@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     ledger_max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     ledger_read_wait_seconds: float = Field(default=2.0, ge=0)
     functions_auth_level: Literal["anonymous", "function", "admin"] = "anonymous"
+    # The change-feed trigger's lease prefix (its binding reads %LEDGER_LEASE_PREFIX%): the live
+    # projection generation's, views-g<N>- (docs/projections.md).
+    ledger_lease_prefix: str | None = None
 
     # Live updates (docs/notifications.md): the in-process hub behind GET .../stream.
     ledger_live_updates: bool = Field(default_factory=lambda: not _under_azure_functions())

@@ -160,6 +160,12 @@ def test_a_command_beaten_by_another_writer_is_reapplied_on_a_fresh_load() -> No
 
     assert (result.version, result.appended) == (2, True)
     assert recorder.inserts == 1 + 4
+    assert service.conflicts.as_dict() == {
+        "conflicts": 3,
+        "retries": 3,
+        "exhausted": 0,
+        "pinned": 0,
+    }
 
 
 def test_when_the_attempts_run_out_the_command_is_refused_as_write_contention() -> None:
@@ -176,6 +182,12 @@ def test_when_the_attempts_run_out_the_command_is_refused_as_write_contention() 
     assert refusal.value.code == "write-contention"
     assert refusal.value.retry_after > 0
     assert application.load_campaign(UUID(campaign_id)).version == 1
+    assert service.conflicts.as_dict() == {
+        "conflicts": 3,
+        "retries": 2,
+        "exhausted": 1,
+        "pinned": 0,
+    }
 
 
 def test_a_pinned_version_that_does_not_match_is_a_failed_precondition() -> None:
@@ -206,3 +218,9 @@ def test_a_pinned_version_beaten_by_another_writer_is_a_failed_precondition_not_
 
     assert refusal.value.expected == 1
     assert recorder.inserts == 2
+    assert service.conflicts.as_dict() == {
+        "conflicts": 1,
+        "retries": 0,
+        "exhausted": 0,
+        "pinned": 1,
+    }

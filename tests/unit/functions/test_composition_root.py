@@ -43,7 +43,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[Opened]:
     monkeypatch.setenv("LEDGER_API_KEYS", '{"key-of-acme": "acme"}')
     seen = Opened()
 
-    class CountedSettings(container.FunctionsHostSettings):
+    class CountedSettings(container.Settings):
         def __init__(self, **values: Any) -> None:
             seen.settings_reads += 1
             super().__init__(**values)
@@ -52,7 +52,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[Opened]:
         seen.stores_opened += 1
         return seen.store
 
-    monkeypatch.setattr(container, "FunctionsHostSettings", CountedSettings)
+    monkeypatch.setattr(container, "Settings", CountedSettings)
     monkeypatch.setattr(container, "document_store", document_store)
     yield seen
     forget_functions_host()

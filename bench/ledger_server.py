@@ -1,0 +1,50 @@
+"""The service as ``campaigns serve`` runs it (``create_app(build_ledger(settings))`` under
+uvicorn, the change-feed processor in the background), plus one route for the benchmarks:
+``GET /bench/counters`` answers the store calls of the read side (the read model's store is
+wrapped in the port's counting decorator) and the command side's conflict counters.
+
+Run as ``python -m bench.ledger_server`` with the usual settings in the environment (PORT,
+LEDGER_DATA_DIR, ...); SIGTERM or SIGINT stops it like ``campaigns serve``: uvicorn finishes
+the requests in flight, then the processor saves its checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from tests.integration.eventstore.counting import CountingDocumentStore
+
+from api.app import create_app
+from bootstrap.container import build_ledger
+from bootstrap.settings import Settings
+from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
+from projections.reads import ReadModel
+
+
+def main() -> None:
+    settings = Settings()
+    ledger = build_ledger(settings)
+    counting = CountingDocumentStore(ledger.store)
+    ledger.reads = ReadModel(counting)
+    app = create_app(ledger)
+
+    @app.get("/bench/counters", include_in_schema=False)
+    def counters() -> dict[str, Any]:
+        return {"readCalls": dict(counting.calls), "conflicts": ledger.commands.conflicts.as_dict()}
+
+    try:
+        ledger.processor.start()
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_level="info",
+        )
+        LedgerServer(config, ledger).run()
+    finally:
+        ledger.close()
+
+
+if __name__ == "__main__":
+    main()

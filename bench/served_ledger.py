@@ -1,0 +1,107 @@
+"""A service under test in a subprocess (``bench.ledger_server``) on a free loopback port with
+its own data directory: started, probed, measured (peak memory from /proc) and stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+START_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def memory_kib(pid: int, field: str = "VmHWM") -> int:
+    """A memory figure of a live process from /proc (VmHWM: its peak resident set)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"{field} not in /proc/{pid}/status")
+
+
+@dataclass
+class ServedLedger:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    data_dir: Path
+
+    def client(self, **headers: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30.0)
+
+    def counters(self) -> dict[str, Any]:
+        with self.client() as client:
+            answer: dict[str, Any] = client.get("/bench/counters").raise_for_status().json()
+            return answer
+
+    def peak_memory_kib(self) -> int:
+        return memory_kib(self.process.pid)
+
+
+@contextmanager
+def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
+    """The service on SQLite in ``data_dir`` (extra settings as environment variables)."""
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(("LEDGER_", "COSMOS_", "PERSISTENCE_"))
+    }
+    env.update(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        LEDGER_STORE="sqlite",
+        LEDGER_DATA_DIR=str(data_dir),
+        **settings,
+    )
+    log = (data_dir.parent / f"{data_dir.name}-server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.ledger_server"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    served = ServedLedger(process, f"http://127.0.0.1:{port}", data_dir)
+    try:
+        _wait_until_healthy(served)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def _wait_until_healthy(served: ServedLedger) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    with served.client() as client:
+        while time.monotonic() < deadline:
+            if served.process.poll() is not None:
+                raise RuntimeError(f"the service exited early ({served.process.returncode})")
+            try:
+                if client.get("/api/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError("the service did not answer /api/health in time")
