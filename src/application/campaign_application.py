@@ -26,12 +26,12 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import TDomainEvent, TMutableOrImmutableAggregate
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import strtobool
 
 from application.stream_head import StreamHeadReader
 from domain.campaign import Campaign
-from domain.errors import CampaignNotFound
+from domain.errors import CampaignNotFound, ConcurrencyConflict
 
 
 class HeadFirstRepository(Repository[UUID]):
@@ -100,7 +100,13 @@ class CampaignApplication(Application[UUID]):
     def save_campaign(self, campaign: Campaign) -> None:
         """Append the pending events, with the head snapshot for recorders that keep heads.
 
-        A concurrent writer that got there first makes the recorder raise ``IntegrityError``;
-        the service decides whether to retry.
+        A concurrent writer that got there first makes the recorder raise the library's
+        ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
+        library's ``save``, and the service decides whether to retry.
         """
-        self.save(campaign, head_snapshot=self.head_snapshot_of(campaign))
+        try:
+            self.save(campaign, head_snapshot=self.head_snapshot_of(campaign))
+        except IntegrityError:
+            raise ConcurrencyConflict(
+                f"another writer appended to campaign {campaign.id} first"
+            ) from None

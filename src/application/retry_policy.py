@@ -1,8 +1,9 @@
 """How a command survives a concurrent writer: reload, re-apply, append again.
 
-Two writers on one campaign: the recorder lets one append and raises ``IntegrityError`` for the
-other, which loses nothing by trying again from a fresh load (every command is re-decided from
-the state it meets). Attempts are bounded; waits grow exponentially with full jitter so that
+Two writers on one campaign: the store lets one append and the other meets
+``ConcurrencyConflict`` (translated by ``CampaignApplication.save_campaign``), which loses
+nothing by trying again from a fresh load (every command is re-decided from the state it
+meets). Attempts are bounded; waits grow exponentially with full jitter so that
 writers that collided do not collide again in step.
 
 ``ConflictTally`` counts what happened (collisions, retries, give-ups), so that load tests,
@@ -18,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from eventsourcing.persistence import IntegrityError
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -26,7 +26,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from domain.errors import WriteContention
+from domain.errors import ConcurrencyConflict, WriteContention
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class ConflictRetryPolicy:
         counts = tally or ConflictTally()
         try:
             return attempt()
-        except IntegrityError:
+        except ConcurrencyConflict:
             counts.count(conflicts=1)
         if self.max_attempts == 1:
             counts.count(exhausted=1)
@@ -96,20 +96,20 @@ class ConflictRetryPolicy:
             counts.count(retries=1)
             try:
                 return attempt()
-            except IntegrityError:
+            except ConcurrencyConflict:
                 counts.count(conflicts=1)
                 raise
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts - 1),
             wait=wait_random_exponential(multiplier=self.base, max=self.cap),
-            retry=retry_if_exception_type(IntegrityError),
+            retry=retry_if_exception_type(ConcurrencyConflict),
             reraise=True,
         )
         time.sleep(random.uniform(0.0, min(self.base, self.cap)))
         try:
             return retrying(counted_attempt)
-        except IntegrityError:
+        except ConcurrencyConflict:
             counts.count(exhausted=1)
             raise self._contention() from None
 

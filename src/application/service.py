@@ -3,22 +3,26 @@ stream version out, plus the reads of raw events.
 
 The signatures are the contract the HTTP layer and the CLI build on. Every command runs the same
 way: load the campaign (one head read with a head-keeping store), check the tenant and the
-soft-delete state, check a pinned ``expected_version``, let the aggregate decide, and append what
-it decided together with the new head snapshot. Writers of one campaign in this process take
-turns (``CampaignLocks``); a writer in another process that appended first makes the append
-fail, and the command is then re-decided from a fresh load (``ConflictRetryPolicy``), unless the
-caller pinned a version, who then gets ``PreconditionFailed``.
+soft-delete state, let the aggregate decide, and append what it decided together with the new
+head snapshot. A pinned ``expected_version`` is checked after the decision: a command that
+appends nothing (a repeat, or an effect already in place) answers its result whatever the pin;
+one that would append, or that the aggregate refuses, meets ``PreconditionFailed`` when the
+campaign is not at the pinned version. Writers of one campaign in this process take turns
+(``CampaignLocks``); a writer in another process that appended first makes the append fail
+(``ConcurrencyConflict``), and the command is then re-decided from a fresh load
+(``ConflictRetryPolicy``), unless the caller pinned a version, who then gets
+``PreconditionFailed``. Shape and domain rules are the aggregate's; the service only turns plain
+strings into the domain's types (ids, enum members).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
-
-from eventsourcing.persistence import IntegrityError
 
 from application.campaign_application import CampaignApplication
 from application.campaign_locks import CampaignLocks
@@ -26,7 +30,14 @@ from application.retry_policy import ConflictRetryPolicy, ConflictTally
 from domain import validation
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Campaign, Outcome
-from domain.errors import CampaignNotFound, FieldError, InvalidInput, PreconditionFailed
+from domain.errors import (
+    CampaignNotFound,
+    ConcurrencyConflict,
+    FieldError,
+    InvalidInput,
+    PreconditionFailed,
+    RuleViolation,
+)
 from domain.metadata import CommandMetadata
 from domain.recorded import RecordedEvent
 from domain.values import (
@@ -41,10 +52,19 @@ from domain.values import (
     Trigger,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_EVENTS_PAGE = 1_000
 
 Command = Callable[[Campaign, CommandMetadata], Outcome]
 """A decision of the aggregate: given the campaign and the command's metadata, its outcome."""
+
+AppendListener = Callable[[str, int], None]
+"""Told the campaign id and its new stream version after a command appended."""
+
+CommandResult = Outcome
+"""What a command answers: the domain's ``Outcome`` (``id``, ``version``, ``status``,
+``version_number``, ``appended``; for a repeated create, the version of the first answer)."""
 
 
 def _new_id() -> str:
@@ -55,8 +75,11 @@ def _new_id() -> str:
 class CommandContext:
     """Who asks, on whose behalf, and under which ids; stored as every event's metadata.
 
-    ``expected_version`` pins the campaign's stream version (HTTP ``If-Match``): a mismatch raises
-    ``PreconditionFailed`` instead of the silent reload-and-retry used otherwise.
+    ``expected_version`` pins the campaign's stream version (HTTP ``If-Match``): a command that
+    would append, or that the aggregate refuses, raises ``PreconditionFailed`` on a mismatch
+    instead of the silent reload-and-retry used otherwise; a repeat answers its first result.
+    Correlation and causation ids left None default to the command id in the events' metadata
+    (``CommandMetadata``).
     """
 
     tenant_id: str = "default"
@@ -67,28 +90,17 @@ class CommandContext:
     expected_version: int | None = None
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command answers.
-
-    ``id`` is the entity the command created or addressed; ``version`` the campaign's stream
-    version after it (for a repeated create: the version of the first answer). ``appended`` is
-    False when nothing was appended (a repeat, or an effect already in place).
-    """
-
-    id: str
-    version: int
-    status: str | None = None
-    version_number: int | None = None
-    appended: bool = True
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class CampaignLedger:
-    """Use cases of the write side. Every method raises only ``domain.errors`` exceptions."""
+    """Use cases of the write side. Every method raises only ``domain.errors`` exceptions.
+
+    ``on_appended`` (optional) is told the campaign id and new stream version after every command
+    that appended (never after a repeat), e.g. to wake the in-process projection processor; its
+    failures are logged and never fail the command, which is already stored.
+    """
 
     def __init__(
         self,
@@ -98,11 +110,13 @@ class CampaignLedger:
         restore_window: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
+        on_appended: AppendListener | None = None,
     ) -> None:
         self.application = application
         self.artifact_types = artifact_types
         self.restore_window = restore_window
         self._clock = clock
+        self._on_appended = on_appended
         self._retry = ConflictRetryPolicy(max_attempts=max_attempts)
         self._locks = CampaignLocks()
         self.conflicts = ConflictTally()
@@ -115,23 +129,22 @@ class CampaignLedger:
     ) -> CommandResult:
         new_id = self._new_id(campaign_id)
         aggregate_id = UUID(new_id)
-        validation.campaign_name(name)
 
         def attempt() -> Outcome:
             try:
-                campaign = self.application.load_campaign(aggregate_id)
+                existing = self.application.load_campaign(aggregate_id)
             except CampaignNotFound:
-                self._check_expected_version(ctx, 0)
                 campaign = Campaign.create(new_id, name=name, brief=brief, meta=self._meta(ctx))
-                self.application.save_campaign(campaign)
+                self._append(ctx, campaign, loaded_version=0)
                 return Outcome(id=new_id, version=campaign.version)
-            outcome = campaign.answer_repeated_creation(
+            # A repeat answers its first result whatever the pin. An id conflict stays 409 even
+            # under a stale pin: the campaign may be another tenant's, whose version a 412
+            # would disclose.
+            return existing.answer_repeated_creation(
                 name=name, brief=brief, tenant_id=ctx.tenant_id
             )
-            self._check_expected_version(ctx, campaign.version)
-            return outcome
 
-        return self._result(self._attempt(ctx, aggregate_id, attempt))
+        return self._run(ctx, aggregate_id, attempt)
 
     def update_campaign(
         self,
@@ -185,7 +198,6 @@ class CampaignLedger:
         new_id = self._new_id(version_id)
         artifact = validation.path_id(artifact_id)
         run = None if run_id is None else validation.entity_id(run_id, "runId")
-        validation.version_content(content)
         return self._execute(
             ctx,
             campaign_id,
@@ -328,7 +340,6 @@ class CampaignLedger:
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
     ) -> CommandResult:
         run = validation.path_id(run_id)
-        validation.error_message(error_message)
         return self._execute(ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta))
 
     def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
@@ -356,7 +367,7 @@ class CampaignLedger:
     def _execute(
         self, ctx: CommandContext, campaign_id: str, command: Command, *, restoring: bool = False
     ) -> CommandResult:
-        """Load, check access and the pinned version, decide, append (retrying conflicts)."""
+        """Load, check access, decide, check the pinned version, append (retrying conflicts)."""
         aggregate_id = self._campaign_uuid(campaign_id)
 
         def attempt() -> Outcome:
@@ -365,13 +376,45 @@ class CampaignLedger:
                 campaign.ensure_owned_by(ctx.tenant_id)
             else:
                 campaign.ensure_visible_to(ctx.tenant_id)
-            self._check_expected_version(ctx, campaign.version)
-            outcome = command(campaign, self._meta(ctx))
-            if campaign.pending_events:
-                self.application.save_campaign(campaign)
+            loaded_version = campaign.version
+            try:
+                outcome = command(campaign, self._meta(ctx))
+            except RuleViolation:
+                # Refused on a state the caller did not expect: its view is stale, so the
+                # answer is 412 rather than 409 (RFC 9110, If-Match).
+                self._check_expected_version(ctx, loaded_version)
+                raise
+            self._append(ctx, campaign, loaded_version=loaded_version)
             return outcome
 
-        return self._result(self._attempt(ctx, aggregate_id, attempt))
+        return self._run(ctx, aggregate_id, attempt)
+
+    def _append(self, ctx: CommandContext, campaign: Campaign, *, loaded_version: int) -> None:
+        """Append what the aggregate decided, if anything; only then does a pin have to match."""
+        if not campaign.pending_events:
+            return
+        self._check_expected_version(ctx, loaded_version)
+        self.application.save_campaign(campaign)
+
+    def _run(
+        self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
+    ) -> CommandResult:
+        """Run the command's attempts, then tell ``on_appended`` if it appended."""
+        outcome = self._attempt(ctx, aggregate_id, attempt)
+        if outcome.appended:
+            self._announce_append(str(aggregate_id), outcome.version)
+        return outcome
+
+    def _announce_append(self, campaign_id: str, version: int) -> None:
+        """Call ``on_appended``; the command is stored already, so a failure is only logged."""
+        if self._on_appended is None:
+            return
+        try:
+            self._on_appended(campaign_id, version)
+        except Exception:
+            logger.exception(
+                "on_appended failed for campaign %s at version %d", campaign_id, version
+            )
 
     def _attempt(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
@@ -388,7 +431,7 @@ class CampaignLedger:
             return self._retry.run(locked_attempt, self.conflicts)
         try:
             return locked_attempt()
-        except IntegrityError:
+        except ConcurrencyConflict:
             self.conflicts.count(conflicts=1, pinned=1)
             actual = self._current_version(aggregate_id)
             raise PreconditionFailed(
@@ -433,13 +476,3 @@ class CampaignLedger:
             return UUID(str(campaign_id))
         except ValueError:
             raise CampaignNotFound(f"campaign {campaign_id} not found") from None
-
-    @staticmethod
-    def _result(outcome: Outcome) -> CommandResult:
-        return CommandResult(
-            id=outcome.id,
-            version=outcome.version,
-            status=outcome.status,
-            version_number=outcome.version_number,
-            appended=outcome.appended,
-        )

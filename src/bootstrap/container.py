@@ -71,12 +71,6 @@ def build_ledger(
     store = document_store(settings)
     if settings.ledger_store == "sqlite":
         store.initialise()
-    application = CampaignApplication(env=persistence_env(settings))
-    commands = CampaignLedger(
-        application,
-        artifact_types=artifact_types,
-        restore_window=timedelta(days=settings.ledger_restore_window_days),
-    )
     hub = (
         NotificationHub(
             max_subscribers=settings.ledger_stream_max_subscribers,
@@ -88,6 +82,13 @@ def build_ledger(
     processor = ChangeFeedProcessor(
         store, poll_interval=settings.ledger_poll_interval, publisher=hub
     )
+    application = CampaignApplication(env=persistence_env(settings))
+    commands = CampaignLedger(
+        application,
+        artifact_types=artifact_types,
+        restore_window=timedelta(days=settings.ledger_restore_window_days),
+        on_appended=_waking(processor),
+    )
     return Ledger(
         settings=settings,
         commands=commands,
@@ -96,6 +97,17 @@ def build_ledger(
         processor=processor,
         notification_hub=hub,
     )
+
+
+def _waking(processor: ChangeFeedProcessor) -> Callable[[str, int], None]:
+    """An ``on_appended`` listener that makes the processor poll at once, so that reads with
+    ``minVersion`` and the projection lag do not wait for the poll interval. (A processor that
+    is not running, as under Functions, merely keeps the signal for its next pause.)"""
+
+    def wake(_campaign_id: str, _version: int) -> None:
+        processor.wake()
+
+    return wake
 
 
 def persistence_env(settings: Settings) -> dict[str, str]:

@@ -460,8 +460,9 @@ class Campaign(Aggregate):
         return campaign
 
     def answer_repeated_creation(self, *, name: str, brief: Brief, tenant_id: str) -> Outcome:
-        """A create naming this campaign's id again: the first answer, or ``IdConflict``."""
-        expected = _campaign_fingerprint(tenant_id, name, brief.to_json())
+        """A create naming this campaign's id again: the first answer, or ``IdConflict``; a name
+        that breaks its rule of shape is ``InvalidInput`` (422), as it is for a first create."""
+        expected = _campaign_fingerprint(tenant_id, validation.campaign_name(name), brief.to_json())
         receipt = self._receipt_matching(str(self.id), expected)
         version = self.INITIAL_VERSION if receipt is None else receipt["version"]
         return Outcome(id=str(self.id), version=version, appended=False)

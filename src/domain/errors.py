@@ -25,6 +25,8 @@ imports nothing of ours.
     ├── ConfigurationError                 bad settings or artifact-types file: stops start-up
     └── StoreError                         the store failed or refused
         ├── CommandTooLarge           413  the append would exceed a transactional batch
+        ├── ConcurrencyConflict            another writer appended first (internal: retried,
+        │                                  or PreconditionFailed / WriteContention)
         ├── WriteContention           503  optimistic-concurrency retries exhausted
         ├── StoreThrottled            429  with retry_after
         ├── StoreUnavailable          503  with retry_after (includes timeouts)
@@ -159,6 +161,16 @@ class CommandTooLarge(StoreError):
     """The events of one command would not fit one transactional batch (100 ops, 2 MB)."""
 
     code = "command-too-large"
+
+
+class ConcurrencyConflict(StoreError):
+    """Another writer appended to the campaign between this command's load and its append.
+
+    Internal: the service reloads and decides the command again, or answers
+    ``PreconditionFailed`` (a pinned version) or ``WriteContention`` (retries exhausted).
+    """
+
+    code = "concurrency-conflict"
 
 
 class WriteContention(StoreError):

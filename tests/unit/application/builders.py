@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -49,6 +50,7 @@ def ledger(
     clock: Clock | None = None,
     max_attempts: int = 8,
     registry: ArtifactTypeRegistry | None = None,
+    on_appended: Callable[[str, int], None] | None = None,
 ) -> CampaignLedger:
     return CampaignLedger(
         application or CampaignApplication(env=POPO),
@@ -56,4 +58,5 @@ def ledger(
         restore_window=timedelta(days=30),
         clock=clock or Clock(),
         max_attempts=max_attempts,
+        on_appended=on_appended,
     )

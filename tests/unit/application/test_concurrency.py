@@ -13,9 +13,12 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 
 from application.campaign_application import CampaignApplication
+from application.retry_policy import ConflictRetryPolicy, ConflictTally
 from application.service import CampaignLedger
-from domain.errors import PreconditionFailed, WriteContention
-from tests.unit.application.builders import POPO, brief, ctx, ledger
+from domain.campaign import Campaign
+from domain.errors import ConcurrencyConflict, PreconditionFailed, StoreError, WriteContention
+from domain.metadata import CommandMetadata
+from tests.unit.application.builders import POPO, T0, brief, ctx, ledger, new_id
 
 
 class SlowRecorder(POPOApplicationRecorder):
@@ -224,3 +227,38 @@ def test_a_pinned_version_beaten_by_another_writer_is_a_failed_precondition_not_
         "exhausted": 0,
         "pinned": 1,
     }
+
+
+def test_an_append_beaten_by_another_writer_is_a_concurrency_conflict_not_a_library_error() -> None:
+    application = ConflictingApplication(env=POPO)
+    recorder = application.recorder
+    assert isinstance(recorder, ConflictingRecorder)
+    recorder.conflicts = 1
+    meta = CommandMetadata(command_id=new_id(), actor="tester", tenant_id="default", at=T0)
+    campaign = Campaign.create(new_id(), name="Spring", brief=brief(), meta=meta)
+
+    with pytest.raises(ConcurrencyConflict) as refusal:
+        application.save_campaign(campaign)
+
+    assert isinstance(refusal.value, StoreError)
+    assert refusal.value.code == "concurrency-conflict"
+
+
+def test_the_retry_policy_retries_concurrency_conflicts_then_answers_write_contention() -> None:
+    policy = ConflictRetryPolicy(max_attempts=3, base=0.0001, cap=0.0001)
+    tally = ConflictTally()
+    attempts: list[int] = []
+
+    def beaten_twice() -> str:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise ConcurrencyConflict("another writer appended first")
+        return "appended"
+
+    def always_beaten() -> str:
+        raise ConcurrencyConflict("another writer appended first")
+
+    assert policy.run(beaten_twice, tally) == "appended"
+    with pytest.raises(WriteContention):
+        policy.run(always_beaten, tally)
+    assert tally.as_dict() == {"conflicts": 5, "retries": 4, "exhausted": 1, "pinned": 0}

@@ -82,6 +82,16 @@ def test_a_creation_repeating_the_id_with_another_payload_or_tenant_is_an_id_con
         )
 
 
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_a_repeated_creation_with_a_name_that_breaks_its_rule_is_invalid_input_not_a_conflict(
+    scenario: Scenario, name: str
+) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        scenario.campaign.answer_repeated_creation(name=name, brief=brief(), tenant_id="default")
+
+    assert refusal.value.errors[0].field == "name"
+
+
 def test_an_update_records_only_what_it_changes(scenario: Scenario) -> None:
     outcome = scenario.campaign.update(name="Summer", brief=None, meta=meta())
 
