@@ -49,12 +49,10 @@ def open_sqlite(directory: Path) -> DocumentStore:
     return store
 
 
-def open_memory() -> DocumentStore | None:
-    """The in-memory store, or None while its module is not written yet."""
-    try:
-        from documentstore.memory import InMemoryDocumentStore
-    except ImportError:
-        return None
+def open_memory() -> DocumentStore:
+    """The in-memory store, initialised."""
+    from documentstore.memory import InMemoryDocumentStore
+
     store: DocumentStore = InMemoryDocumentStore()
     store.initialise()
     return store

@@ -1,4 +1,5 @@
-"""Fixtures: every document store the port's contract suite runs against."""
+"""Fixtures: every document store the port's contract suite and the event store's tests run
+against (SQLite, the Cosmos DB test server, in memory)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentSt
         yield request.getfixturevalue("cosmos_store")
         return
     if request.param == "memory":
-        memory = open_memory()
-        if memory is None:
-            pytest.skip("documentstore.memory is not written yet")
-        yield memory
+        yield open_memory()
         return
     sqlite = open_sqlite(tmp_path)
     yield sqlite
