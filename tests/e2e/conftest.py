@@ -57,9 +57,9 @@ def e2e_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 @contextmanager
 def running_service(settings: Settings) -> Iterator[RunningService]:
-    """The service of ``settings`` on uvicorn in a background thread, with its processor."""
+    """The service of ``settings`` on uvicorn in a background thread, with its processor (and,
+    with live updates on, its SSE route)."""
     ledger = build_ledger(settings)
-    ledger.store.initialise()
     ledger.processor.start()
     config = uvicorn.Config(
         create_app(ledger),
@@ -79,6 +79,8 @@ def running_service(settings: Settings) -> Iterator[RunningService]:
     try:
         yield RunningService(f"http://{settings.host}:{settings.port}", ledger, settings)
     finally:
+        if ledger.notification_hub is not None:
+            ledger.notification_hub.close()  # open streams would hold uvicorn's shutdown
         server.should_exit = True
         thread.join(15)
         ledger.close()

@@ -18,12 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
-from api.streams import streaming_hub
-from bootstrap.container import build_ledger
-from bootstrap.settings import Settings
 from tests.e2e.conftest import (
     RunningService,
     check,
@@ -33,40 +28,12 @@ from tests.e2e.conftest import (
     e2e_settings,
     passing_audit,
     problem,
+    running_service,
 )
 
 STREAM_PATH = "/api/campaigns/{cid}/stream"
 WAIT = 10.0
 MAX_SUBSCRIBERS = 6
-
-
-@contextmanager
-def streaming_service(settings: Settings) -> Iterator[RunningService]:
-    """The service of ``settings`` on uvicorn with its processor (and so its SSE route)."""
-    ledger = build_ledger(settings)
-    ledger.processor.start()
-    app = create_app(ledger)
-    hub = streaming_hub(ledger)
-    assert hub is not None
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="e2e-stream-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield RunningService(f"http://{settings.host}:{settings.port}", ledger, settings)
-    finally:
-        hub.close()  # ends the open streams, so uvicorn's shutdown does not wait for them
-        server.should_exit = True
-        thread.join(15)
-        ledger.close()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +44,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService
         ledger_stream_max_subscribers=MAX_SUBSCRIBERS,
         ledger_poll_interval=0.02,
     )
-    with streaming_service(settings) as running:
+    with running_service(settings) as running:
         yield running
 
 
