@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -19,9 +20,10 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
+    stop_any,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from domain.errors import StoreThrottled, StoreUnavailable
 
@@ -45,7 +47,36 @@ class RetryPolicy:
     max_elapsed: float = 20.0
 
     def run(self, action: Callable[[], Result], *, what: str) -> Result:
-        """Run ``action``, retrying transient faults; ``what`` names it in the log."""
+        """Run ``action``, retrying transient faults; ``what`` names it in the log.
+
+        The first attempt runs directly: the retrier is built only once it has failed
+        transiently (most calls never do, and building one costs more than a point read).
+        """
+        started = time.monotonic()
+        try:
+            return action()
+        except (StoreThrottled, StoreUnavailable) as error:
+            first = error
+        return self._retry(action, what=what, first=first, started=started)
+
+    def _retry(
+        self,
+        action: Callable[[], Result],
+        *,
+        what: str,
+        first: StoreThrottled | StoreUnavailable,
+        started: float,
+    ) -> Result:
+        """The attempts after a first one that failed with ``first``: tenacity counts that
+        one as its attempt 1 (so waits, limits and log lines are those of one retrier around
+        every attempt) and measures the time budget from ``started``."""
+        attempts = iter([first])
+
+        def attempt() -> Result:
+            earlier = next(attempts, None)
+            if earlier is not None:
+                raise earlier
+            return action()
 
         def note_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
@@ -59,12 +90,12 @@ class RetryPolicy:
 
         retrying = Retrying(
             retry=retry_if_exception_type((StoreThrottled, StoreUnavailable)),
-            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_elapsed),
+            stop=stop_any(stop_after_attempt(self.attempts), _Spent(started + self.max_elapsed)),
             wait=self._delay,
             before_sleep=note_retry,
             reraise=True,
         )
-        return retrying(action)
+        return retrying(attempt)
 
     def _delay(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -73,6 +104,16 @@ class RetryPolicy:
             return min(hint + random.uniform(0.0, 0.1 * hint + 0.001), self.max_delay)
         backoff = wait_random_exponential(multiplier=self.initial_delay, max=self.max_delay)
         return float(backoff(state))
+
+
+class _Spent(stop_base):
+    """Stops once the time budget, counted from before the first attempt, is spent."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.monotonic() >= self.deadline
 
 
 NO_RETRIES = RetryPolicy(attempts=1)

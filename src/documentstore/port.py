@@ -12,7 +12,11 @@ DB's, narrowed:
   (epoch seconds of its last write). Reads return them; writes ignore any given.
 * A batch is atomic within one partition: all of its operations apply or none does. It holds at
   most ``MAX_BATCH_OPERATIONS`` operations and ``MAX_BATCH_BYTES`` of JSON; a larger one is refused
-  with ``CommandTooLarge`` before anything is sent.
+  with ``CommandTooLarge`` before anything is sent. ``execute_batches`` applies several batches
+  (of any partitions) in turn, as many ``execute_batch`` calls would, and says how far it got;
+  an adapter may commit them together.
+* A write operation encodes its document once (``Create.stored_json``), for the size check and
+  for the adapter that stores the text: its document must not change once the operation is made.
 * The change feed of a container yields the latest version of each changed document, in write
   order per partition key, from a continuation token; deletes are not in the feed.
 
@@ -28,6 +32,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from domain.errors import CommandTooLarge
@@ -45,26 +50,59 @@ MAX_BATCH_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Create:
-    """Create ``document``; ``DocumentConflict`` if its id exists in the partition."""
+class StoredJson:
+    """A document's JSON as the stores keep it, encoded once (``stored_json``).
+
+    ``text`` is compact and not ASCII-escaped, without the store-maintained fields; ``strict`` is
+    False when the document holds NaN or an infinity, which ``text`` then spells as Python's
+    encoder does (no JSON store accepts it); ``wire_bytes`` is its length ASCII-escaped, as the
+    Cosmos DB SDK sends it (what the batch limits count).
+    """
+
+    text: str
+    strict: bool
+    wire_bytes: int
+
+
+class _Write:
+    """What the three write operations share: their document's JSON, encoded at most once."""
 
     document: Document
+    encoded: StoredJson | None
+
+    @cached_property
+    def stored_json(self) -> StoredJson:
+        """``encoded`` when the caller gave it, else ``stored_json(document)`` (then kept)."""
+        return self.encoded if self.encoded is not None else stored_json(self.document)
 
 
 @dataclass(frozen=True)
-class Replace:
+class Create(_Write):
+    """Create ``document``; ``DocumentConflict`` if its id exists in the partition.
+
+    ``encoded`` may carry ``stored_json(document)`` when the caller has it already.
+    """
+
+    document: Document
+    encoded: StoredJson | None = field(default=None, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Replace(_Write):
     """Replace an existing document; with ``if_match`` only if its etag is still that."""
 
     document: Document
     if_match: str | None = None
+    encoded: StoredJson | None = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Upsert:
+class Upsert(_Write):
     """Create or replace; with ``if_match`` the replace is conditional (a create is not)."""
 
     document: Document
     if_match: str | None = None
+    encoded: StoredJson | None = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -97,6 +135,21 @@ class Query:
     id_lte: str | None = None
     order_by: Sequence[tuple[str, bool]] = (("id", False),)
     limit: int | None = None
+
+
+@dataclass(frozen=True)
+class BatchesResult:
+    """What ``execute_batches`` did: the results of the batches applied, in order (those given
+    up to, not including, the one that failed), and the error that stopped it, if any."""
+
+    applied: list[list[Document | None]]
+    error: Exception | None = None
+
+    def results(self) -> list[list[Document | None]]:
+        """Every batch's results, or the error that stopped them raised."""
+        if self.error is not None:
+            raise self.error
+        return self.applied
 
 
 @dataclass(frozen=True)
@@ -148,8 +201,30 @@ class DocumentStore(ABC):
     ) -> list[Document | None]:
         """Apply all operations atomically; return each resulting document (None for deletes).
 
-        Raises the port's errors with ``operation_index`` set to the failing operation.
+        Raises the port's errors with ``operation_index`` set to the failing operation. A
+        returned document may share nested values with the document its operation gave (the
+        SQLite store answers what it wrote without decoding it again): neither is to be changed.
         """
+
+    def execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """``execute_batch`` of each ``(partition_key, operations)`` in turn, until one fails.
+
+        Each batch is atomic. The error of a failing batch (what ``execute_batch`` would raise)
+        is returned, not raised (``BatchesResult.results()`` raises it), beside the results of
+        the batches before it, which are applied; none after it is. An adapter may commit the
+        batches together (SQLite: one transaction, a savepoint each), saving commits: a refused
+        batch (conflict, etag, not found, too large) still leaves those before it applied, and a
+        fault may leave none applied (``applied`` then says so).
+        """
+        applied: list[list[Document | None]] = []
+        for partition_key, operations in batches:
+            try:
+                applied.append(self.execute_batch(container, partition_key, operations))
+            except Exception as error:  # returned with how far the batches got
+                return BatchesResult(applied, error)
+        return BatchesResult(applied)
 
     @abstractmethod
     def feed_ranges(self, container: str) -> list[str]:
@@ -185,6 +260,38 @@ def without_system_fields(document: Mapping[str, Any]) -> Document:
     return {key: value for key, value in document.items() if key not in SYSTEM_FIELDS}
 
 
+def stored_json(document: Mapping[str, Any]) -> StoredJson:
+    """The document's JSON as a store keeps it (no store-maintained fields), encoded once.
+
+    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError).
+    """
+    fields = (
+        document
+        if isinstance(document, dict) and SYSTEM_FIELDS.isdisjoint(document)
+        else without_system_fields(document)
+    )
+    try:
+        text, strict = _STRICT.encode(fields), True
+    except ValueError:  # NaN or an infinity; anything else raises again
+        text, strict = _LENIENT.encode(fields), False
+    return StoredJson(text=text, strict=strict, wire_bytes=ascii_escaped_length(text))
+
+
+_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_LENIENT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def ascii_escaped_length(text: str) -> int:
+    """The length of ``text`` (JSON, not ASCII-escaped) once ASCII-escaped, as the Cosmos DB
+    SDK sends it: every character from U+007F up becomes ``\\uXXXX`` (6 characters), one
+    beyond U+FFFF a surrogate pair (12). Other escapes are the same either way."""
+    if text.isascii():
+        return len(text) + 5 * text.count("\x7f")
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore")) + text.count("\x7f")
+    astral = len(text.encode("utf-16-le", "surrogatepass")) // 2 - len(text)
+    return len(text) + 5 * beyond_ascii + 6 * astral
+
+
 def partition_key_of(container: str, document: Mapping[str, Any]) -> Any:
     """The partition key value a document carries in ``container`` (``id`` for ``leases``)."""
     return document.get("id") if container == LEASES else document.get("partitionKey")
@@ -203,8 +310,7 @@ def batch_size_bytes(operations: Sequence[Operation]) -> int:
     for operation in operations:
         total += _OPERATION_ENVELOPE_BYTES
         if not isinstance(operation, Delete):
-            body = without_system_fields(operation.document)
-            total += len(json.dumps(body, separators=(",", ":"), ensure_ascii=True))
+            total += operation.stored_json.wire_bytes
     return total
 
 

@@ -1,9 +1,15 @@
 """SQLite adapter of the document-store port: the embedded default.
 
 One database file holds every container in one table. WAL mode lets readers run beside the one
-writer; each batch is one ``BEGIN IMMEDIATE`` transaction, so it applies entirely or not at all,
-and writers queue on SQLite's busy timeout. Connections come from a small pool, so the HTTP
-service and the change-feed processor can share one store across threads.
+writer; each batch is one ``BEGIN IMMEDIATE`` transaction, so it applies entirely or not at all
+(``execute_batches`` puts several batches in one transaction, a savepoint each). The writers of
+one process take turns through a first-come, first-served lock (``FairLock``) rather than
+spinning on SQLite's busy handler; writers of other processes still queue on its busy timeout.
+Connections come from a small pool, so the HTTP service and the change-feed processor can share
+one store across threads.
+
+A document is encoded once per write (``documentstore.port.stored_json``, shared with the size
+check) and the written document is answered without decoding it again.
 
 The change feed of a container is a sequence number (``position``) that every write of a
 document moves to the container's next value: a document written twice appears once, at its
@@ -21,6 +27,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +36,7 @@ from typing import Any, TypeVar
 from documentstore.backoff import RetryPolicy
 from documentstore.port import (
     CONTAINERS,
+    BatchesResult,
     Create,
     Delete,
     Document,
@@ -53,6 +61,9 @@ from domain.errors import (
 )
 
 Result = TypeVar("Result")
+
+_REFUSALS = (DocumentConflict, DocumentNotFound, EtagMismatch)
+"""What refuses one batch of several (``execute_batches``) without undoing those before it."""
 
 FEED_RANGE = "all"
 """The one feed range of every SQLite container."""
@@ -93,6 +104,7 @@ class SqliteDocumentStore(DocumentStore):
         self._retry = retry or RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.5)
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._writers = FairLock()
         self._closed = False
         self._initialised = False
 
@@ -104,7 +116,7 @@ class SqliteDocumentStore(DocumentStore):
                 return
 
             def create_schema() -> None:
-                with self._connection() as connection:
+                with self._connection() as connection, self._writing():
                     connection.executescript(_SCHEMA)
                     connection.executemany(
                         "INSERT OR IGNORE INTO feed_positions (container, last_position) "
@@ -179,33 +191,79 @@ class SqliteDocumentStore(DocumentStore):
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
     ) -> list[Document | None]:
-        check_batch(container, partition_key, operations)
-        if not operations:
-            return []
-        prepared = [_prepare(operation) for operation in operations]
+        [results] = self._execute_batches(container, [(partition_key, operations)]).results()
+        return results
 
-        def apply_all() -> list[Document | None]:
-            with self._connection() as connection:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    results = [
-                        _apply(
-                            connection,
-                            container=container,
-                            partition_key=partition_key,
-                            index=index,
-                            operation=operation,
-                            body=body,
+    def execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """The batches in one transaction, a savepoint each: a refused batch is rolled back
+        to its savepoint and the ones before it committed; a fault rolls back everything.
+
+        A subclass that overrides ``execute_batch`` (to watch or interrupt writes) gets every
+        batch through it, one by one, as the port's default does."""
+        if type(self).execute_batch is not SqliteDocumentStore.execute_batch:
+            return super().execute_batches(container, batches)
+        return self._execute_batches(container, batches)
+
+    def _execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        prepared: list[tuple[str, list[tuple[Operation, str | None]]]] = []
+        refused: Exception | None = None
+        for partition_key, operations in batches:
+            try:
+                check_batch(container, partition_key, operations)
+                prepared.append((partition_key, [_prepare(operation) for operation in operations]))
+            except Exception as error:  # the batches before it are applied all the same
+                refused = error
+                break
+        if not any(operations for _, operations in prepared):
+            return BatchesResult([[] for _ in prepared], refused)
+        try:
+            applied, failure = self._run(
+                lambda: self._apply_batches(container, prepared), what="batch"
+            )
+        except Exception as fault:  # rolled back: nothing of this call is applied
+            return BatchesResult([], fault)
+        return BatchesResult(applied, failure if failure is not None else refused)
+
+    def _apply_batches(
+        self,
+        container: str,
+        prepared: Sequence[tuple[str, Sequence[tuple[Operation, str | None]]]],
+    ) -> tuple[list[list[Document | None]], StoreError | None]:
+        """One transaction; the results of the batches applied and the refusal that stopped
+        them, if any (raised by the caller after the commit)."""
+        savepoints = len(prepared) > 1
+        results: list[list[Document | None]] = []
+        with self._connection() as connection, self._writing():
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for partition_key, operations in prepared:
+                    if not operations:
+                        results.append([])
+                        continue
+                    if savepoints:
+                        connection.execute("SAVEPOINT batch")
+                    try:
+                        results.append(
+                            _apply_batch(connection, container, partition_key, operations)
                         )
-                        for index, (operation, body) in enumerate(prepared)
-                    ]
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-                return results
-
-        return self._run(apply_all, what="batch")
+                    except _REFUSALS as refusal:
+                        if not savepoints:
+                            raise
+                        connection.execute("ROLLBACK TO batch")
+                        connection.execute("RELEASE batch")
+                        connection.execute("COMMIT")
+                        return results, refusal
+                    if savepoints:
+                        connection.execute("RELEASE batch")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        return results, None
 
     def feed_ranges(self, container: str) -> list[str]:
         _check_container(container)
@@ -280,6 +338,19 @@ class SqliteDocumentStore(DocumentStore):
             else:
                 self._idle.put(connection)
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """This process's writers one at a time, first come first served: a writer waiting
+        longer than the busy timeout gives up as SQLite's busy handler would."""
+        if not self._writers.acquire(timeout=self._busy_timeout):
+            raise sqlite3.OperationalError(
+                f"database is locked (waited {self._busy_timeout:g} s for this process's writers)"
+            )
+        try:
+            yield
+        finally:
+            self._writers.release()
+
     def _run(self, action: Callable[[], Result], *, what: str) -> Result:
         def translated() -> Result:
             try:
@@ -288,6 +359,45 @@ class SqliteDocumentStore(DocumentStore):
                 raise _translate(error, what) from error
 
         return self._retry.run(translated, what=what)
+
+
+class FairLock:
+    """A lock its waiters get in the order they asked for it (a FIFO of hand-overs).
+
+    ``release`` hands the lock straight to the longest waiter, so a thread that releases and
+    asks again at once queues behind the others instead of overtaking them, and nobody spins.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if turn.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            return True
+        with self._guard:
+            try:
+                self._waiters.remove(turn)
+            except ValueError:  # handed over while we gave up: ours after all
+                return True
+            return False
+
+    def release(self) -> None:
+        with self._guard:
+            if not self._held:
+                raise RuntimeError("release of an unheld FairLock")
+            if self._waiters:
+                self._waiters.popleft().release()  # the lock stays held, by the next waiter
+            else:
+                self._held = False
 
 
 def _translate(error: sqlite3.Error, what: str) -> StoreError:
@@ -316,69 +426,114 @@ def _document(body: str, etag: str, ts: int) -> Document:
     return document
 
 
+def _written(document: Document, etag: str, ts: int) -> Document:
+    """The document a write stored, as a read would give it, without decoding what was
+    encoded: a new top-level dict (nested values are the caller's)."""
+    written = without_system_fields(document)
+    written["_etag"] = etag
+    written["_ts"] = ts
+    return written
+
+
 def _prepare(operation: Operation) -> tuple[Operation, str | None]:
     """The operation and its document's stored JSON (None for deletes), encoded up front."""
     if isinstance(operation, Delete):
         return operation, None
-    body = json.dumps(
-        without_system_fields(operation.document),
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-    return operation, body
+    encoded = operation.stored_json
+    if not encoded.strict:
+        raise ValueError("Out of range float values are not JSON compliant")
+    return operation, encoded.text
 
 
-def _apply(
+def _current_etags(
+    connection: sqlite3.Connection, container: str, partition_key: str, ids: Sequence[str]
+) -> dict[str, str | None]:
+    """The etag of each id (None: no such document), one query for the whole batch."""
+    unique = list(dict.fromkeys(ids))
+    current: dict[str, str | None] = dict.fromkeys(unique)
+    marks = ", ".join("?" * len(unique))
+    for document_id, etag in connection.execute(
+        "SELECT id, etag FROM documents WHERE container = ? AND partition_key = ? "
+        f"AND id IN ({marks})",
+        (container, partition_key, *unique),
+    ):
+        current[document_id] = etag
+    return current
+
+
+def _apply_batch(
     connection: sqlite3.Connection,
-    *,
     container: str,
     partition_key: str,
-    index: int,
-    operation: Operation,
-    body: str | None,
-) -> Document | None:
-    document_id = operation.id if isinstance(operation, Delete) else operation.document["id"]
-    row = connection.execute(
-        "SELECT etag FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
-        (container, partition_key, document_id),
-    ).fetchone()
-    current_etag: str | None = None if row is None else row[0]
-    if_match = None if isinstance(operation, Create) else operation.if_match
-
-    if isinstance(operation, Create) and current_etag is not None:
-        raise DocumentConflict(f"document {document_id!r} already exists", operation_index=index)
-    if isinstance(operation, Replace | Delete) and current_etag is None:
-        raise DocumentNotFound(f"document {document_id!r} does not exist", operation_index=index)
-    if if_match is not None and current_etag is not None and if_match != current_etag:
-        raise EtagMismatch(
-            f"document {document_id!r} changed since etag {if_match}", operation_index=index
-        )
-
-    if isinstance(operation, Delete):
-        connection.execute(
-            "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
-            (container, partition_key, document_id),
-        )
-        return None
-
-    assert body is not None
-    etag = str(uuid.uuid4())
+    prepared: Sequence[tuple[Operation, str | None]],
+) -> list[Document | None]:
+    """Check every operation against the documents as the earlier ones leave them, then write
+    the outcome: each document written moves to the container's next feed position, in the
+    order of the operations (one counter update for the batch)."""
+    ids = [
+        operation.id if isinstance(operation, Delete) else str(operation.document["id"])
+        for operation, _ in prepared
+    ]
+    current = _current_etags(connection, container, partition_key, ids)
+    writes = sum(1 for operation, _ in prepared if not isinstance(operation, Delete))
+    position = 0
+    if writes:
+        (last,) = connection.execute(
+            "UPDATE feed_positions SET last_position = last_position + ? WHERE container = ? "
+            "RETURNING last_position",
+            (writes, container),
+        ).fetchone()
+        position = last - writes
     ts = int(time.time())
-    (position,) = connection.execute(
-        "UPDATE feed_positions SET last_position = last_position + 1 WHERE container = ? "
-        "RETURNING last_position",
-        (container,),
-    ).fetchone()
-    connection.execute(
-        "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
-        "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
-        "position = excluded.position",
-        (container, partition_key, document_id, body, etag, ts, position),
-    )
-    return _document(body, etag, ts)
+    outcome: dict[str, tuple[str, str, int] | None] = {}
+    results: list[Document | None] = []
+    for index, ((operation, body), document_id) in enumerate(zip(prepared, ids, strict=True)):
+        current_etag = current[document_id]
+        if_match = None if isinstance(operation, Create) else operation.if_match
+        if isinstance(operation, Create) and current_etag is not None:
+            raise DocumentConflict(
+                f"document {document_id!r} already exists", operation_index=index
+            )
+        if isinstance(operation, Replace | Delete) and current_etag is None:
+            raise DocumentNotFound(
+                f"document {document_id!r} does not exist", operation_index=index
+            )
+        if if_match is not None and current_etag is not None and if_match != current_etag:
+            raise EtagMismatch(
+                f"document {document_id!r} changed since etag {if_match}", operation_index=index
+            )
+        if isinstance(operation, Delete):
+            current[document_id] = None
+            outcome[document_id] = None
+            results.append(None)
+            continue
+        assert body is not None
+        etag = str(uuid.uuid4())
+        position += 1
+        current[document_id] = etag
+        outcome[document_id] = (body, etag, position)
+        results.append(_written(operation.document, etag, ts))
+    deleted = [(container, partition_key, key) for key, row in outcome.items() if row is None]
+    if deleted:
+        connection.executemany(
+            "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?", deleted
+        )
+    stored = [
+        (container, partition_key, key, body, etag, ts, position)
+        for key, row in outcome.items()
+        if row is not None
+        for body, etag, position in [row]
+    ]
+    if stored:
+        connection.executemany(
+            "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
+            "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
+            "position = excluded.position",
+            stored,
+        )
+    return results
 
 
 # --- queries -----------------------------------------------------------------------------

@@ -5,7 +5,9 @@ document per event and one head document holding the stream's version, its lates
 snapshot and the last append's ids. An append is one transactional batch (create every new
 event, create or ``if_match``-replace the head), so a stale writer fails as a whole with the
 library's ``IntegrityError``. ``read_head`` loads a stream with one point read; the head's etag
-it saw is cached, so load + append costs exactly two store round trips.
+it saw is cached, so load + append costs exactly two store round trips. The stored snapshot a
+head holds is cached by the head's etag too, so loading a head this process wrote or read
+before does not encode its snapshot again.
 
 The store may retry a batch whose answer was lost, and that retry then conflicts with its own
 earlier write. Each append therefore writes a fresh append id (``eventstore.documents``) into
@@ -59,9 +61,9 @@ from eventstore.documents import (
     event_document,
     event_id,
     head_document,
+    head_with_snapshot,
     new_append_id,
     partition_of,
-    snapshot_body,
     snapshot_document,
     snapshot_id,
     stored_event_from,
@@ -87,29 +89,54 @@ class StreamHead:
 
 
 class HeadCache:
-    """The head document last seen per stream (or that the stream had none), bounded LRU.
+    """The head document last seen per stream (or that the stream had none), bounded LRU, and
+    the library snapshot that head holds, keyed by its etag.
 
     Only a hint: an append uses a cached head when its version is the one the append follows,
-    and the batch's ``if_match`` catches a stale one.
+    and the batch's ``if_match`` catches a stale one. A cached snapshot is used only for the
+    very head (same etag) it came with: the bytes the library gave, which the head's document
+    gives back exactly, without encoding them again. Snapshots are kept for at most
+    ``snapshot_bytes`` bytes in all (least recently seen first out).
     """
 
     _ABSENT: Document = {}
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    def __init__(self, capacity: int = 10_000, snapshot_bytes: int = 64 * 1024 * 1024) -> None:
         self._capacity = capacity
         self._heads: OrderedDict[str, Document] = OrderedDict()
+        self._snapshot_bytes = snapshot_bytes
+        self._snapshots: OrderedDict[str, tuple[str, StoredEvent]] = OrderedDict()
+        self._snapshot_total = 0
         self._lock = threading.Lock()
 
-    def remember(self, partition: str, head: Document | None) -> None:
+    def remember(
+        self, partition: str, head: Document | None, *, snapshot: StoredEvent | None = None
+    ) -> None:
+        """The stream's head as just seen; ``snapshot``: the stored snapshot it holds."""
+        etag = None if head is None else head.get("_etag")
         with self._lock:
             self._heads[partition] = self._ABSENT if head is None else head
             self._heads.move_to_end(partition)
             while len(self._heads) > self._capacity:
-                self._heads.popitem(last=False)
+                evicted, _ = self._heads.popitem(last=False)
+                self._drop_snapshot(evicted)
+            kept = self._snapshots.get(partition)
+            if snapshot is not None and isinstance(etag, str):
+                self._drop_snapshot(partition)
+                if len(snapshot.state) <= self._snapshot_bytes:
+                    self._snapshots[partition] = (etag, snapshot)
+                    self._snapshot_total += len(snapshot.state)
+                    while self._snapshot_total > self._snapshot_bytes:
+                        self._drop_snapshot(next(iter(self._snapshots)))
+            elif kept is not None and kept[0] != etag:
+                self._drop_snapshot(partition)
+            elif kept is not None:
+                self._snapshots.move_to_end(partition)
 
     def forget(self, partition: str) -> None:
         with self._lock:
             self._heads.pop(partition, None)
+            self._drop_snapshot(partition)
 
     def known(self, partition: str) -> tuple[bool, Document | None]:
         """``(True, head or None)`` when the stream's head was seen, else ``(False, None)``."""
@@ -118,6 +145,17 @@ class HeadCache:
         if head is None:
             return False, None
         return True, (None if head is self._ABSENT else head)
+
+    def snapshot(self, partition: str, etag: object) -> StoredEvent | None:
+        """The stored snapshot of the head with ``etag``, when that head's was cached."""
+        with self._lock:
+            kept = self._snapshots.get(partition)
+        return kept[1] if kept is not None and kept[0] == etag else None
+
+    def _drop_snapshot(self, partition: str) -> None:
+        kept = self._snapshots.pop(partition, None)
+        if kept is not None:
+            self._snapshot_total -= len(kept[1].state)
 
 
 class _StreamDocuments:
@@ -223,21 +261,31 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
                 f"stream {partition} is at version {head['version']}; an append must start "
                 f"at {int(head['version']) + 1}, not {versions[0]}"
             )
-        snapshot = (
-            snapshot_body(head_snapshot)
-            if head_snapshot is not None
-            else (head or {}).get("snapshot")
-        )
-        new_head = head_document(
-            partition,
-            version=versions[-1],
-            snapshot=snapshot,
-            last_command_id=command,
-            last_append_id=append_id,
-        )
+        if head_snapshot is not None:
+            new_head, encoded = head_with_snapshot(
+                partition,
+                version=versions[-1],
+                snapshot=head_snapshot,
+                last_command_id=command,
+                last_append_id=append_id,
+            )
+        else:
+            new_head = head_document(
+                partition,
+                version=versions[-1],
+                snapshot=(head or {}).get("snapshot"),
+                last_command_id=command,
+                last_append_id=append_id,
+            )
+            encoded = None
+        kept = head_snapshot
+        if kept is None and head is not None:
+            kept = self._heads.snapshot(partition, head.get("_etag"))
         operations: list[Operation] = [Create(document) for document in documents]
         operations.append(
-            Create(new_head) if head is None else Replace(new_head, if_match=head["_etag"])
+            Create(new_head, encoded=encoded)
+            if head is None
+            else Replace(new_head, if_match=head["_etag"], encoded=encoded)
         )
         try:
             results = self.store.execute_batch(EVENTS, partition, operations)
@@ -249,7 +297,7 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
                 f"append to stream {partition} at version {versions[0]} lost a race: "
                 f"{conflict.detail}"
             ) from conflict
-        self._heads.remember(partition, results[-1])
+        self._heads.remember(partition, results[-1], snapshot=kept)
         return None
 
     def select_events(
@@ -276,13 +324,27 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         """The stream's head (version and latest snapshot) in one point read, or None."""
         partition = partition_of(originator_id)
         head = self.store.read(EVENTS, partition, HEAD_ID)
-        self._heads.remember(partition, head)
         if head is None:
+            self._heads.remember(partition, None)
             return None
-        snapshot = head.get("snapshot")
+        body = head.get("snapshot")
+        snapshot = None
+        if body:
+            cached = self._heads.snapshot(partition, head.get("_etag"))
+            snapshot = (
+                stored_snapshot_from(body, originator_id)
+                if cached is None
+                else StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=cached.originator_version,
+                    topic=cached.topic,
+                    state=cached.state,
+                )
+            )
+        self._heads.remember(partition, head, snapshot=snapshot)
         return StreamHead(
             version=int(head["version"]),
-            snapshot=stored_snapshot_from(snapshot, originator_id) if snapshot else None,
+            snapshot=snapshot,
             last_command_id=head.get("lastCommandId"),
         )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from documentstore.port import EVENTS, DocumentStore
 from domain.errors import RuleViolation
@@ -41,7 +42,8 @@ from projections.stored_views import (
     Difference,
     StoredView,
     compare,
-    delete_generation,
+    delete_documents,
+    generation_ids,
     read_campaign_views,
 )
 
@@ -49,6 +51,10 @@ REPLAY_PAGE_ITEMS = 1_000
 """Change-feed documents per page of a replay: a campaign's events mostly arrive in one page,
 so its documents are read and written once rather than once per 100 events; memory stays
 bounded by the page, whatever the log's length."""
+
+DELETES_PER_COMMIT = 1_000
+"""Documents of a retired generation deleted per ``execute_batches`` call (the SQLite store
+commits them together): the cleanup commits once per that many, not once per partition."""
 
 DEFAULT_GRACE_SECONDS = 3.0
 """Longer than the read model's cache of the live generation."""
@@ -100,24 +106,33 @@ class _Replay:
         self.dead_letters = 0
 
     def drain(self, phase: str, progress: ProgressCallback) -> None:
+        """Project the feed page by page, each page's trailing campaign held back for the next
+        page (``_held_back``), so that a campaign cut by a page boundary is written once."""
         for feed_range in self._store.feed_ranges(EVENTS):
             position = self._positions.get(feed_range)
+            carried: list[dict[str, Any]] = []
             while True:
                 page = self._store.read_feed(
                     EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
                 )
                 position = page.continuation
-                if not page.items:
-                    break
                 for document in page.items:
                     if is_event_document(document):
                         self._remember(document)
-                outcome = self._runner.project(page.items, generation=self._generation)
-                self.events += outcome.events
-                self.dead_letters += outcome.dead_lettered
-                progress(
-                    RebuildProgress(phase, self.events, None, f"{len(self.campaigns)} campaigns")
+                documents, carried = (
+                    _held_back([*carried, *page.items]) if page.items else (carried, [])
                 )
+                if documents:
+                    outcome = self._runner.project(documents, generation=self._generation)
+                    self.events += outcome.events
+                    self.dead_letters += outcome.dead_lettered
+                    progress(
+                        RebuildProgress(
+                            phase, self.events, None, f"{len(self.campaigns)} campaigns"
+                        )
+                    )
+                if not page.items:
+                    break
             self._positions[feed_range] = position
 
     def _remember(self, document: dict[str, object]) -> None:
@@ -131,6 +146,27 @@ class _Replay:
             tenant = metadata.get("tenantId")
         if campaign not in self.campaigns or document.get("type") == "CampaignCreated":
             self.campaigns[campaign] = str(tenant or "default")
+
+
+def _held_back(
+    documents: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(to project now, to carry to the next page)``: the event documents of the campaign
+    the page ends with are carried (its next events are likely on the next page), unless they
+    are a page's worth already (memory stays bounded by two pages)."""
+    last = next((d for d in reversed(documents) if is_event_document(d)), None)
+    if last is None:
+        return documents, []
+    campaign = _campaign_of(last)
+    carried = [d for d in documents if is_event_document(d) and _campaign_of(d) == campaign]
+    if len(carried) >= REPLAY_PAGE_ITEMS:
+        return documents, []
+    kept = [d for d in documents if not (is_event_document(d) and _campaign_of(d) == campaign)]
+    return kept, carried
+
+
+def _campaign_of(document: Mapping[str, Any]) -> str:
+    return str(document.get("streamId") or document.get("partitionKey"))
 
 
 def rebuild_views(
@@ -239,10 +275,19 @@ def _remove(
         return 0
     removed = 0
     partitions = sorted(campaigns) + sorted({tenant_partition(t) for t in campaigns.values()})
+    pending: list[tuple[str, list[str]]] = []
+    waiting: list[tuple[int, str]] = []
     for done, partition in enumerate(partitions, start=1):
         for generation in generations:
-            removed += delete_generation(store, partition, generation)
-        progress(RebuildProgress("cleanup", done, len(partitions), partition))
+            ids = generation_ids(store, partition, generation)
+            if ids:
+                pending.append((partition, ids))
+        waiting.append((done, partition))
+        if done == len(partitions) or sum(len(ids) for _, ids in pending) >= DELETES_PER_COMMIT:
+            removed += delete_documents(store, pending)
+            for finished, name in waiting:
+                progress(RebuildProgress("cleanup", finished, len(partitions), name))
+            pending, waiting = [], []
     return removed
 
 

@@ -16,9 +16,11 @@ Given a batch of change-feed documents of ``events`` it:
    the feed;
 4. writes the campaign's changed documents with etag checks (create new, replace with
    ``if_match``) in atomic batches of at most 100 operations / 2 MB: entity documents first,
-   then the tenant's list entry, then the batch holding the snapshot. Each document's watermark
-   makes a retry after a crash between batches harmless; an etag conflict means another runner
-   wrote meanwhile, so the campaign is read and applied again;
+   then the tenant's list entry, then the batch holding the snapshot (one ``execute_batches``
+   call: the SQLite store commits them together). Each document's watermark makes a retry
+   after a crash between batches harmless; an etag conflict means another runner wrote
+   meanwhile, so the campaign is read and applied again. Each document is encoded once, when
+   its size is checked, and that encoding is what the store writes;
 5. derives the notifications of the events it applied (``projections.notifications``) and,
    only once the campaign's views are written, hands them to the publisher (if any) and lists
    them in the outcome: a client that reads the snapshot on a notification sees at least its
@@ -42,6 +44,7 @@ from documentstore.port import (
     MAX_BATCH_BYTES,
     MAX_BATCH_OPERATIONS,
     VIEWS,
+    BatchesResult,
     Create,
     Delete,
     DocumentStore,
@@ -117,6 +120,22 @@ class ProjectionOutcome:
         self.notifications.extend(other.notifications)
 
 
+@dataclass
+class _Attempt:
+    """One campaign projected in memory with its writes planned (``writes``, in order), not
+    written yet; ``raw``: the change-feed documents it was given, ``pending``: those it
+    applied (gaps filled from the log)."""
+
+    campaign_id: str
+    outcome: ProjectionOutcome
+    raw: Mapping[int | str, RawEvent]
+    pending: Mapping[int | str, RawEvent]
+    applied: list[RecordedEvent]
+    dead_lettered: int
+    tenant_id: str | None
+    writes: list[tuple[str, Sequence[Operation]]]
+
+
 @dataclass(frozen=True)
 class Reprojection:
     """A campaign projected again from its whole log, compared with what was stored."""
@@ -169,9 +188,56 @@ class ProjectionRunner:
         if not by_campaign:
             return outcome
         target = self._leased_live_generation() if generation is None else generation
-        for campaign_id, raw in by_campaign.items():
-            outcome.add(self._project_campaign(target, campaign_id, raw))
+        for campaign_outcome in self._project_together(target, by_campaign):
+            outcome.add(campaign_outcome)
         return outcome
+
+    def _project_together(
+        self, generation: int, by_campaign: Mapping[str, Mapping[int | str, RawEvent]]
+    ) -> list[ProjectionOutcome]:
+        """Every campaign projected in memory, then all their writes in one ``execute_batches``
+        call, in campaign order (the SQLite store commits them together: one turn at the write
+        lock per batch of the feed rather than one per campaign). Campaigns written are
+        finished as one by one (notifications published, in order); the one whose write was
+        refused, and those after it, go through ``_project_campaign`` again, exactly as a
+        campaign whose own write was refused; a fault is raised once the campaigns written
+        before it are finished."""
+        attempts = [
+            self._attempt(generation, campaign_id, raw) for campaign_id, raw in by_campaign.items()
+        ]
+        writes = [
+            batch
+            for attempt in attempts
+            if isinstance(attempt, _Attempt)
+            for batch in attempt.writes
+        ]
+        result = self._store.execute_batches(VIEWS, writes) if writes else BatchesResult([])
+        failed_at = len(result.applied) if result.error is not None else None
+        outcomes: list[ProjectionOutcome] = []
+        end = 0
+        for attempt in attempts:
+            if not isinstance(attempt, _Attempt):
+                outcomes.append(attempt)
+                continue
+            start, end = end, end + len(attempt.writes)
+            if failed_at is None or end <= failed_at:
+                outcomes.append(self._finish(attempt))
+            elif isinstance(result.error, CommandTooLarge) and start <= failed_at:
+                outcomes.append(self._rejected(generation, attempt, result.error))
+            elif isinstance(result.error, (*_CONFLICTS, CommandTooLarge)):
+                if start <= failed_at:
+                    logger.info(
+                        "campaign %s changed while projecting (%s); again",
+                        attempt.campaign_id,
+                        result.error,
+                    )
+                outcomes.append(
+                    self._project_campaign(generation, attempt.campaign_id, attempt.raw)
+                )
+            else:
+                assert result.error is not None
+                raise result.error
+        return outcomes
 
     def _leased_live_generation(self) -> int:
         """The live generation, when this runner's lease prefix (if any) belongs to it."""
@@ -189,62 +255,96 @@ class ProjectionRunner:
     def _project_campaign(
         self, generation: int, campaign_id: str, raw: Mapping[int | str, RawEvent]
     ) -> ProjectionOutcome:
-        outcome = ProjectionOutcome(events=len(raw), campaigns={campaign_id})
+        """One campaign, projected and written on its own; again while its write meets a
+        conflict (another runner wrote meanwhile)."""
         for _ in range(self._max_attempts):
-            views = CampaignViews(campaign_id, self._loader(generation, campaign_id))
-            watermark = views.watermark
-            pending = {
-                position: document
-                for position, document in raw.items()
-                if not isinstance(position, int) or position > watermark
-            }
-            outcome.skipped = len(raw) - len(pending)
-            if not pending:
-                return outcome
-            pending = self._fill_gaps(campaign_id, watermark, pending)
-            events, unreadable = _parsed(pending)
-            views, refused, sizes = self._applied(generation, views, events)
-            tenant_id = _tenant_of(views)
-            self._dead_letter(generation, [*unreadable, *refused], pending, tenant_id)
-            failed = {failure.event.version for failure in refused}
-            applied = [event for event in events if event.version not in failed]
+            attempt = self._attempt(generation, campaign_id, raw)
+            if not isinstance(attempt, _Attempt):
+                return attempt
             try:
-                self._write(generation, campaign_id, views.changes(), sizes)
+                self._store.execute_batches(VIEWS, attempt.writes).results()
             except _CONFLICTS as conflict:
                 logger.info(
                     "campaign %s changed while projecting (%s); again", campaign_id, conflict
                 )
                 continue
             except CommandTooLarge as refusal:
-                rejected = self._dead_letter_rejected_write(
-                    generation,
-                    campaign_id,
-                    applied,
-                    raw=pending,
-                    tenant_id=tenant_id,
-                    refusal=refusal,
-                )
-                outcome.dead_lettered = len(unreadable) + len(refused) + rejected
-                return outcome
-            outcome.applied = len(applied)
-            outcome.dead_lettered = len(unreadable) + len(refused)
-            outcome.notifications = notifications_of(applied)
-            self._publish(campaign_id, outcome.notifications)
-            return outcome
+                return self._rejected(generation, attempt, refusal)
+            return self._finish(attempt)
         raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
+
+    def _attempt(
+        self, generation: int, campaign_id: str, raw: Mapping[int | str, RawEvent]
+    ) -> _Attempt | ProjectionOutcome:
+        """The campaign's pending events applied in memory, their failures dead-lettered, and
+        its writes planned (``_Attempt``); or its outcome when nothing is pending."""
+        outcome = ProjectionOutcome(events=len(raw), campaigns={campaign_id})
+        views = CampaignViews(campaign_id, self._loader(generation, campaign_id))
+        watermark = views.watermark
+        pending = {
+            position: document
+            for position, document in raw.items()
+            if not isinstance(position, int) or position > watermark
+        }
+        outcome.skipped = len(raw) - len(pending)
+        if not pending:
+            return outcome
+        pending = self._fill_gaps(campaign_id, watermark, pending)
+        events, unreadable = _parsed(pending)
+        views, refused, measured = self._applied(generation, views, events)
+        tenant_id = _tenant_of(views)
+        self._dead_letter(generation, [*unreadable, *refused], pending, tenant_id)
+        failed = {failure.event.version for failure in refused}
+        return _Attempt(
+            campaign_id=campaign_id,
+            outcome=outcome,
+            raw=raw,
+            pending=pending,
+            applied=[event for event in events if event.version not in failed],
+            dead_lettered=len(unreadable) + len(refused),
+            tenant_id=tenant_id,
+            writes=self._planned(generation, campaign_id, views.changes(), measured),
+        )
+
+    def _finish(self, attempt: _Attempt) -> ProjectionOutcome:
+        """The outcome of a campaign whose views are written; its notifications published."""
+        outcome = attempt.outcome
+        outcome.applied = len(attempt.applied)
+        outcome.dead_lettered = attempt.dead_lettered
+        outcome.notifications = notifications_of(attempt.applied)
+        self._publish(attempt.campaign_id, outcome.notifications)
+        return outcome
+
+    def _rejected(
+        self, generation: int, attempt: _Attempt, refusal: CommandTooLarge
+    ) -> ProjectionOutcome:
+        """The outcome of a campaign whose write the store refused as too large."""
+        rejected = self._dead_letter_rejected_write(
+            generation,
+            attempt.campaign_id,
+            attempt.applied,
+            raw=attempt.pending,
+            tenant_id=attempt.tenant_id,
+            refusal=refusal,
+        )
+        attempt.outcome.dead_lettered = attempt.dead_lettered + rejected
+        return attempt.outcome
 
     def _applied(
         self, generation: int, views: CampaignViews, events: Sequence[RecordedEvent]
-    ) -> tuple[CampaignViews, list[Failure], dict[ViewKey, int]]:
-        """``events`` applied to ``views``: the working set, the events refused, and the stored
-        size of each changed document. When a document comes out too large to write, the
-        events are applied again, one by one, to the documents as loaded, and each event that
-        would make a document too large is refused like one whose projector raises."""
+    ) -> tuple[CampaignViews, list[Failure], dict[ViewKey, _Measured]]:
+        """``events`` applied to ``views``: the working set, the events refused, and each
+        changed document as stored, measured (``_measured``). When a document comes out too
+        large to write, the events are applied again, one by one, to the documents as loaded,
+        and each event that would make a document too large is refused like one whose
+        projector raises."""
         failures = _apply_all(views, events)
-        sizes = _stored_sizes(generation, views.changes())
-        oversized = sorted(key.id for key, size in sizes.items() if size > MAX_VIEW_DOCUMENT_BYTES)
+        measured = _measured(generation, views.changes())
+        oversized = sorted(
+            key.id for key, each in measured.items() if each.size > MAX_VIEW_DOCUMENT_BYTES
+        )
         if not oversized:
-            return views, failures, sizes
+            return views, failures, measured
         logger.warning(
             "campaign %s: %s would exceed %d bytes; refusing the events that make them so",
             views.campaign_id,
@@ -253,7 +353,7 @@ class ProjectionRunner:
         )
         checked = views.started_over(check=_size_check(generation))
         failures = _apply_all(checked, events)
-        return checked, failures, _stored_sizes(generation, checked.changes())
+        return checked, failures, _measured(generation, checked.changes())
 
     def _dead_letter_rejected_write(
         self,
@@ -354,38 +454,45 @@ class ProjectionRunner:
 
         return load
 
-    def _write(
+    def _planned(
         self,
         generation: int,
         campaign_id: str,
         changes: Sequence[Change],
-        sizes: Mapping[ViewKey, int],
-    ) -> None:
-        """Entity batches, then the list entry, then the batch that holds the snapshot
-        (``sizes``: each document's stored size, as ``_stored_sizes`` measured it)."""
+        measured: Mapping[ViewKey, _Measured],
+    ) -> list[tuple[str, Sequence[Operation]]]:
+        """The writes of ``changes``, in the order they must land: entity batches, then the
+        list entry, then the batch that holds the snapshot (``measured``: the documents
+        ``_measured`` encoded, reused for a change of the very same document)."""
         entity_operations: list[tuple[Operation, int]] = []
         snapshot_operation: tuple[Operation, int] | None = None
-        elsewhere: list[tuple[str, Operation]] = []
+        elsewhere: list[tuple[str, Sequence[Operation]]] = []
         for change in changes:
-            stored = to_stored(generation, change.document)
+            known = measured.get(change.key)
+            if known is not None and known.source is change.document:
+                stored, encoded = known.operation.document, known.operation.stored_json
+            else:
+                stored, encoded = to_stored(generation, change.document), None
             operation: Operation = (
-                Create(stored) if change.etag is None else Replace(stored, if_match=change.etag)
+                Create(stored, encoded=encoded)
+                if change.etag is None
+                else Replace(stored, if_match=change.etag, encoded=encoded)
             )
-            size = sizes.get(change.key)
-            sized = (operation, batch_size_bytes([operation]) if size is None else size)
+            sized = (operation, batch_size_bytes([operation]))
             if change.key == snapshot_key(campaign_id):
                 snapshot_operation = sized
             elif change.key.partition_key != campaign_id:
-                elsewhere.append((change.key.partition_key, operation))
+                elsewhere.append((change.key.partition_key, [operation]))
             else:
                 entity_operations.append(sized)
         batches = pack(entity_operations, last=snapshot_operation)
-        for batch in batches[:-1]:
-            self._store.execute_batch(VIEWS, campaign_id, batch)
-        for partition_key, operation in elsewhere:
-            self._store.execute_batch(VIEWS, partition_key, [operation])
+        planned: list[tuple[str, Sequence[Operation]]] = [
+            (campaign_id, batch) for batch in batches[:-1]
+        ]
+        planned += elsewhere
         if batches:
-            self._store.execute_batch(VIEWS, campaign_id, batches[-1])
+            planned.append((campaign_id, batches[-1]))
+        return planned
 
     def reproject_campaign(
         self, generation: int, campaign_id: str, *, write: bool = True
@@ -396,7 +503,7 @@ class ProjectionRunner:
         for _ in range(self._max_attempts):
             raw = {_position(doc): doc for doc in read_campaign_events(self._store, campaign_id)}
             events, unreadable = _parsed(raw)
-            fresh, refused, sizes = self._applied(
+            fresh, refused, measured = self._applied(
                 generation, CampaignViews(campaign_id, load_nothing), events
             )
             failures = [*unreadable, *refused]
@@ -433,7 +540,8 @@ class ProjectionRunner:
             changes.sort(key=lambda change: _write_order(change.key, campaign_id))
             try:
                 self._remove_unexpected(generation, campaign_id, expected, stored)
-                self._write(generation, campaign_id, changes, sizes)
+                planned = self._planned(generation, campaign_id, changes, measured)
+                self._store.execute_batches(VIEWS, planned).results()
             except _CONFLICTS:
                 continue
             return result
@@ -490,8 +598,22 @@ def _stored_size(generation: int, document: Document) -> int:
     return batch_size_bytes([Create(to_stored(generation, document))])
 
 
-def _stored_sizes(generation: int, changes: Sequence[Change]) -> dict[ViewKey, int]:
-    return {change.key: _stored_size(generation, change.document) for change in changes}
+@dataclass(frozen=True)
+class _Measured:
+    """A changed document as stored (its ``Create``, which encoded it once) and its size as
+    the port measures a batch holding it alone; ``source`` is the logical document."""
+
+    source: Document
+    operation: Create
+    size: int
+
+
+def _measured(generation: int, changes: Sequence[Change]) -> dict[ViewKey, _Measured]:
+    measured = {}
+    for change in changes:
+        operation = Create(to_stored(generation, change.document))
+        measured[change.key] = _Measured(change.document, operation, batch_size_bytes([operation]))
+    return measured
 
 
 def _size_check(generation: int) -> DocumentCheck:

@@ -7,11 +7,18 @@ of a rebuilt generation against the live one, and the removal of a retired gener
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from documentstore.port import VIEWS, Delete, DocumentStore, Query
+from documentstore.port import (
+    MAX_BATCH_OPERATIONS,
+    VIEWS,
+    Delete,
+    DocumentStore,
+    Operation,
+    Query,
+)
 from projections.generations import prefix_of, stored_id, to_logical
 from projections.projectors import ViewKey, campaign_index_key, snapshot_key
 
@@ -40,7 +47,12 @@ class Difference:
 
 def canonical_bytes(document: Mapping[str, Any]) -> bytes:
     """One byte string per document content: what "byte for byte equal" compares."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(document).encode()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``,
+without building an encoder per call."""
 
 
 def generation_query(partition_key: str, generation: int) -> Query:
@@ -66,12 +78,10 @@ def read_campaign_views(
     store: DocumentStore, generation: int, campaign_id: str
 ) -> dict[ViewKey, StoredView]:
     """All of a campaign's documents in ``generation``, its list entry included."""
-    views = {
-        ViewKey(campaign_id, to_logical(stored)["id"]): StoredView(
-            to_logical(stored), stored.get("_etag")
-        )
-        for stored in read_partition(store, campaign_id, generation)
-    }
+    views: dict[ViewKey, StoredView] = {}
+    for stored in read_partition(store, campaign_id, generation):
+        document = to_logical(stored)
+        views[ViewKey(campaign_id, document["id"])] = StoredView(document, stored.get("_etag"))
     snapshot = views.get(snapshot_key(campaign_id))
     if snapshot is not None:
         key = campaign_index_key(snapshot.document)
@@ -103,9 +113,24 @@ def compare(
 
 def delete_generation(store: DocumentStore, partition_key: str, generation: int) -> int:
     """Remove every document of ``generation`` from one partition; returns how many."""
-    ids = [document["id"] for document in read_partition(store, partition_key, generation)]
-    for start in range(0, len(ids), 100):
-        store.execute_batch(
-            VIEWS, partition_key, [Delete(doc_id) for doc_id in ids[start : start + 100]]
-        )
-    return len(ids)
+    return delete_documents(
+        store, [(partition_key, generation_ids(store, partition_key, generation))]
+    )
+
+
+def generation_ids(store: DocumentStore, partition_key: str, generation: int) -> list[str]:
+    """The stored ids of ``generation``'s documents in one partition."""
+    return [document["id"] for document in read_partition(store, partition_key, generation)]
+
+
+def delete_documents(store: DocumentStore, deletions: Sequence[tuple[str, Sequence[str]]]) -> int:
+    """Delete the ids of each ``(partition key, ids)``, in batches of at most
+    ``MAX_BATCH_OPERATIONS``, with one ``execute_batches`` call; returns how many."""
+    batches: list[tuple[str, Sequence[Operation]]] = [
+        (partition_key, [Delete(doc_id) for doc_id in ids[start : start + MAX_BATCH_OPERATIONS]])
+        for partition_key, ids in deletions
+        for start in range(0, len(ids), MAX_BATCH_OPERATIONS)
+    ]
+    if batches:
+        store.execute_batches(VIEWS, batches).results()
+    return sum(len(operations) for _, operations in batches)

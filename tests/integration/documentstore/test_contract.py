@@ -318,6 +318,87 @@ def test_an_empty_batch_writes_nothing_and_returns_nothing(store: DocumentStore)
     assert store.execute_batch(EVENTS, new_partition(), []) == []
 
 
+def test_a_batch_returns_each_document_as_a_read_gives_it(store: DocumentStore) -> None:
+    partition = new_partition()
+    given = doc(partition, "a", n=1, nested={"list": [1, "é", None]}, _etag="ignored")
+
+    [written] = store.execute_batch(EVENTS, partition, [Create(given)])
+
+    assert written == store.read(EVENTS, partition, "a")
+    assert given["_etag"] == "ignored"
+
+
+def test_several_batches_apply_in_turn_each_in_its_partition(store: DocumentStore) -> None:
+    first, second = new_partition(), new_partition()
+    create_all(store, second, doc(second, "old", n=1))
+    old = store.read(EVENTS, second, "old")
+    assert old is not None
+
+    results = store.execute_batches(
+        EVENTS,
+        [
+            (first, [Create(doc(first, "a")), Create(doc(first, "b"))]),
+            (second, []),
+            (second, [Replace(doc(second, "old", n=2), if_match=old["_etag"]), Delete("old")]),
+        ],
+    ).results()
+
+    assert [[r["id"] if r else None for r in batch] for batch in results] == [
+        ["a", "b"],
+        [],
+        ["old", None],
+    ]
+    assert store.read(EVENTS, first, "b") is not None
+    assert store.read(EVENTS, second, "old") is None
+
+
+def test_a_refused_batch_keeps_the_batches_before_it_and_stops_those_after_it(
+    store: DocumentStore,
+) -> None:
+    before, refused, after = new_partition(), new_partition(), new_partition()
+    create_all(store, refused, doc(refused, "taken", n=1))
+
+    result = store.execute_batches(
+        EVENTS,
+        [
+            (before, [Create(doc(before, "a"))]),
+            (refused, [Upsert(doc(refused, "taken", n=2)), Create(doc(refused, "taken"))]),
+            (after, [Create(doc(after, "c"))]),
+        ],
+    )
+
+    assert isinstance(result.error, DocumentConflict)
+    assert result.error.operation_index == 1
+    assert [[r["id"] if r else None for r in batch] for batch in result.applied] == [["a"]]
+    with pytest.raises(DocumentConflict):
+        result.results()
+    assert store.read(EVENTS, before, "a") is not None
+    taken = store.read(EVENTS, refused, "taken")
+    assert taken is not None
+    assert taken["n"] == 1
+    assert store.read(EVENTS, after, "c") is None
+
+
+def test_a_batch_too_large_among_several_stops_there_like_the_calls_one_by_one(
+    store: DocumentStore,
+) -> None:
+    before, large = new_partition(), new_partition()
+    half = "x" * (MAX_BATCH_BYTES // 2)
+
+    result = store.execute_batches(
+        EVENTS,
+        [
+            (before, [Create(doc(before, "a"))]),
+            (large, [Create(doc(large, "a", data=half)), Create(doc(large, "b", data=half))]),
+        ],
+    )
+
+    assert isinstance(result.error, CommandTooLarge)
+    assert len(result.applied) == 1
+    assert store.read(EVENTS, before, "a") is not None
+    assert store.read(EVENTS, large, "a") is None
+
+
 # --- queries -------------------------------------------------------------------------------
 
 

@@ -3,14 +3,16 @@ by many threads, durable across reopening."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from documentstore.backoff import RetryPolicy
-from documentstore.port import EVENTS, Create, Replace
+from documentstore.port import EVENTS, Create, Document, Operation, Replace, Upsert
 from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore
 from domain.errors import EtagMismatch, StoreError, StoreUnavailable
 
@@ -110,4 +112,97 @@ def test_a_database_locked_by_another_writer_surfaces_as_store_unavailable(
 
     store.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p"})])
     assert store.read(EVENTS, "p", "a") is not None
+    store.close()
+
+
+def test_a_number_json_cannot_hold_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    store.initialise()
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        store.execute_batch(
+            EVENTS,
+            "p",
+            [
+                Create({"id": "a", "partitionKey": "p"}),
+                Create({"id": "b", "partitionKey": "p", "x": math.nan}),
+            ],
+        )
+
+    assert store.read(EVENTS, "p", "a") is None
+    store.close()
+
+
+def test_batches_of_one_call_move_the_feed_in_operation_order(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    store.initialise()
+    store.execute_batches(
+        EVENTS,
+        [
+            (
+                "p",
+                [
+                    Create({"id": "a", "partitionKey": "p"}),
+                    Create({"id": "b", "partitionKey": "p"}),
+                ],
+            ),
+            ("q", [Create({"id": "c", "partitionKey": "q"})]),
+            ("p", [Upsert({"id": "a", "partitionKey": "p", "n": 2})]),
+        ],
+    ).results()
+
+    feed = store.read_feed(EVENTS, FEED_RANGE, None).items
+
+    assert [(d["partitionKey"], d["id"]) for d in feed] == [("p", "b"), ("q", "c"), ("p", "a")]
+    store.close()
+
+
+def test_many_threads_writing_at_once_each_get_their_turn(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "ledger.sqlite3", busy_timeout=30.0)
+    store.initialise()
+    failures: list[BaseException] = []
+
+    def write_many(thread: int) -> None:
+        try:
+            for n in range(20):
+                store.execute_batch(
+                    EVENTS, f"p{thread}", [Create({"id": f"d{n}", "partitionKey": f"p{thread}"})]
+                )
+        except BaseException as error:  # surfaced to the test thread below
+            failures.append(error)
+
+    workers = [threading.Thread(target=write_many, args=(number,)) for number in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    assert len(store.read_feed(EVENTS, FEED_RANGE, None, max_items=1000).items) == 160
+    store.close()
+
+
+def test_a_subclass_that_watches_execute_batch_sees_every_batch_of_several(
+    tmp_path: Path,
+) -> None:
+    seen: list[str] = []
+
+    class Watching(SqliteDocumentStore):
+        def execute_batch(
+            self, container: str, partition_key: str, operations: Sequence[Operation]
+        ) -> list[Document | None]:
+            seen.append(partition_key)
+            return super().execute_batch(container, partition_key, operations)
+
+    store = Watching(tmp_path / "ledger.sqlite3")
+    store.initialise()
+    store.execute_batches(
+        EVENTS,
+        [
+            ("p", [Create({"id": "a", "partitionKey": "p"})]),
+            ("q", [Create({"id": "b", "partitionKey": "q"})]),
+        ],
+    ).results()
+
+    assert seen == ["p", "q"]
     store.close()

@@ -479,3 +479,65 @@ def test_racing_writers_each_land_every_command_once_in_one_gapless_stream(
         {"cmd-create": 1}
         | {f"cmd-{w}-{n}": 2 for w in range(writers) for n in range(commands_each)}
     )
+
+
+def test_a_head_this_recorder_wrote_loads_its_snapshot_without_encoding_it_again(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = uuid.uuid4()
+    recorder = EventLogRecorder(store)
+    written = snapshot(stream, 2, name="Warm", content="é ✓")
+    recorder.insert_events(events(stream, 1, 2), head_snapshot=written)
+    cold = EventLogRecorder(store).read_head(stream)
+
+    def encode_again(*args: object) -> StoredEvent:
+        raise AssertionError("the cached snapshot of this very head was not used")
+
+    monkeypatch.setattr("eventstore.recorders.stored_snapshot_from", encode_again)
+    warm = recorder.read_head(stream)
+    again = recorder.read_head(stream)
+
+    assert cold is not None
+    assert warm is not None
+    assert again is not None
+    assert cold.snapshot is not None
+    assert warm.snapshot == cold.snapshot
+    assert again.snapshot == cold.snapshot
+    assert warm.snapshot.state == written.state
+    assert warm.snapshot.originator_id == stream
+
+
+def test_a_head_another_writer_replaced_is_read_from_its_document(store: DocumentStore) -> None:
+    stream = uuid.uuid4()
+    mine, theirs = EventLogRecorder(store), EventLogRecorder(store)
+    mine.insert_events(events(stream, 1, 1), head_snapshot=snapshot(stream, 1, name="Mine"))
+    assert theirs.read_head(stream) is not None
+    latest = snapshot(stream, 2, name="Theirs")
+    theirs.insert_events(events(stream, 2, 1), head_snapshot=latest)
+
+    head = mine.read_head(stream)
+
+    assert head is not None
+    assert head.snapshot is not None
+    assert head.snapshot.state == latest.state
+
+
+def test_an_append_without_a_snapshot_keeps_the_cached_one_for_its_new_head(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = uuid.uuid4()
+    recorder = EventLogRecorder(store)
+    first = snapshot(stream, 1, name="Kept")
+    recorder.insert_events(events(stream, 1, 1), head_snapshot=first)
+    recorder.insert_events(events(stream, 2, 1))
+
+    def encode_again(*args: object) -> StoredEvent:
+        raise AssertionError("the cached snapshot was not carried to the new head")
+
+    monkeypatch.setattr("eventstore.recorders.stored_snapshot_from", encode_again)
+    head = recorder.read_head(stream)
+
+    assert head is not None
+    assert head.version == 2
+    assert head.snapshot is not None
+    assert head.snapshot.state == first.state

@@ -71,3 +71,41 @@ def test_retrying_stops_once_the_time_budget_is_spent() -> None:
         policy.run(action, what="test")
 
     assert action.calls < 10
+
+
+def test_a_first_attempt_that_succeeds_builds_no_retrier(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_retrier(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a retrier was built for a call that did not fail")
+
+    monkeypatch.setattr("documentstore.backoff.Retrying", no_retrier)
+
+    assert RetryPolicy().run(FailingThenSucceeding(), what="test") == "done"
+
+
+def test_the_retries_after_a_first_failure_count_it_as_attempt_one() -> None:
+    errors = [StoreUnavailable(f"503 #{n}") for n in range(5)]
+    action = FailingThenSucceeding(*errors)
+
+    with pytest.raises(StoreUnavailable) as surfaced:
+        RetryPolicy(attempts=2, initial_delay=0.001, max_delay=0.002).run(action, what="test")
+
+    assert action.calls == 2
+    assert surfaced.value is errors[1]
+
+
+def test_the_time_budget_counts_the_first_attempt() -> None:
+    class SlowThenFailing:
+        calls = 0
+
+        def __call__(self) -> str:
+            self.calls += 1
+            time.sleep(0.15)
+            raise StoreUnavailable("database is locked")
+
+    action = SlowThenFailing()
+    policy = RetryPolicy(attempts=10, initial_delay=0.001, max_delay=0.002, max_elapsed=0.1)
+
+    with pytest.raises(StoreUnavailable):
+        policy.run(action, what="test")
+
+    assert action.calls == 1
