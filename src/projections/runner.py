@@ -16,11 +16,13 @@ Given a batch of change-feed documents of ``events`` it:
    the feed;
 4. writes the campaign's changed documents with etag checks (create new, replace with
    ``if_match``) in atomic batches of at most 100 operations / 2 MB: entity documents first,
-   then the tenant's list entry, then the batch holding the snapshot (one ``execute_batches``
-   call: the SQLite store commits them together). Each document's watermark makes a retry
-   after a crash between batches harmless; an etag conflict means another runner wrote
-   meanwhile, so the campaign is read and applied again. Each document is encoded once, when
-   its size is checked, and that encoding is what the store writes;
+   then the tenant's list entry, then the batch holding the snapshot. The writes of every
+   campaign of the call go to the store in one ``execute_batches`` call, campaign after
+   campaign (the SQLite store commits them together: one turn at its write lock per call).
+   Each document's watermark makes a retry after a crash between batches harmless; an etag
+   conflict means another runner wrote meanwhile, so that campaign (and those after it) is
+   read and applied again on its own. Each document is encoded once, when its size is
+   checked, and that encoding is what the store writes;
 5. derives the notifications of the events it applied (``projections.notifications``) and,
    only once the campaign's views are written, hands them to the publisher (if any) and lists
    them in the outcome: a client that reads the snapshot on a notification sees at least its
