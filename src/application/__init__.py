@@ -3,7 +3,7 @@
 from application.artifact_types import load_artifact_types, parse_artifact_types
 from application.campaign_application import CampaignApplication
 from application.service import CampaignLedger, CommandContext, CommandResult
-from application.stream_head import StreamHeadLike, StreamHeadReader
+from application.stream_head import StreamHeadLike, StreamHeadReader, StreamStateReader
 
 __all__ = [
     "CampaignApplication",
@@ -12,6 +12,7 @@ __all__ = [
     "CommandResult",
     "StreamHeadLike",
     "StreamHeadReader",
+    "StreamStateReader",
     "load_artifact_types",
     "parse_artifact_types",
 ]

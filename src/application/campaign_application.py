@@ -9,12 +9,21 @@ when unset). Two seams serve a persistence module that keeps one head document p
 * loading asks a ``StreamHeadReader`` recorder for the head first: one point read when the
   snapshot is current, plus a tail query only when it is behind.
 
+With a ``StreamStateReader`` recorder the aggregate's state is split (``Campaign``'s docstring):
+a command loads the head's core snapshot and the states of the entities it names in one round
+trip, and its append writes, beside the events and the head, only the entity states it changed
+(each checked against the etag it was read with). A head written before the split is moved to
+the split layout the first time it is loaded (``migrate_stream``: resumable and idempotent).
+
 The library's separate snapshot store is not used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import copy
+import weakref
+from collections.abc import Collection, Iterable
 from itertools import chain
 from typing import Any, cast
 from uuid import UUID
@@ -29,13 +38,14 @@ from eventsourcing.domain import TDomainEvent, TMutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import strtobool
 
-from application.stream_head import StreamHeadReader
-from domain.campaign import Campaign
+from application.stream_head import StoredStates, StreamHeadReader, StreamStateReader
+from domain.campaign import Campaign, EntityState
 from domain.errors import CampaignNotFound, ConcurrencyConflict
 
 
 class HeadFirstRepository(Repository[UUID]):
-    """A repository that loads from the stream head when the recorder keeps heads."""
+    """A repository that loads from the stream head when the recorder keeps heads whose
+    snapshot holds the whole aggregate (layout 1); otherwise the library's way."""
 
     def _reconstruct_aggregate(
         self,
@@ -50,6 +60,8 @@ class HeadFirstRepository(Repository[UUID]):
         if head is None:
             msg = f"Aggregate {aggregate_id!r} not found."
             raise AggregateNotFoundError(msg)
+        if head.layout >= 2:  # a core snapshot: the entities are beside it, not in it
+            return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
         start: list[Any] = []
         after: int | None = None
         if head.snapshot is not None:
@@ -83,8 +95,45 @@ class CampaignApplication(Application[UUID]):
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
 
-    def load_campaign(self, campaign_id: UUID) -> Campaign:
-        """The campaign at its latest version; ``CampaignNotFound`` if there is none."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_states: dict[int, StoredStates] = {}
+        """The stored entity states each loaded campaign object was built from, by the
+        object's id, dropped with the object (aggregates are not hashable)."""
+
+    def load_campaign(self, campaign_id: UUID, entity_ids: Collection[str] = ()) -> Campaign:
+        """The campaign at its latest version, holding the entities ``entity_ids`` names that
+        exist (with a split-state recorder; otherwise every entity); ``CampaignNotFound`` if
+        there is no such campaign."""
+        recorder = self.events.recorder
+        if isinstance(recorder, StreamStateReader):
+            return self._load_split(recorder, campaign_id, entity_ids)
+        return self._load_whole(campaign_id)
+
+    def head_snapshot_of(self, campaign: Campaign) -> StoredEvent:
+        """The stored form of the campaign's (core) snapshot, pending events included."""
+        return self.mapper.to_stored_event(Campaign.Snapshot.take(campaign))
+
+    def save_campaign(self, campaign: Campaign) -> None:
+        """Append the pending events, with the head snapshot for recorders that keep heads and
+        the changed entity states for recorders that keep them.
+
+        A concurrent writer that got there first makes the recorder raise the library's
+        ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
+        library's ``save``, and the service decides whether to retry.
+        """
+        try:
+            self.save(
+                campaign,
+                head_snapshot=self.head_snapshot_of(campaign),
+                entity_states=self._changed_states(campaign),
+            )
+        except IntegrityError:
+            raise ConcurrencyConflict(
+                f"another writer appended to campaign {campaign.id} first"
+            ) from None
+
+    def _load_whole(self, campaign_id: UUID) -> Campaign:
         try:
             aggregate: object = self.repository.get(campaign_id)
         except AggregateNotFoundError:
@@ -93,20 +142,58 @@ class CampaignApplication(Application[UUID]):
             raise CampaignNotFound(f"campaign {campaign_id} not found")
         return aggregate
 
-    def head_snapshot_of(self, campaign: Campaign) -> StoredEvent:
-        """The stored form of the campaign's snapshot, pending events included."""
-        return self.mapper.to_stored_event(Campaign.Snapshot.take(campaign))
+    def _load_split(
+        self, recorder: StreamStateReader, campaign_id: UUID, entity_ids: Collection[str]
+    ) -> Campaign:
+        head, states = recorder.read_stream(campaign_id, entity_ids)
+        if head is None:
+            raise CampaignNotFound(f"campaign {campaign_id} not found")
+        if head.layout < 2 or head.snapshot is None:
+            self._split(recorder, campaign_id)
+            head, states = recorder.read_stream(campaign_id, entity_ids)
+            if head is None or head.snapshot is None:
+                raise ConcurrencyConflict(f"campaign {campaign_id} changed while loading")
+        snapshot = self.mapper.to_domain_event(head.snapshot)
+        campaign = cast("Campaign.Snapshot", snapshot).mutate(None)
+        if not isinstance(campaign, Campaign) or campaign.version != head.version:
+            raise CampaignNotFound(f"campaign {campaign_id} not found")
+        campaign.admit(
+            {entity_id: _entity_state(state) for entity_id, (state, _) in states.items()}
+        )
+        key = id(campaign)
+        self._loaded_states[key] = states
+        weakref.finalize(campaign, self._loaded_states.pop, key, None)
+        return campaign
 
-    def save_campaign(self, campaign: Campaign) -> None:
-        """Append the pending events, with the head snapshot for recorders that keep heads.
+    def _split(self, recorder: StreamStateReader, campaign_id: UUID) -> None:
+        """Move a campaign stored whole in its head (before the split) to the split layout."""
+        whole = self._load_whole(campaign_id)
+        # Another writer may split it or append meanwhile: the next read shows which.
+        with contextlib.suppress(IntegrityError):
+            recorder.migrate_stream(
+                campaign_id,
+                version=whole.version,
+                core_snapshot=self.head_snapshot_of(whole),
+                entity_states=whole.entity_states(),
+            )
 
-        A concurrent writer that got there first makes the recorder raise the library's
-        ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
-        library's ``save``, and the service decides whether to retry.
-        """
-        try:
-            self.save(campaign, head_snapshot=self.head_snapshot_of(campaign))
-        except IntegrityError:
-            raise ConcurrencyConflict(
-                f"another writer appended to campaign {campaign.id} first"
-            ) from None
+    def _changed_states(
+        self, campaign: Campaign
+    ) -> dict[str, tuple[EntityState, str | None]]:
+        """The entity states the pending events created or changed, each with the etag its
+        document was read with (None for a new one)."""
+        loaded = self._loaded_states.get(id(campaign), {})
+        changed: dict[str, tuple[EntityState, str | None]] = {}
+        for entity_id, state in campaign.entity_states().items():
+            before = loaded.get(entity_id)
+            if before is None:
+                changed[entity_id] = (state, None)
+            elif before[0] != state:
+                changed[entity_id] = (state, before[1])
+        return changed
+
+
+def _entity_state(stored: Any) -> EntityState:
+    """A stored entity state as the aggregate takes it in (a copy: the aggregate changes it)."""
+    state: EntityState = copy.deepcopy(stored)
+    return state

@@ -181,7 +181,7 @@ class CampaignLedger:
         kind = validation.member_of(ArtifactType, artifact_type, "type")
         new_id = self._new_id(artifact_id)
         return self._execute(
-            ctx, campaign_id, lambda c, meta: c.create_artifact(new_id, kind, meta)
+            ctx, campaign_id, lambda c, meta: c.create_artifact(new_id, kind, meta), new_id
         )
 
     def create_version(
@@ -204,6 +204,8 @@ class CampaignLedger:
             lambda c, meta: c.create_version(
                 new_id, artifact, content=content, run_id=run, meta=meta
             ),
+            new_id,
+            run,
         )
 
     def record_audit(
@@ -218,20 +220,28 @@ class CampaignLedger:
         new_id = self._new_id(audit_id)
         version = validation.path_id(version_id)
         return self._execute(
-            ctx, campaign_id, lambda c, meta: c.record_audit(new_id, version, report, meta)
+            ctx,
+            campaign_id,
+            lambda c, meta: c.record_audit(new_id, version, report, meta),
+            new_id,
+            version,
         )
 
     def approve_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
     ) -> CommandResult:
         version = validation.path_id(version_id)
-        return self._execute(ctx, campaign_id, lambda c, meta: c.approve_version(version, meta))
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.approve_version(version, meta), version
+        )
 
     def archive_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
     ) -> CommandResult:
         version = validation.path_id(version_id)
-        return self._execute(ctx, campaign_id, lambda c, meta: c.archive_version(version, meta))
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.archive_version(version, meta), version
+        )
 
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
@@ -239,7 +249,7 @@ class CampaignLedger:
         kind = validation.member_of(ArtifactType, artifact_type, "artifactType")
         version = validation.entity_id(version_id, "versionId")
         return self._execute(
-            ctx, campaign_id, lambda c, meta: c.set_active_version(kind, version, meta)
+            ctx, campaign_id, lambda c, meta: c.set_active_version(kind, version, meta), version
         )
 
     def log_iteration(
@@ -252,7 +262,12 @@ class CampaignLedger:
     ) -> CommandResult:
         new_id = self._new_id(iteration_id)
         return self._execute(
-            ctx, campaign_id, lambda c, meta: c.log_iteration(new_id, iteration, meta)
+            ctx,
+            campaign_id,
+            lambda c, meta: c.log_iteration(new_id, iteration, meta),
+            new_id,
+            iteration.old_version_id,
+            iteration.new_version_id,
         )
 
     # -- runs -------------------------------------------------------------------------------
@@ -283,11 +298,13 @@ class CampaignLedger:
                 base_run_id=base,
                 meta=meta,
             ),
+            new_id,
+            base,
         )
 
     def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
         run = validation.path_id(run_id)
-        return self._execute(ctx, campaign_id, lambda c, meta: c.start_run(run, meta))
+        return self._execute(ctx, campaign_id, lambda c, meta: c.start_run(run, meta), run)
 
     def attach_step_result(
         self,
@@ -311,6 +328,7 @@ class CampaignLedger:
                 registry=self.artifact_types,
                 meta=meta,
             ),
+            run,
         )
 
     def record_quality_check(
@@ -318,7 +336,7 @@ class CampaignLedger:
     ) -> CommandResult:
         run = validation.path_id(run_id)
         return self._execute(
-            ctx, campaign_id, lambda c, meta: c.record_quality_check(run, check, meta)
+            ctx, campaign_id, lambda c, meta: c.record_quality_check(run, check, meta), run
         )
 
     def complete_run(
@@ -334,17 +352,21 @@ class CampaignLedger:
             validation.entity_id(version_id, f"artifactVersionIds[{index}]")
             for index, version_id in enumerate(artifact_version_ids or [])
         ]
-        return self._execute(ctx, campaign_id, lambda c, meta: c.complete_run(run, versions, meta))
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.complete_run(run, versions, meta), run, *versions
+        )
 
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
     ) -> CommandResult:
         run = validation.path_id(run_id)
-        return self._execute(ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta))
+        return self._execute(
+            ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta), run
+        )
 
     def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
         run = validation.path_id(run_id)
-        return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta))
+        return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta), run)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -365,13 +387,21 @@ class CampaignLedger:
     # -- how every command runs -------------------------------------------------------------
 
     def _execute(
-        self, ctx: CommandContext, campaign_id: str, command: Command, *, restoring: bool = False
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        command: Command,
+        *entity_ids: str | None,
+        restoring: bool = False,
     ) -> CommandResult:
-        """Load, check access, decide, check the pinned version, append (retrying conflicts)."""
+        """Load the campaign with the entities the command names (``entity_ids``: the ids it
+        creates or refers to; the aggregate's rules look at no other), check access, decide,
+        check the pinned version, append (retrying conflicts)."""
         aggregate_id = self._campaign_uuid(campaign_id)
+        named = {entity_id for entity_id in entity_ids if entity_id is not None}
 
         def attempt() -> Outcome:
-            campaign = self.application.load_campaign(aggregate_id)
+            campaign = self.application.load_campaign(aggregate_id, named)
             if restoring:
                 campaign.ensure_owned_by(ctx.tenant_id)
             else:

@@ -184,6 +184,15 @@ class DocumentStore(ABC):
     def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
         """Point read: the document, or None when it does not exist."""
 
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        """The documents of one partition with these ids (those that exist, in no set order),
+        in one round trip: what a command loads (a stream's head and the entity states it
+        names). This default reads them one by one; adapters answer with one query."""
+        found = (self.read(container, partition_key, document_id) for document_id in document_ids)
+        return [document for document in found if document is not None]
+
     @abstractmethod
     def query(
         self,

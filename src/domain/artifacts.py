@@ -1,7 +1,10 @@
 """Artifacts and their versions: the entities of a campaign that carry generated content.
 
 The aggregate keeps one small record per entity (ids, type, number, status, links; never the
-content or the audit details, which live only in events). ``Artifact`` and ``Version`` are views
+content or the audit details, which live only in events), and no record grows with the
+campaign's history: an artifact knows how many versions it has and its latest, not the list; a
+version knows its latest audit report and how many it has had, not the lineage (the events and
+the projections keep both). ``Artifact`` and ``Version`` are views
 over those records that hold the rules; the records are plain dicts so that the aggregate's
 snapshot is plain JSON.
 
@@ -19,8 +22,9 @@ from domain.values import AuditStatus, VersionStatus
 
 class ArtifactRecord(TypedDict):
     type: str
-    version_ids: list[str]
-    """Ids of the artifact's versions in number order: version n is ``version_ids[n - 1]``."""
+    version_count: int
+    """How many versions the artifact has: they are numbered 1..version_count."""
+    latest_version_id: str | None
 
 
 class VersionRecord(TypedDict):
@@ -28,14 +32,15 @@ class VersionRecord(TypedDict):
     number: int
     status: str
     run_id: str | None
-    audit_report_ids: list[str]
-    """Every audit report of the version, oldest first (the audit lineage)."""
+    audit_count: int
+    """How many audit reports the version has had (the lineage itself is in the events)."""
+    latest_audit_report_id: str | None
     audit_status: str | None
     """The latest report's overall status, or None before the first audit."""
 
 
 def new_artifact_record(artifact_type: str) -> ArtifactRecord:
-    return {"type": artifact_type, "version_ids": []}
+    return {"type": artifact_type, "version_count": 0, "latest_version_id": None}
 
 
 def new_version_record(artifact_id: str, number: int, run_id: str | None) -> VersionRecord:
@@ -44,7 +49,8 @@ def new_version_record(artifact_id: str, number: int, run_id: str | None) -> Ver
         "number": number,
         "status": VersionStatus.GENERATED.value,
         "run_id": run_id,
-        "audit_report_ids": [],
+        "audit_count": 0,
+        "latest_audit_report_id": None,
         "audit_status": None,
     }
 
@@ -61,20 +67,25 @@ class Artifact:
         return self._record["type"]
 
     @property
-    def version_ids(self) -> list[str]:
-        return list(self._record["version_ids"])
+    def version_count(self) -> int:
+        return self._record["version_count"]
+
+    @property
+    def latest_version_id(self) -> str | None:
+        return self._record["latest_version_id"]
 
     @property
     def next_version_number(self) -> int:
         """Versions are numbered 1, 2, 3... with no gap: the next is one past the count."""
-        return len(self._record["version_ids"]) + 1
+        return self._record["version_count"] + 1
 
     def add_version(self, version_id: str, number: int) -> None:
         if number != self.next_version_number:
             raise RuleViolation(
                 f"version {number} of artifact {self.id} would leave a gap", code="version-order"
             )
-        self._record["version_ids"].append(version_id)
+        self._record["version_count"] = number
+        self._record["latest_version_id"] = version_id
 
 
 class Version:
@@ -97,8 +108,12 @@ class Version:
         return VersionStatus(self._record["status"])
 
     @property
-    def audit_report_ids(self) -> list[str]:
-        return list(self._record["audit_report_ids"])
+    def audit_count(self) -> int:
+        return self._record["audit_count"]
+
+    @property
+    def latest_audit_report_id(self) -> str | None:
+        return self._record["latest_audit_report_id"]
 
     @property
     def audit_status(self) -> AuditStatus | None:
@@ -132,7 +147,8 @@ class Version:
 
     def record_audit(self, audit_report_id: str, audit_status: str, version_status: str) -> None:
         """Add a report to the lineage; it becomes the version's current audit state."""
-        self._record["audit_report_ids"].append(audit_report_id)
+        self._record["audit_count"] += 1
+        self._record["latest_audit_report_id"] = audit_report_id
         self._record["audit_status"] = audit_status
         self._record["status"] = version_status
 

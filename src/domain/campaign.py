@@ -11,6 +11,15 @@ creating command and the stream version of its answer) that makes creates idempo
 content, audit details and feedback text live only in the events. All state is plain JSON
 (dicts, lists, str, int, bool, None) so that ``Campaign.Snapshot`` survives the JSON transcoder.
 
+Its state has two parts, so that no stored document grows with the campaign's history:
+
+* the **core** (tenant, status, deletion, the artifacts with their version counts, the active
+  versions, the campaign's own receipt): bounded, kept in ``Campaign.Snapshot``;
+* one **entity state** per version, run, audit report, iteration and artifact (its record and
+  its receipt), kept beside the core (``entity_states``) and loaded by id (``admit``): a command
+  works on the core plus the entities it names, which is all its rules look at. An entity the
+  command names and that was not admitted does not exist.
+
 Event attributes are the snake_case of the data keys in docs/events.md; the store camelCases
 them. Every event also carries ``metadata`` (commandId, correlationId, causationId, actor,
 tenantId). Values are JSON-native: ids are canonical lower-case UUID strings.
@@ -21,7 +30,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, OriginatorVersionError
@@ -95,6 +104,21 @@ class Receipt(TypedDict):
     version: int
 
 
+class EntityState(TypedDict):
+    """One entity's part of the aggregate's state, stored beside the core snapshot.
+
+    ``kind`` is ``version``, ``run`` or ``receipt`` (an artifact, audit report or iteration,
+    whose only state outside the core is the receipt of its creation).
+    """
+
+    kind: str
+    record: dict[str, Any] | None
+    receipt: Receipt | None
+
+
+ENTITY_STATE_KINDS = ("version", "run", "receipt")
+
+
 def _campaign_fingerprint(tenant_id: str, name: str, brief: dict[str, Any]) -> str:
     return fingerprint("campaign", {"tenantId": tenant_id, "name": name, "brief": brief})
 
@@ -144,7 +168,7 @@ def _outcome_fingerprint(status: RunStatus, payload: dict[str, Any]) -> str:
 class Campaign(Aggregate):
     """One campaign and every entity inside it."""
 
-    class_version = 2
+    class_version = 3
 
     if TYPE_CHECKING:  # state attributes, set by the events' apply methods (JSON values only)
         tenant_id: str
@@ -164,8 +188,36 @@ class Campaign(Aggregate):
             record["type"]: artifact_id for artifact_id, record in state["artifacts"].items()
         }
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """v2 listed every version id of an artifact and every audit report id of a version;
+        v3 keeps counts and the latest ids. A v2 snapshot held every entity in one document:
+        its ``versions``, ``runs`` and ``receipts`` stay whole here, for the store to move
+        beside the core (``entity_states``)."""
+        for artifact in state["artifacts"].values():
+            version_ids = artifact.pop("version_ids")
+            artifact["version_count"] = len(version_ids)
+            artifact["latest_version_id"] = version_ids[-1] if version_ids else None
+        for version in state["versions"].values():
+            audit_ids = version.pop("audit_report_ids")
+            version["audit_count"] = len(audit_ids)
+            version["latest_audit_report_id"] = audit_ids[-1] if audit_ids else None
+
     class Snapshot(AggregateSnapshot):
-        """The aggregate's state at a stream version (kept in the stream's head document)."""
+        """The aggregate's core state at a stream version (kept in the stream's head document):
+        the entity states are left out (``Campaign.entity_states`` holds them)."""
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            own_id = str(aggregate.id)
+            state = snapshot.state
+            state["versions"] = {}
+            state["runs"] = {}
+            state["receipts"] = {
+                key: receipt for key, receipt in state["receipts"].items() if key == own_id
+            }
+            return snapshot
 
     class Event(Aggregate.Event):
         """Base of the campaign's events: every one carries the command's metadata."""
@@ -502,6 +554,40 @@ class Campaign(Aggregate):
         if record is None:
             raise EntityNotFound(f"run {run_id} not found")
         return Run(run_id, record)
+
+    def entity_states(self) -> dict[str, EntityState]:
+        """Every entity held in memory (admitted or created since), by id: the state a store
+        keeps beside the core snapshot, one document per entity."""
+        own_id = str(self.id)
+        states: dict[str, EntityState] = {}
+        for entity_id in self.receipts.keys() | self.versions.keys() | self.runs.keys():
+            if entity_id == own_id:
+                continue
+            record: dict[str, Any] | None
+            if entity_id in self.versions:
+                kind, record = "version", dict(self.versions[entity_id])
+            elif entity_id in self.runs:
+                kind, record = "run", dict(self.runs[entity_id])
+            else:
+                kind, record = "receipt", None
+            states[entity_id] = {
+                "kind": kind,
+                "record": record,
+                "receipt": self.receipts.get(entity_id),
+            }
+        return states
+
+    def admit(self, states: dict[str, EntityState]) -> None:
+        """Take in the stored states of entities a command names (see ``entity_states``)."""
+        for entity_id, state in states.items():
+            record = state["record"]
+            if state["kind"] == "version" and record is not None:
+                self.versions[entity_id] = cast(VersionRecord, record)
+            elif state["kind"] == "run" and record is not None:
+                self.runs[entity_id] = cast(RunRecord, record)
+            receipt = state["receipt"]
+            if receipt is not None:
+                self.receipts[entity_id] = receipt
 
     def remember(self, entity_id: str, payload_fingerprint: str, version: int) -> None:
         """Keep the receipt of an entity's creation (called by the creating event only)."""

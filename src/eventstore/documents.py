@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -31,8 +32,14 @@ HEAD_ID = "head"
 EVENT_DOC = "event"
 SNAPSHOT_DOC = "snapshot"
 HEAD_DOC = "head"
+STATE_DOC = "state"
 EVENT_PREFIX = "e-"
 SNAPSHOT_PREFIX = "s-"
+STATE_PREFIX = "state-"
+SPLIT_LAYOUT = 2
+"""The head's ``layout`` since the aggregate's state is split: the head holds the core snapshot
+and each entity's state is a document of its own (``state_document``). A head without
+``layout`` is of layout 1: its snapshot held the whole aggregate."""
 _VERSION_DIGITS = 10
 MAX_VERSION = 10**_VERSION_DIGITS - 1
 
@@ -55,6 +62,26 @@ def _padded(version: int) -> str:
     if not 0 <= version <= MAX_VERSION:
         raise ValueError(f"stream version {version} is outside 0..{MAX_VERSION}")
     return f"{version:0{_VERSION_DIGITS}d}"
+
+
+def state_id(entity_id: str) -> str:
+    """``state-<entity id>``: the document holding one entity's part of the aggregate."""
+    return f"{STATE_PREFIX}{entity_id}"
+
+
+def state_document(
+    partition: str, entity_id: str, state: Mapping[str, Any], *, version: int
+) -> Document:
+    """One entity's state beside the head, as written by the append at ``version``."""
+    return {
+        "id": state_id(entity_id),
+        "partitionKey": partition,
+        "docType": STATE_DOC,
+        "streamId": partition,
+        "entityId": entity_id,
+        "version": version,
+        "state": dict(state),
+    }
 
 
 def new_append_id() -> str:
@@ -170,7 +197,8 @@ def head_document(
     """The head after an append: the stream's version, its snapshot, and who wrote it last.
 
     ``lastCommandId`` is the client's command id, for information only; ``lastAppendId`` is
-    the append's own id, the one an append retried after a lost answer compares.
+    the append's own id, the one an append retried after a lost answer compares. Every head
+    this code writes is of ``SPLIT_LAYOUT``.
     """
     return {
         "id": HEAD_ID,
@@ -178,6 +206,7 @@ def head_document(
         "docType": HEAD_DOC,
         "streamId": partition,
         "version": version,
+        "layout": SPLIT_LAYOUT,
         "snapshot": snapshot,
         "lastCommandId": last_command_id,
         "lastAppendId": last_append_id,

@@ -22,9 +22,7 @@ none is faked with a hot counter document. Projections follow the change feed in
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -57,6 +55,7 @@ from eventstore.documents import (
     HEAD_ID,
     MAX_VERSION,
     SNAPSHOT_DOC,
+    SPLIT_LAYOUT,
     command_id_of,
     event_document,
     event_id,
@@ -66,9 +65,12 @@ from eventstore.documents import (
     partition_of,
     snapshot_document,
     snapshot_id,
+    state_document,
+    state_id,
     stored_event_from,
     stored_snapshot_from,
 )
+from eventstore.head_cache import HeadCache
 
 NO_GLOBAL_SEQUENCE = (
     "the event log has no global notification sequence: Cosmos DB orders events only within "
@@ -86,76 +88,13 @@ class StreamHead:
     version: int
     snapshot: StoredEvent | None
     last_command_id: str | None = None
+    layout: int = SPLIT_LAYOUT
+    """``SPLIT_LAYOUT`` when entity states are kept beside the head; 1 for a head whose
+    snapshot held the whole aggregate (written before the split, see ``migrate_stream``)."""
 
 
-class HeadCache:
-    """The head document last seen per stream (or that the stream had none), bounded LRU, and
-    the library snapshot that head holds, keyed by its etag.
-
-    Only a hint: an append uses a cached head when its version is the one the append follows,
-    and the batch's ``if_match`` catches a stale one. A cached snapshot is used only for the
-    very head (same etag) it came with: the bytes the library gave, which the head's document
-    gives back exactly, without encoding them again. Snapshots are kept for at most
-    ``snapshot_bytes`` bytes in all (least recently seen first out).
-    """
-
-    _ABSENT: Document = {}
-
-    def __init__(self, capacity: int = 10_000, snapshot_bytes: int = 64 * 1024 * 1024) -> None:
-        self._capacity = capacity
-        self._heads: OrderedDict[str, Document] = OrderedDict()
-        self._snapshot_bytes = snapshot_bytes
-        self._snapshots: OrderedDict[str, tuple[str, StoredEvent]] = OrderedDict()
-        self._snapshot_total = 0
-        self._lock = threading.Lock()
-
-    def remember(
-        self, partition: str, head: Document | None, *, snapshot: StoredEvent | None = None
-    ) -> None:
-        """The stream's head as just seen; ``snapshot``: the stored snapshot it holds."""
-        etag = None if head is None else head.get("_etag")
-        with self._lock:
-            self._heads[partition] = self._ABSENT if head is None else head
-            self._heads.move_to_end(partition)
-            while len(self._heads) > self._capacity:
-                evicted, _ = self._heads.popitem(last=False)
-                self._drop_snapshot(evicted)
-            kept = self._snapshots.get(partition)
-            if snapshot is not None and isinstance(etag, str):
-                self._drop_snapshot(partition)
-                if len(snapshot.state) <= self._snapshot_bytes:
-                    self._snapshots[partition] = (etag, snapshot)
-                    self._snapshot_total += len(snapshot.state)
-                    while self._snapshot_total > self._snapshot_bytes:
-                        self._drop_snapshot(next(iter(self._snapshots)))
-            elif kept is not None and kept[0] != etag:
-                self._drop_snapshot(partition)
-            elif kept is not None:
-                self._snapshots.move_to_end(partition)
-
-    def forget(self, partition: str) -> None:
-        with self._lock:
-            self._heads.pop(partition, None)
-            self._drop_snapshot(partition)
-
-    def known(self, partition: str) -> tuple[bool, Document | None]:
-        """``(True, head or None)`` when the stream's head was seen, else ``(False, None)``."""
-        with self._lock:
-            head = self._heads.get(partition)
-        if head is None:
-            return False, None
-        return True, (None if head is self._ABSENT else head)
-
-    def snapshot(self, partition: str, etag: object) -> StoredEvent | None:
-        """The stored snapshot of the head with ``etag``, when that head's was cached."""
-        with self._lock:
-            kept = self._snapshots.get(partition)
-        return kept[1] if kept is not None and kept[0] == etag else None
-
-    def _drop_snapshot(self, partition: str) -> None:
-        kept = self._snapshots.pop(partition, None)
-        if kept is not None:
-            self._snapshot_total -= len(kept[1].state)
+EntityStates = Mapping[str, tuple[Mapping[str, Any], str | None]]
+"""Entity states by entity id, each with the etag of its document (None: no document yet)."""
 
 
 class _StreamDocuments:
@@ -231,16 +170,19 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         *,
         head_snapshot: StoredEvent | None = None,
         command_id: str | None = None,
+        entity_states: EntityStates | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         """Append one command's events to their stream in one transactional batch.
 
-        ``head_snapshot`` (the aggregate after the last event) replaces the head's snapshot;
-        without it the head keeps the one it had. ``command_id`` (default: the first event's
-        ``metadata.commandId``) is recorded in the head for information only. A conflict raises
-        ``IntegrityError`` unless it is this call's own batch, applied by an attempt whose
-        answer was lost (recognised by the call's append id). Returns None: there is no
-        notification id.
+        ``head_snapshot`` (the aggregate's core after the last event) replaces the head's
+        snapshot; without it the head keeps the one it had. ``entity_states`` are the states
+        of the entities the command changed, each written in the same batch (created, or
+        replaced if its document still has the etag given). ``command_id`` (default: the
+        first event's ``metadata.commandId``) is recorded in the head for information only. A
+        conflict raises ``IntegrityError`` unless it is this call's own batch, applied by an
+        attempt whose answer was lost (recognised by the call's append id). Returns None:
+        there is no notification id.
         """
         if not stored_events:
             return None
@@ -248,7 +190,8 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         versions = [event.originator_version for event in stored_events]
         if any(later != earlier + 1 for earlier, later in pairwise(versions)):
             raise IntegrityError(f"versions of one append must be contiguous: {versions}")
-        _check_fits_one_batch(len(stored_events) + 1)
+        states = entity_states or {}
+        _check_fits_one_batch(len(stored_events) + 1 + len(states))
         if head_snapshot is not None and partition_of(head_snapshot.originator_id) != partition:
             raise ProgrammingError("head_snapshot belongs to another stream")
 
@@ -287,6 +230,11 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
             if head is None
             else Replace(new_head, if_match=head["_etag"], encoded=encoded)
         )
+        for entity_id, (state, etag) in states.items():
+            document = state_document(partition, entity_id, state, version=versions[-1])
+            operations.append(
+                Create(document) if etag is None else Replace(document, if_match=etag)
+            )
         try:
             results = self.store.execute_batch(EVENTS, partition, operations)
         except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
@@ -297,7 +245,7 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
                 f"append to stream {partition} at version {versions[0]} lost a race: "
                 f"{conflict.detail}"
             ) from conflict
-        self._heads.remember(partition, results[-1], snapshot=kept)
+        self._heads.remember(partition, results[len(documents)], snapshot=kept)
         return None
 
     def select_events(
@@ -323,7 +271,103 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
     def read_head(self, originator_id: UUID | str) -> StreamHead | None:
         """The stream's head (version and latest snapshot) in one point read, or None."""
         partition = partition_of(originator_id)
+        return self._stream_head(originator_id, self.store.read(EVENTS, partition, HEAD_ID))
+
+    def read_stream(
+        self, originator_id: UUID | str, entity_ids: Collection[str]
+    ) -> tuple[StreamHead | None, EntityStates]:
+        """The stream's head and the states of these entities (those that have one), in one
+        round trip: what a command needs to decide."""
+        partition = partition_of(originator_id)
+        wanted = {state_id(entity_id): entity_id for entity_id in entity_ids}
+        found = self.store.read_many(EVENTS, partition, [HEAD_ID, *wanted])
+        head: Document | None = None
+        states: dict[str, tuple[Mapping[str, Any], str | None]] = {}
+        for document in found:
+            if document["id"] == HEAD_ID:
+                head = document
+            elif document["id"] in wanted:
+                states[wanted[document["id"]]] = (document["state"], document["_etag"])
+        return self._stream_head(originator_id, head), states
+
+    def migrate_stream(
+        self,
+        originator_id: UUID | str,
+        *,
+        version: int,
+        core_snapshot: StoredEvent,
+        entity_states: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        """Move a stream written before the split (a head of layout 1, whose snapshot held
+        the whole aggregate at ``version``) to ``SPLIT_LAYOUT``: every entity's state into a
+        document of its own, then the head with the core snapshot.
+
+        Resumable and idempotent: a state document that exists already is left as it is (a
+        crashed earlier run wrote the very same, or a command has changed it since the head
+        moved), and the head is replaced only if it is still the layout-1 head at ``version``;
+        if it is not, ``IntegrityError`` (the caller loads again).
+        """
+        partition = partition_of(originator_id)
+        ids = list(entity_states)
+        chunk = MAX_BATCH_OPERATIONS
+        for start in range(0, len(ids), chunk):
+            self._create_missing_states(
+                partition, ids[start : start + chunk], entity_states, version=version
+            )
         head = self.store.read(EVENTS, partition, HEAD_ID)
+        if head is None or int(head["version"]) != version or head.get("layout") is not None:
+            self._heads.forget(partition)
+            raise IntegrityError(f"stream {partition} moved on while it was being migrated")
+        new_head, encoded = head_with_snapshot(
+            partition,
+            version=version,
+            snapshot=core_snapshot,
+            last_command_id=head.get("lastCommandId"),
+            last_append_id=str(head.get("lastAppendId") or new_append_id()),
+        )
+        try:
+            self.store.execute_batch(
+                EVENTS, partition, [Replace(new_head, if_match=head["_etag"], encoded=encoded)]
+            )
+        except (EtagMismatch, DocumentNotFound) as conflict:
+            raise IntegrityError(
+                f"stream {partition} moved on while it was being migrated: {conflict.detail}"
+            ) from conflict
+        finally:
+            self._heads.forget(partition)
+
+    def _create_missing_states(
+        self,
+        partition: str,
+        entity_ids: Sequence[str],
+        entity_states: Mapping[str, Mapping[str, Any]],
+        *,
+        version: int,
+    ) -> None:
+        existing = {
+            document["id"]
+            for document in self.store.read_many(
+                EVENTS, partition, [state_id(entity_id) for entity_id in entity_ids]
+            )
+        }
+        operations: list[Operation] = [
+            Create(state_document(partition, entity_id, entity_states[entity_id], version=version))
+            for entity_id in entity_ids
+            if state_id(entity_id) not in existing
+        ]
+        if not operations:
+            return
+        try:
+            self.store.execute_batch(EVENTS, partition, operations)
+        except DocumentConflict as conflict:
+            raise IntegrityError(
+                f"stream {partition} was being migrated by another writer: {conflict.detail}"
+            ) from conflict
+
+    def _stream_head(
+        self, originator_id: UUID | str, head: Document | None
+    ) -> StreamHead | None:
+        partition = partition_of(originator_id)
         if head is None:
             self._heads.remember(partition, None)
             return None
@@ -346,6 +390,7 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
             version=int(head["version"]),
             snapshot=snapshot,
             last_command_id=head.get("lastCommandId"),
+            layout=int(head.get("layout") or 1),
         )
 
     def _head_before(self, partition: str, first_version: int) -> Document | None:

@@ -18,7 +18,7 @@ class DelegatingStore(DocumentStore):
     """Passes every round trip to ``inner`` through ``_pass(name, call)``.
 
     ``initialise`` and ``close`` are not round trips of a command and skip the hook. Call
-    names: ``read``, ``query``, ``batch``, ``feed_ranges``, ``read_feed``.
+    names: ``read``, ``read_many``, ``query``, ``batch``, ``feed_ranges``, ``read_feed``.
     """
 
     def __init__(self, inner: DocumentStore) -> None:
@@ -33,6 +33,13 @@ class DelegatingStore(DocumentStore):
 
     def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
         return self._pass("read", lambda: self.inner.read(container, partition_key, document_id))
+
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        return self._pass(
+            "read_many", lambda: self.inner.read_many(container, partition_key, document_ids)
+        )
 
     def query(
         self,

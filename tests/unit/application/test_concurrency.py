@@ -103,7 +103,13 @@ def _stored_numbers(
     application: CampaignApplication, campaign_id: str, artifact_id: str
 ) -> list[int]:
     campaign = application.load_campaign(UUID(campaign_id))
-    return [campaign.versions[v]["number"] for v in campaign.artifacts[artifact_id]["version_ids"]]
+    numbers = sorted(
+        record["number"]
+        for record in campaign.versions.values()
+        if record["artifact_id"] == artifact_id
+    )
+    assert campaign.artifacts[artifact_id]["version_count"] == len(numbers)
+    return numbers
 
 
 @pytest.mark.parametrize("application_class", [CampaignApplication, SlowApplication])

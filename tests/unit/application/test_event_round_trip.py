@@ -229,7 +229,11 @@ def test_a_stored_v1_audit_is_read_as_v2_with_the_version_status_derived() -> No
     assert event.version_status == "Generated"  # type: ignore[attr-defined]
     campaign = application.load_campaign(UUID(cid))
     event.mutate(campaign)  # type: ignore[attr-defined]
-    assert campaign.artifact_version(vid).audit_report_ids == [v1_state["audit_report_id"]]
+    version = campaign.artifact_version(vid)
+    assert (version.latest_audit_report_id, version.audit_count) == (
+        v1_state["audit_report_id"],
+        1,
+    )
 
 
 def test_a_stored_v1_snapshot_is_read_as_v2_with_the_type_index_derived() -> None:
@@ -241,6 +245,7 @@ def test_a_stored_v1_snapshot_is_read_as_v2_with_the_type_index_derived() -> Non
     state = json.loads(current.state)
     state["state"].pop("class_version")
     state["state"].pop("artifact_ids_by_type")
+    state["state"]["artifacts"] = {aid: {"type": "VisualConcept", "version_ids": []}}
     v1 = StoredEvent(
         originator_id=current.originator_id,
         originator_version=current.originator_version,
@@ -250,9 +255,45 @@ def test_a_stored_v1_snapshot_is_read_as_v2_with_the_type_index_derived() -> Non
 
     campaign = application.mapper.to_domain_event(v1).mutate(None)  # type: ignore[attr-defined]
 
-    assert Campaign.class_version == 2
+    assert Campaign.class_version == 3
     assert campaign.artifact_ids_by_type == {"VisualConcept": aid}
+    assert campaign.artifacts[aid] == {
+        "type": "VisualConcept",
+        "version_count": 0,
+        "latest_version_id": None,
+    }
     assert campaign.version == 2
+
+
+def test_a_stored_v2_snapshot_is_read_as_v3_with_counts_and_every_entity_kept() -> None:
+    application = CampaignApplication(env=POPO)
+    service = ledger(application)
+    cid = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    aid = service.create_artifact(ctx(), cid, artifact_type="Copy").id
+    first = service.create_version(ctx(), cid, aid, content="x").id
+    second = service.create_version(ctx(), cid, aid, content="y").id
+    audit = service.record_audit(ctx(), cid, second, report=report()).id
+    whole = application.load_campaign(UUID(cid))
+    state = {key: value for key, value in vars(whole).items() if not key.startswith("_")}
+    state = json.loads(json.dumps(state, default=str))
+    state["class_version"] = 2
+    state["artifacts"][aid] = {"type": "Copy", "version_ids": [first, second]}
+    for version_id, record in state["versions"].items():
+        record.pop("audit_count")
+        record.pop("latest_audit_report_id")
+        record["audit_report_ids"] = [audit] if version_id == second else []
+
+    Campaign.upcast_v2_v3(state)
+
+    assert state["artifacts"][aid] == {
+        "type": "Copy",
+        "version_count": 2,
+        "latest_version_id": second,
+    }
+    assert state["versions"][second]["audit_count"] == 1
+    assert state["versions"][second]["latest_audit_report_id"] == audit
+    assert state["versions"][first]["latest_audit_report_id"] is None
+    assert set(state["receipts"]) == {cid, aid, first, second, audit}
 
 
 def test_a_snapshot_state_survives_the_json_transcoder() -> None:
@@ -262,8 +303,9 @@ def test_a_snapshot_state_survives_the_json_transcoder() -> None:
 
     stored = application.head_snapshot_of(campaign)
     restored = application.mapper.to_domain_event(stored).mutate(None)  # type: ignore[attr-defined]
+    restored.admit(campaign.entity_states())
 
     assert vars(restored) == vars(campaign)
-    assert isinstance(json.loads(stored.state)["state"]["runs"], dict)
+    assert json.loads(stored.state)["state"]["runs"] == {}
     assert campaign.restore_until is None
     assert timedelta(0) <= campaign.modified_on - campaign.created_on

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -13,7 +14,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 
 from application.campaign_application import CampaignApplication
-from application.stream_head import StreamHeadReader
+from application.stream_head import StreamHeadReader, StreamStateReader
 from domain.campaign import Campaign
 from domain.errors import CampaignNotFound
 from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
@@ -23,14 +24,17 @@ from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
 class Head:
     version: int
     snapshot: StoredEvent | None
+    layout: int = 2
 
 
 class HeadKeepingRecorder(POPOApplicationRecorder):
-    """Keeps a head per stream from the ``head_snapshot`` each append brings; counts calls."""
+    """Keeps a head per stream from the ``head_snapshot`` each append brings, and the entity
+    states beside it (a split-state recorder in memory); counts calls."""
 
     def __init__(self) -> None:
         super().__init__()
         self.heads: dict[str, Head] = {}
+        self.states: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}
         self.calls: Counter[str] = Counter()
         self.select_calls: list[dict[str, Any]] = []
 
@@ -38,9 +42,11 @@ class HeadKeepingRecorder(POPOApplicationRecorder):
         self.calls["insert_events"] += 1
         ids = super().insert_events(stored_events, **kwargs)
         last = stored_events[-1]
-        self.heads[str(last.originator_id)] = Head(
+        stream = str(last.originator_id)
+        self.heads[stream] = Head(
             version=last.originator_version, snapshot=kwargs.get("head_snapshot")
         )
+        self._keep(stream, kwargs.get("entity_states") or {}, last.originator_version)
         return ids
 
     def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:
@@ -51,6 +57,35 @@ class HeadKeepingRecorder(POPOApplicationRecorder):
     def read_head(self, originator_id: UUID) -> Head | None:
         self.calls["read_head"] += 1
         return self.heads.get(str(originator_id))
+
+    def read_stream(
+        self, originator_id: UUID, entity_ids: Collection[str]
+    ) -> tuple[Head | None, dict[str, tuple[dict[str, Any], str]]]:
+        self.calls["read_stream"] += 1
+        stream = str(originator_id)
+        kept = self.states.get(stream, {})
+        found = {entity_id: kept[entity_id] for entity_id in entity_ids if entity_id in kept}
+        return self.heads.get(stream), copy.deepcopy(found)
+
+    def migrate_stream(
+        self,
+        originator_id: UUID,
+        *,
+        version: int,
+        core_snapshot: StoredEvent,
+        entity_states: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self.calls["migrate_stream"] += 1
+        stream = str(originator_id)
+        self._keep(stream, {key: (state, None) for key, state in entity_states.items()}, version)
+        self.heads[stream] = Head(version=version, snapshot=core_snapshot)
+
+    def _keep(
+        self, stream: str, states: Mapping[str, tuple[Mapping[str, Any], Any]], version: int
+    ) -> None:
+        kept = self.states.setdefault(stream, {})
+        for entity_id, (state, _) in states.items():
+            kept[entity_id] = (copy.deepcopy(dict(state)), f"etag-{version}")
 
 
 class HeadKeepingApplication(CampaignApplication):
@@ -73,6 +108,7 @@ def test_a_recorder_with_read_head_is_a_stream_head_reader(
     application: HeadKeepingApplication,
 ) -> None:
     assert isinstance(application.recorder, StreamHeadReader)
+    assert isinstance(application.recorder, StreamStateReader)
     assert not isinstance(POPOApplicationRecorder(), StreamHeadReader)
 
 
@@ -88,7 +124,7 @@ def test_a_command_costs_one_head_read_and_one_append_and_no_event_query(
 
     service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
 
-    assert recorder.calls == Counter({"read_head": 1, "insert_events": 1})
+    assert recorder.calls == Counter({"read_stream": 1, "insert_events": 1})
 
 
 def test_each_append_brings_the_snapshot_after_its_last_event(
@@ -107,7 +143,7 @@ def test_each_append_brings_the_snapshot_after_its_last_event(
     assert artifact.id in snapshot.state["artifacts"]  # type: ignore[attr-defined]
 
 
-def test_a_snapshot_behind_the_head_is_completed_by_the_events_after_it(
+def test_a_whole_snapshot_behind_a_layout_one_head_is_completed_by_the_events_after_it(
     application: HeadKeepingApplication,
 ) -> None:
     service = ledger(application)
@@ -116,13 +152,15 @@ def test_a_snapshot_behind_the_head_is_completed_by_the_events_after_it(
     service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
     service.change_status(ctx(), campaign_id, "Generating")
     recorder = _recorder(application)
-    recorder.heads[campaign_id] = Head(version=3, snapshot=stale)
+    recorder.heads[campaign_id] = Head(version=3, snapshot=stale, layout=1)
     recorder.select_calls.clear()
 
     campaign = application.load_campaign(UUID(campaign_id))
 
     assert recorder.select_calls == [{"gt": 1, "lte": None, "desc": False, "limit": None}]
     assert (campaign.version, campaign.status, len(campaign.artifacts)) == (3, "Generating", 1)
+    assert recorder.calls["migrate_stream"] == 1
+    assert recorder.heads[campaign_id].layout == 2
 
 
 def test_a_head_without_a_snapshot_loads_all_events(application: HeadKeepingApplication) -> None:
@@ -130,13 +168,14 @@ def test_a_head_without_a_snapshot_loads_all_events(application: HeadKeepingAppl
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     service.change_status(ctx(), campaign_id, "Generating")
     recorder = _recorder(application)
-    recorder.heads[campaign_id] = Head(version=2, snapshot=None)
+    recorder.heads[campaign_id] = Head(version=2, snapshot=None, layout=1)
     recorder.select_calls.clear()
 
     campaign = application.load_campaign(UUID(campaign_id))
 
     assert recorder.select_calls == [{"gt": None, "lte": None, "desc": False, "limit": None}]
     assert campaign.status == "Generating"
+    assert recorder.heads[campaign_id].layout == 2
 
 
 def test_a_stream_without_a_head_is_not_found(application: HeadKeepingApplication) -> None:
@@ -149,13 +188,49 @@ def test_a_snapshot_load_equals_a_full_replay(application: HeadKeepingApplicatio
     service = ledger(application)
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
-    service.create_version(ctx(), campaign_id, artifact_id, content="x")
+    version_id = service.create_version(ctx(), campaign_id, artifact_id, content="x").id
 
-    from_head = application.load_campaign(UUID(campaign_id))
+    from_head = application.load_campaign(UUID(campaign_id), [artifact_id, version_id])
     replayed = application.repository.get(UUID(campaign_id), version=3)
 
     assert isinstance(replayed, Campaign)
     assert vars(from_head) == vars(replayed)
+
+
+def test_a_load_holds_the_core_and_only_the_entities_named(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
+    first = service.create_version(ctx(), campaign_id, artifact_id, content="x").id
+    second = service.create_version(ctx(), campaign_id, artifact_id, content="y").id
+
+    campaign = application.load_campaign(UUID(campaign_id), [second])
+
+    assert list(campaign.versions) == [second]
+    assert first not in campaign.receipts
+    assert campaign.artifacts[artifact_id]["version_count"] == 2
+
+
+def test_an_append_writes_only_the_entity_states_its_events_changed(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
+    first = service.create_version(ctx(), campaign_id, artifact_id, content="x").id
+    second = service.create_version(ctx(), campaign_id, artifact_id, content="y").id
+    recorder = _recorder(application)
+    before = {key: etag for key, (_, etag) in recorder.states[campaign_id].items()}
+
+    service.archive_version(ctx(), campaign_id, first)
+
+    after = {key: etag for key, (_, etag) in recorder.states[campaign_id].items()}
+    changed = {key for key in after if after[key] != before.get(key)}
+    assert changed == {first}
+    assert recorder.states[campaign_id][first][0]["record"]["status"] == "Archived"
+    assert recorder.states[campaign_id][second][0]["record"]["status"] == "Generated"
 
 
 def test_without_a_head_keeping_recorder_the_library_loads_from_events() -> None:

@@ -63,7 +63,7 @@ def test_archiving_keeps_the_version_and_its_audits(scenario: Scenario) -> None:
 
     version = scenario.campaign.artifact_version(version_id)
     assert (outcome.status, version.status) == (VersionStatus.ARCHIVED, VersionStatus.ARCHIVED)
-    assert len(version.audit_report_ids) == 1
+    assert version.audit_count == 1
 
 
 def test_an_approved_version_that_is_not_active_can_be_archived(scenario: Scenario) -> None:

@@ -67,7 +67,10 @@ def test_versions_are_numbered_one_two_three_per_artifact(scenario: Scenario) ->
     campaign = scenario.campaign
     assert [campaign.artifact_version(v).number for v in copies] == [1, 2, 3]
     assert [campaign.artifact_version(v).number for v in visuals] == [1, 2]
-    assert campaign.artifact(copy).version_ids == copies
+    assert (campaign.artifact(copy).version_count, campaign.artifact(copy).latest_version_id) == (
+        3,
+        copies[-1],
+    )
 
 
 def test_a_new_version_is_generated_and_its_event_names_artifact_and_number(

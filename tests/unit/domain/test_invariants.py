@@ -125,7 +125,10 @@ class Driver:
             c.set_active_version(args[0], self._pick(versions, args[1]), meta())
         elif name == "iteration":
             artifact_id = self._pick(artifacts, args[0])
-            own = c.artifacts[artifact_id]["version_ids"] if artifact_id in c.artifacts else []
+            own = sorted(
+                (v for v in versions if c.versions[v]["artifact_id"] == artifact_id),
+                key=lambda v: c.versions[v]["number"],
+            )
             iteration = Iteration(
                 artifact_id=artifact_id,
                 old_version_id=self._pick(own or versions, min(args[1], args[2])),
@@ -191,17 +194,27 @@ class Driver:
 
 def check_state_invariants(campaign: Campaign) -> None:
     for artifact_id, artifact in campaign.artifacts.items():
-        numbers = [campaign.versions[v]["number"] for v in artifact["version_ids"]]
-        assert numbers == list(range(1, len(numbers) + 1))
-        assert all(
-            campaign.versions[v]["artifact_id"] == artifact_id for v in artifact["version_ids"]
-        )
+        own = {
+            v: record["number"]
+            for v, record in campaign.versions.items()
+            if record["artifact_id"] == artifact_id
+        }
+        assert sorted(own.values()) == list(range(1, len(own) + 1))
+        assert artifact["version_count"] == len(own)
+        if own:
+            assert own[artifact["latest_version_id"]] == len(own)
+        else:
+            assert artifact["latest_version_id"] is None
         assert campaign.artifact_ids_by_type[artifact["type"]] == artifact_id
     assert len(campaign.artifact_ids_by_type) == len(campaign.artifacts)
-    assert sum(len(a["version_ids"]) for a in campaign.artifacts.values()) == len(campaign.versions)
-    audit_ids = [a for v in campaign.versions.values() for a in v["audit_report_ids"]]
-    assert len(audit_ids) == len(set(audit_ids))
-    assert set(audit_ids) <= set(campaign.receipts)
+    assert sum(a["version_count"] for a in campaign.artifacts.values()) == len(campaign.versions)
+    audited = [v for v in campaign.versions.values() if v["audit_count"] > 0]
+    assert all(v["latest_audit_report_id"] in campaign.receipts for v in audited)
+    assert all(
+        v["latest_audit_report_id"] is None and v["audit_status"] is None
+        for v in campaign.versions.values()
+        if v["audit_count"] == 0
+    )
     for version in campaign.versions.values():
         if version["status"] == VersionStatus.AUDITED:
             assert version["audit_status"] in (AuditStatus.PASS, AuditStatus.CONDITIONAL)
@@ -273,4 +286,7 @@ def test_random_command_sequences_keep_every_invariant(script: list[tuple[Any, .
     snapshot = mapper.to_stored_event(Campaign.Snapshot.take(campaign))
     json.loads(snapshot.state)
     restored = mapper.to_domain_event(snapshot).mutate(None)  # type: ignore[attr-defined]
+    assert (restored.versions, restored.runs) == ({}, {})
+    stored_states = json.loads(json.dumps(campaign.entity_states()))
+    restored.admit(stored_states)
     assert _state(restored) == _state(campaign)
