@@ -111,13 +111,6 @@ def compare(
     return differences
 
 
-def delete_generation(store: DocumentStore, partition_key: str, generation: int) -> int:
-    """Remove every document of ``generation`` from one partition; returns how many."""
-    return delete_documents(
-        store, [(partition_key, generation_ids(store, partition_key, generation))]
-    )
-
-
 def generation_ids(store: DocumentStore, partition_key: str, generation: int) -> list[str]:
     """The stored ids of ``generation``'s documents in one partition."""
     return [document["id"] for document in read_partition(store, partition_key, generation)]
