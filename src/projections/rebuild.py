@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from documentstore.port import EVENTS, DocumentStore
-from domain.errors import RuleViolation
+from domain.errors import CampaignNotFound, OperationFailed
 from projections.dead_letters import DeadLetterBox
 from projections.events import is_event_document
 from projections.generations import ProjectionStateStore
@@ -210,7 +210,7 @@ def rebuild_views(
 
     current = states.read()
     if current.building != generation:
-        raise RuleViolation(
+        raise OperationFailed(
             f"another rebuild took over (building {current.building}, not {generation})",
             code="rebuild-superseded",
         )
@@ -313,7 +313,7 @@ def rebuild_campaign(
     preview = runner.reproject_campaign(live, campaign_id, write=False)
     progress(RebuildProgress("replay", preview.events, preview.events, campaign_id))
     if preview.events == 0:
-        raise RuleViolation(f"campaign {campaign_id} has no events", code="campaign-not-found")
+        raise CampaignNotFound(f"campaign {campaign_id} has no events")
     report.events = preview.events
     stored = read_campaign_views(store, live, campaign_id)
     if _watermark(stored, campaign_id) != preview.watermark:
