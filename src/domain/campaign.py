@@ -59,10 +59,10 @@ from domain.fingerprint import fingerprint
 from domain.lifecycle import check_campaign_transition
 from domain.metadata import CommandMetadata
 from domain.runs import ContextEntry, Run, RunRecord, new_run_record, step_artifacts
+from domain.upcasting import upcast_library_state
 from domain.values import (
     ArtifactType,
     AuditReport,
-    AuditStatus,
     Brief,
     CampaignStatus,
     ContextArtifact,
@@ -88,13 +88,6 @@ class Outcome:
     status: str | None = None
     version_number: int | None = None
     appended: bool = True
-
-
-def version_status_after_audit(overall_status: str) -> str:
-    """What ``AuditRecorded`` v2 added to v1: the version's status after an audit with
-    ``overall_status``. The one upcast of that event, shared by the aggregate
-    (``AuditRecorded.upcast_v1_v2``) and the projections (``projections.events``)."""
-    return Version.status_after_audit(AuditStatus(overall_status)).value
 
 
 class Receipt(TypedDict):
@@ -327,7 +320,7 @@ class Campaign(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["version_status"] = version_status_after_audit(state["overall_status"])
+            upcast_library_state("AuditRecorded", 1, state)
 
         def apply(self, aggregate: Campaign) -> None:
             # The report is added to its version's lineage: without the version there is

@@ -23,6 +23,7 @@ imports nothing of ours.
     │   └── ContextCapacityExceeded   409
     ├── PreconditionFailed            412  If-Match / expected version did not match
     ├── ConfigurationError                 bad settings or artifact-types file: stops start-up
+    ├── OperationFailed                    an operator's maintenance run (rebuild) cannot go on
     └── StoreError                         the store failed or refused
         ├── CommandTooLarge           413  the append would exceed a transactional batch
         ├── ConcurrencyConflict            another writer appended first (internal: retried,
@@ -149,6 +150,13 @@ class ConfigurationError(LedgerError):
     """Settings or a configuration file are wrong; raised at start-up, never per request."""
 
     code = "configuration-error"
+
+
+class OperationFailed(LedgerError):
+    """An operator's maintenance run (a projection rebuild) cannot go on: not a domain rule and
+    never an answer to a client's request; the CLI prints it and exits 1."""
+
+    code = "operation-failed"
 
 
 class StoreError(LedgerError):

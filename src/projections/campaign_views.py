@@ -1,9 +1,9 @@
 """One campaign's view documents while events are applied to them in memory.
 
 Documents are loaded on first use (through ``load``, the only I/O), events are applied in
-order, and ``changes`` lists what to write, the campaign list entry just before the snapshot and
-the snapshot last. An event whose projector raises leaves every document as it was and is
-returned as a ``Failure`` so the caller can dead-letter it and go on with the next event.
+order, and ``changes`` lists what to write (``projections.write_plan`` orders it). An event
+whose projector raises leaves every document as it was and is returned as a ``Failure`` so the
+caller can dead-letter it and go on with the next event.
 
 With a ``check`` (the runner passes one when a document would come out too large to write), an
 event is also refused, all or nothing, when a document it changes fails the check.
@@ -82,6 +82,13 @@ class CampaignViews:
         return self.document(snapshot_key(self.campaign_id))
 
     @property
+    def tenant_id(self) -> str | None:
+        """The campaign's tenant, from its snapshot (None before ``CampaignCreated`` applied)."""
+        snapshot = self.snapshot
+        tenant = None if snapshot is None else snapshot.get("tenantId")
+        return tenant if isinstance(tenant, str) else None
+
+    @property
     def watermark(self) -> int:
         """The last event version the snapshot (and so every document) has applied."""
         snapshot = self.snapshot
@@ -127,21 +134,12 @@ class CampaignViews:
         return {key: doc for key, doc in self._current.items() if doc is not None}
 
     def changes(self) -> list[Change]:
-        """Documents that differ from what was loaded, in write order (snapshot last)."""
-        changed = [
+        """Documents that differ from what was loaded."""
+        return [
             Change(key, document, self._etags[key])
             for key, document in self._current.items()
             if document is not None and document != self._original[key]
         ]
-        return sorted(changed, key=lambda change: _write_rank(change.key, self.campaign_id))
-
-
-def _write_rank(key: ViewKey, campaign_id: str) -> tuple[int, str]:
-    if key == snapshot_key(campaign_id):
-        return (2, key.id)
-    if key.partition_key != campaign_id:
-        return (1, key.id)
-    return (0, key.id)
 
 
 class _Lookup:

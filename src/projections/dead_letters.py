@@ -16,8 +16,9 @@ letters only. Replaying re-projects the letter's campaign from its log (``projec
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -39,6 +40,11 @@ from domain.errors import (
     LedgerError,
     WriteContention,
 )
+from domain.recorded import RecordedEvent
+from projections.campaign_views import Failure
+from projections.events import campaign_of
+
+logger = logging.getLogger(__name__)
 
 INDEX_ID = "dead-letters"
 _Result = TypeVar("_Result")
@@ -117,7 +123,7 @@ class DeadLetterBox:
 
         ``tenant_id``: the campaign's tenant when the caller knows it, else the event's own
         (``metadata.tenantId``)."""
-        campaign_id = str(event_document.get("streamId") or event_document.get("partitionKey"))
+        campaign_id = campaign_of(event_document)
         tenant = tenant_id if tenant_id is not None else _tenant_of(event_document)
         version = event_document.get("version")
         letter_id = dead_letter_id(
@@ -154,6 +160,29 @@ class DeadLetterBox:
         }
         self._store.execute_batch(LEASES, letter_id, [Upsert(document)])
         return letter
+
+    def record_failures(
+        self,
+        failures: Sequence[Failure],
+        raw: Mapping[int | str, Mapping[str, Any]],
+        *,
+        generation: int,
+        tenant_id: str | None,
+    ) -> None:
+        """Record each event that could not be projected, with the document it came in: the
+        failure's own, else the one at its version in ``raw``, else one rebuilt from the event."""
+        for failure in failures:
+            document = (
+                failure.document or raw.get(failure.event.version) or _as_document(failure.event)
+            )
+            logger.warning(
+                "dead-lettered %s v%s of campaign %s: %s",
+                failure.event.type,
+                failure.event.version,
+                failure.event.campaign_id,
+                failure.error,
+            )
+            self.record(document, failure.error, generation=generation, tenant_id=tenant_id)
 
     def list(self, *, tenant_id: str | None = None) -> list[DeadLetter]:
         """Every dead letter (of ``tenant_id`` only, when given), oldest failure first."""
@@ -208,3 +237,16 @@ def _tenant_of(event_document: Mapping[str, Any]) -> str | None:
     metadata = event_document.get("metadata")
     tenant = metadata.get("tenantId") if isinstance(metadata, Mapping) else None
     return tenant if isinstance(tenant, str) else None
+
+
+def _as_document(event: RecordedEvent) -> Document:
+    return {
+        "partitionKey": event.campaign_id,
+        "streamId": event.campaign_id,
+        "docType": "event",
+        "version": event.version,
+        "type": event.type,
+        "data": event.data,
+        "metadata": event.metadata,
+        "timestamp": event.timestamp,
+    }

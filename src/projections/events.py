@@ -1,5 +1,6 @@
 """Event documents of the ``events`` container (docs/storage.md) as projectors read them: the one
-decoder of an event document into a ``RecordedEvent``, upcast to the current form.
+decoder of an event document into a ``RecordedEvent``, upcast to the current form by the domain's
+one upcast table (``domain.upcasting``), and the campaign a document belongs to.
 
 The documents and their ids are the event store's (``eventstore.documents``); this module only
 reads them. The change feed of ``events`` also carries each campaign's head document (and any
@@ -9,30 +10,19 @@ events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from documentstore.port import EVENTS, DocumentStore, Query
-from domain.campaign import version_status_after_audit
 from domain.errors import LedgerError
 from domain.recorded import RecordedEvent
+from domain.upcasting import upcast_data
 from eventstore.documents import EVENT_DOC, event_id
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-
-def _audit_recorded_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """v2 added ``versionStatus``, derived exactly as the aggregate's ``upcast_v1_v2`` does."""
-    return {**data, "versionStatus": version_status_after_audit(data["overallStatus"])}
-
-
-UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
-    ("AuditRecorded", 1): _audit_recorded_v1_v2,
-}
-"""``(event type, stored classVersion) -> data in the next classVersion``, one entry for every
-``upcast_vX_vY`` of the aggregate's events (docs/events.md, *Schema evolution*). An event of an
-older form is brought forward step by step; the derivations are the domain's own functions, so
-the aggregate and the projections read an old event the same way."""
+def campaign_of(document: Mapping[str, Any]) -> str:
+    """The campaign an event document belongs to: its ``streamId``, else its partition key."""
+    return str(document.get("streamId") or document.get("partitionKey"))
 
 
 def is_event_document(document: Mapping[str, Any]) -> bool:
@@ -50,13 +40,10 @@ def parse_event_document(document: Mapping[str, Any]) -> RecordedEvent:
         if not isinstance(data, dict):
             raise TypeError("data is not a JSON object")
         event_type = str(document["type"])
-        class_version = int(document.get("classVersion", 1))
-        while (event_type, class_version) in UPCASTERS:
-            data = UPCASTERS[event_type, class_version](dict(data))
-            class_version += 1
+        data = upcast_data(event_type, int(document.get("classVersion", 1)), data)
         metadata = document.get("metadata") or {}
         return RecordedEvent(
-            campaign_id=str(document.get("streamId") or document["partitionKey"]),
+            campaign_id=campaign_of(document),
             version=int(document["version"]),
             type=event_type,
             data=dict(data),

@@ -33,14 +33,6 @@ COMPLIANCE_CHECK_COMPLETED = "ComplianceCheckCompleted"
 CAMPAIGN_COMPLETED = "CampaignCompleted"
 GENERATION_FAILED = "GenerationFailed"
 
-NOTIFICATION_TYPES = (
-    CAMPAIGN_STARTED,
-    ARTIFACT_GENERATED,
-    COMPLIANCE_CHECK_COMPLETED,
-    CAMPAIGN_COMPLETED,
-    GENERATION_FAILED,
-)
-
 
 @dataclass(frozen=True)
 class Notification:

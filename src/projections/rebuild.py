@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from documentstore.port import EVENTS, DocumentStore
-from domain.errors import RuleViolation
+from domain.errors import CampaignNotFound, OperationFailed
 from projections.dead_letters import DeadLetterBox
-from projections.events import is_event_document
+from projections.events import campaign_of, is_event_document
 from projections.generations import ProjectionStateStore
 from projections.projectors import ViewKey, snapshot_key
 from projections.projectors.documents import tenant_partition
+from projections.repair import CampaignRepair
 from projections.runner import ProjectionRunner
 from projections.stored_views import (
     Difference,
@@ -136,7 +137,7 @@ class _Replay:
             self._positions[feed_range] = position
 
     def _remember(self, document: dict[str, object]) -> None:
-        campaign = str(document.get("streamId") or document.get("partitionKey"))
+        campaign = campaign_of(document)
         data = document.get("data")
         metadata = document.get("metadata")
         tenant = None
@@ -157,16 +158,12 @@ def _held_back(
     last = next((d for d in reversed(documents) if is_event_document(d)), None)
     if last is None:
         return documents, []
-    campaign = _campaign_of(last)
-    carried = [d for d in documents if is_event_document(d) and _campaign_of(d) == campaign]
+    campaign = campaign_of(last)
+    carried = [d for d in documents if is_event_document(d) and campaign_of(d) == campaign]
     if len(carried) >= REPLAY_PAGE_ITEMS:
         return documents, []
-    kept = [d for d in documents if not (is_event_document(d) and _campaign_of(d) == campaign)]
+    kept = [d for d in documents if not (is_event_document(d) and campaign_of(d) == campaign)]
     return kept, carried
-
-
-def _campaign_of(document: Mapping[str, Any]) -> str:
-    return str(document.get("streamId") or document.get("partitionKey"))
 
 
 def rebuild_views(
@@ -210,7 +207,7 @@ def rebuild_views(
 
     current = states.read()
     if current.building != generation:
-        raise RuleViolation(
+        raise OperationFailed(
             f"another rebuild took over (building {current.building}, not {generation})",
             code="rebuild-superseded",
         )
@@ -307,13 +304,13 @@ def rebuild_campaign(
 ) -> RebuildReport:
     """Project one campaign from its log aside, verify it against the live documents, then
     write it over them (snapshot last). Refused differences leave the live views untouched."""
-    runner = ProjectionRunner(store)
-    live = runner.live_generation()
+    repair = CampaignRepair(store)
+    live = ProjectionStateStore(store).read().live
     report = RebuildReport(generation=live, previous_generation=live, campaigns=1)
-    preview = runner.reproject_campaign(live, campaign_id, write=False)
+    preview = repair.reproject(live, campaign_id, write=False)
     progress(RebuildProgress("replay", preview.events, preview.events, campaign_id))
     if preview.events == 0:
-        raise RuleViolation(f"campaign {campaign_id} has no events", code="campaign-not-found")
+        raise CampaignNotFound(f"campaign {campaign_id} has no events")
     report.events = preview.events
     stored = read_campaign_views(store, live, campaign_id)
     if _watermark(stored, campaign_id) != preview.watermark:
@@ -324,7 +321,7 @@ def rebuild_campaign(
     progress(RebuildProgress("verify", 1, 1, campaign_id))
     if report.differences and not accept_differences:
         return report
-    written = runner.reproject_campaign(live, campaign_id, write=True)
+    written = repair.reproject(live, campaign_id, write=True)
     report.dead_letters = len(written.failures)
     report.switched = True
     progress(RebuildProgress("switch", 1, 1, campaign_id))
@@ -357,12 +354,12 @@ def replay_dead_letters(
         if (wanted is None or letter.id in wanted)
         and (campaign_id is None or letter.campaign_id == campaign_id)
     ]
-    runner = ProjectionRunner(store, dead_letters=box)
-    live = runner.live_generation()
+    repair = CampaignRepair(store, dead_letters=box)
+    live = ProjectionStateStore(store).read().live
     report = ReplayReport()
     campaigns = sorted({letter.campaign_id for letter in letters})
     for done, campaign in enumerate(campaigns, start=1):
-        result = runner.reproject_campaign(live, campaign, write=True)
+        result = repair.reproject(live, campaign, write=True)
         failing = {failure.event.version for failure in result.failures}
         for letter in letters:
             if letter.campaign_id != campaign:

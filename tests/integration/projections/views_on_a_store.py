@@ -26,8 +26,9 @@ from projections.events import parse_event_document
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
 from projections.rebuild import rebuild_views
-from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
+from projections.runner import ProjectionRunner
 from projections.status import projection_status
+from projections.view_size import MAX_VIEW_DOCUMENT_BYTES
 from tests.unit.projections.campaign_events import (
     HASH,
     CampaignStream,

@@ -15,7 +15,7 @@ from bootstrap.settings import Settings
 from cli.main import app
 from cli.server import ShutdownRequested, shutdown_signals
 from documentstore.memory import InMemoryDocumentStore
-from domain.errors import ConfigurationError
+from domain.errors import ConfigurationError, OperationFailed
 from domain.recorded import RecordedEvent
 from projections.dead_letters import DeadLetterBox
 from projections.processor import ChangeFeedProcessor
@@ -233,6 +233,20 @@ def test_a_full_rebuild_that_switched_exits_0(
     result = runner.invoke(app, ["rebuild", "--accept-differences"])
     assert result.exit_code == 0, result.output
     assert seen["accept_differences"] is True
+
+
+def test_a_rebuild_that_cannot_go_on_exits_1_naming_the_code(
+    ledger: OperatorLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def overtaken(store: Any, **options: Any) -> RebuildReport:
+        raise OperationFailed("another rebuild took over", code="rebuild-superseded")
+
+    monkeypatch.setattr(cli.main, "rebuild_views", overtaken)
+    result = runner.invoke(app, ["rebuild"])
+    assert result.exit_code == 1
+    assert "rebuild-superseded" in result.output
+    assert "another rebuild took over" in result.output
+    assert ledger.closed == 1
 
 
 def test_sigterm_inside_shutdown_signals_becomes_shutdown_requested() -> None:

@@ -19,7 +19,8 @@ from functions.projection_trigger import FUNCTION_NAME
 from projections.dead_letters import DeadLetterBox
 from projections.generations import ProjectionState, ProjectionStateStore
 from projections.reads import ReadModel
-from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
+from projections.runner import ProjectionRunner
+from projections.view_size import MAX_VIEW_DOCUMENT_BYTES
 from tests.unit.functions.outputs import CapturedOutput
 from tests.unit.projections.campaign_events import CampaignStream, interleaved_documents
 

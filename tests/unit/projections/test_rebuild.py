@@ -8,6 +8,7 @@ import pytest
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Replace
+from domain.errors import CampaignNotFound, OperationFailed
 from projections.dead_letters import DeadLetterBox
 from projections.generations import ProjectionStateStore, stored_id
 from projections.processor import ChangeFeedProcessor
@@ -151,6 +152,29 @@ def test_an_interrupted_rebuild_is_superseded_and_its_documents_removed() -> Non
     assert dump_views(store, generation=2) == {}
     state = states.read()
     assert (state.live, state.building, state.retired) == (3, None, ())
+
+
+def test_a_rebuild_overtaken_by_another_stops_before_the_switch_as_an_operational_failure() -> None:
+    store, _ = served_store()
+    states = ProjectionStateStore(store)
+
+    def another_rebuild_starts(step: RebuildProgress) -> None:
+        state = states.read()
+        if step.phase == "verify" and state.building == 2:
+            states.save(state.with_changes(building=3, retired=(*state.retired, 2)))
+
+    with pytest.raises(OperationFailed) as stopped:
+        rebuild_views(store, grace_seconds=0, progress=another_rebuild_starts)
+
+    assert stopped.value.code == "rebuild-superseded"
+    assert states.read().live == 1
+
+
+def test_rebuilding_a_campaign_without_events_is_campaign_not_found() -> None:
+    store, _ = served_store()
+    with pytest.raises(CampaignNotFound) as unknown:
+        rebuild_campaign(store, "0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert unknown.value.code == "campaign-not-found"
 
 
 def test_rebuilding_one_campaign_verifies_then_repairs_it_in_place() -> None:

@@ -15,7 +15,8 @@ from projections.generations import ProjectionState, ProjectionStateStore, store
 from projections.projectors import catalog
 from projections.reads import ReadModel
 from projections.rebuild import replay_dead_letters
-from projections.runner import MAX_VIEW_DOCUMENT_BYTES, ProjectionRunner
+from projections.runner import ProjectionRunner
+from projections.view_size import MAX_VIEW_DOCUMENT_BYTES
 from tests.unit.projections.campaign_events import (
     CampaignStream,
     append_to_log,
