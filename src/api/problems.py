@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.errors import (
     CommandTooLarge,
     ConfigurationError,
+    InvalidContinuation,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -41,6 +42,8 @@ PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 logger = logging.getLogger(__name__)
 
 _STATUS_BY_ERROR_CLASS: dict[type[LedgerError], int] = {
+    # API.md calls a bad continuation token a bad request (400), not a breach of a rule of shape.
+    InvalidContinuation: 400,
     InvalidInput: 422,
     NotFound: 404,
     RuleViolation: 409,
@@ -55,8 +58,8 @@ _STATUS_BY_ERROR_CLASS: dict[type[LedgerError], int] = {
 """Status of each class of ``domain.errors``; a subclass takes its nearest ancestor's."""
 
 _STATUS_BY_ERROR_CODE: dict[str, int] = {
-    # The read model reports an unreadable continuation token as InvalidInput; API.md calls a bad
-    # token a bad request (400), not a breach of a rule of shape (422).
+    # Until the read model raises InvalidContinuation for its own list tokens (it raises a plain
+    # InvalidInput with this code), the code keeps them 400 too.
     "invalid-continuation": 400,
 }
 

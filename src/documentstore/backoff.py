@@ -114,7 +114,3 @@ class _Spent(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return time.monotonic() >= self.deadline
-
-
-NO_RETRIES = RetryPolicy(attempts=1)
-"""For tests and tools that want every fault surfaced at once."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from documentstore.paging import SortKeys, TokenFormat, open_page
 from documentstore.port import (
     CONTAINERS,
     Create,
@@ -29,17 +30,25 @@ from documentstore.port import (
     Query,
     Replace,
     check_batch,
-    check_field_name,
+    check_container,
     without_system_fields,
 )
 from domain.errors import (
     DocumentConflict,
     DocumentNotFound,
     EtagMismatch,
-    InvalidInput,
+    InvalidContinuation,
 )
 
 _MISSING = object()
+
+
+def _is_offset(position: Any, _: SortKeys) -> bool:
+    return isinstance(position, int) and not isinstance(position, bool) and position >= 0
+
+
+_TOKENS = TokenFormat("offset", _is_offset)
+"""A query resumes at the offset of its next item in the ordered matches."""
 
 
 @dataclass
@@ -94,26 +103,24 @@ class InMemoryDocumentStore(DocumentStore):
         page_size: int = 100,
         continuation: str | None = None,
     ) -> Page:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        for name in [*query.equals, *(name for name, _ in query.order_by)]:
-            check_field_name(name)
-        offset = _offset_from(continuation)
-        with self._lock:
-            matches = [
-                stored
-                for stored in self._partition(container, query.partition_key).values()
-                if _matches(stored.body, query)
-            ]
-            ordered = _ordered(matches, query.order_by)
-        if query.limit is not None:
-            ordered = ordered[: query.limit]
-        page = ordered[offset : offset + page_size]
-        end = offset + len(page)
-        return Page(
-            items=[_visible(stored) for stored in page],
-            continuation=str(end) if end < len(ordered) else None,
+        request = open_page(
+            container, query, page_size=page_size, continuation=continuation, tokens=_TOKENS
         )
+
+        def slice_page() -> tuple[list[Document], int | None]:
+            with self._lock:
+                matches = [
+                    stored
+                    for stored in self._partition(container, query.partition_key).values()
+                    if _matches(stored.body, query)
+                ]
+                ordered = _ordered(matches, request.sort_keys)
+            offset: int = request.after or 0
+            page = ordered[offset : offset + request.size]
+            end = offset + len(page)
+            return [_visible(stored) for stored in page], end if end < len(ordered) else None
+
+        return request.answer(slice_page)
 
     # --- writes --------------------------------------------------------------------------
 
@@ -190,7 +197,7 @@ class InMemoryDocumentStore(DocumentStore):
             raise ValueError("max_items must be at least 1")
         if feed_range not in self.feed_ranges(container):
             raise ValueError(f"unknown feed range {feed_range!r} of {container!r}")
-        after = _offset_from(continuation)
+        after = _feed_position(continuation)
         with self._lock:
             changed = [
                 stored
@@ -207,10 +214,8 @@ class InMemoryDocumentStore(DocumentStore):
     # --- helpers -------------------------------------------------------------------------
 
     def _known(self, container: str) -> dict[str, _Partition]:
-        try:
-            return self._containers[container]
-        except KeyError:
-            raise ValueError(f"unknown container {container!r}") from None
+        check_container(container)
+        return self._containers[container]
 
     def _partition(self, container: str, partition_key: str) -> _Partition:
         """The partition's documents (read only: writes go through ``execute_batch``)."""
@@ -237,11 +242,12 @@ def _check_etag(current: _Stored, if_match: str | None, index: int) -> None:
         )
 
 
-def _offset_from(continuation: str | None) -> int:
+def _feed_position(continuation: str | None) -> int:
+    """The change-feed sequence number a continuation names (0: the beginning)."""
     if continuation is None:
         return 0
     if not continuation.isdigit():
-        raise InvalidInput("the continuation token is not valid", code="invalid-continuation")
+        raise InvalidContinuation("the continuation token is not valid")
     return int(continuation)
 
 
@@ -279,10 +285,10 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (5, repr(value))
 
 
-def _ordered(matches: list[_Stored], order_by: Sequence[tuple[str, bool]]) -> list[_Stored]:
+def _ordered(matches: list[_Stored], sort_keys: SortKeys) -> list[_Stored]:
     """Sorted by each ``(field, descending)`` in turn (stable sorts, last key first)."""
-    ordered = sorted(matches, key=lambda stored: str(stored.body["id"]))
-    for name, descending in reversed(order_by):
+    ordered = list(matches)
+    for name, descending in reversed(sort_keys):
         ordered.sort(key=_field_sort_key(name), reverse=descending)
     return ordered
 

@@ -20,9 +20,10 @@ DB's, narrowed:
 * The change feed of a container yields the latest version of each changed document, in write
   order per partition key, from a continuation token; deletes are not in the feed.
 
-Errors are those of ``domain.errors``: ``DocumentConflict``, ``EtagMismatch``,
-``DocumentNotFound`` for refused operations (with the failing operation's index for batches),
-``StoreThrottled`` / ``StoreUnavailable`` once transient faults outlast the adapter's retries.
+Errors are those of ``domain.errors``: an ``OperationRefused`` (``DocumentConflict``,
+``EtagMismatch``, ``DocumentNotFound``) for a refused operation, with its index in the batch,
+``StoreThrottled`` / ``StoreUnavailable`` once transient faults outlast the adapter's retries,
+``InvalidContinuation`` for a query continuation the store did not issue.
 """
 
 from __future__ import annotations
@@ -125,8 +126,9 @@ class Query:
     order; ``limit`` caps the total number of items across pages.
 
     Field names must be plain identifiers (``check_field_name``; anything else is a
-    ValueError). A continuation the store did not issue raises ``InvalidInput`` with code
-    ``invalid-continuation`` (clients pass these tokens through the HTTP API).
+    ValueError). A continuation the store did not issue raises ``InvalidContinuation``
+    (clients pass these tokens through the HTTP API). Every adapter pages a query the same
+    way (``documentstore.paging``).
     """
 
     partition_key: str
@@ -306,6 +308,12 @@ def partition_key_of(container: str, document: Mapping[str, Any]) -> Any:
     return document.get("id") if container == LEASES else document.get("partitionKey")
 
 
+def check_container(container: str) -> None:
+    """Refuse a container the port does not have (a programming error: ValueError)."""
+    if container not in CONTAINERS:
+        raise ValueError(f"unknown container {container!r}")
+
+
 def check_field_name(name: str) -> str:
     """A top-level field name fit for a query (letters, digits, underscore); else ValueError."""
     if not _FIELD_NAME.match(name):
@@ -330,8 +338,7 @@ def check_batch(container: str, partition_key: str, operations: Sequence[Operati
     string id or outside ``partition_key``, or an unknown container, is a programming error
     (ValueError).
     """
-    if container not in CONTAINERS:
-        raise ValueError(f"unknown container {container!r}")
+    check_container(container)
     if len(operations) > MAX_BATCH_OPERATIONS:
         raise CommandTooLarge(
             f"a batch holds at most {MAX_BATCH_OPERATIONS} operations, this one {len(operations)}"

@@ -10,7 +10,8 @@ imports nothing of ours.
 
     LedgerError
     ├── InvalidInput                  422  a value breaks a rule of shape
-    │   └── InvalidArtifactType       422  a context artifact type that is not registered
+    │   ├── InvalidArtifactType       422  a context artifact type that is not registered
+    │   └── InvalidContinuation       400  a continuation token the service did not issue
     ├── NotFound                      404
     │   ├── CampaignNotFound          404  unknown, foreign-tenant or soft-deleted campaign
     │   └── EntityNotFound            404  unknown entity named in the path
@@ -28,12 +29,14 @@ imports nothing of ours.
         ├── CommandTooLarge           413  the append would exceed a transactional batch
         ├── ConcurrencyConflict            another writer appended first (internal: retried,
         │                                  or PreconditionFailed / WriteContention)
-        ├── WriteContention           503  optimistic-concurrency retries exhausted
-        ├── StoreThrottled            429  with retry_after
-        ├── StoreUnavailable          503  with retry_after (includes timeouts)
-        ├── DocumentConflict               a create met an existing id (port level)
-        ├── EtagMismatch                   a conditional write met a newer etag (port level)
-        └── DocumentNotFound               a replace or delete met no document (port level)
+        ├── StorePressure                  retry after ``retry_after`` seconds
+        │   ├── WriteContention       503  optimistic-concurrency retries exhausted
+        │   ├── StoreThrottled        429
+        │   └── StoreUnavailable      503  includes timeouts
+        └── OperationRefused               a batch operation refused, at ``operation_index``
+            ├── DocumentConflict           a create met an existing id (port level)
+            ├── EtagMismatch               a conditional write met a newer etag (port level)
+            └── DocumentNotFound           a replace or delete met no document (port level)
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class InvalidArtifactType(InvalidInput):
     """A context artifact type that is neither standard nor registered."""
 
     code = "invalid-artifact-type"
+
+
+class InvalidContinuation(InvalidInput):
+    """A continuation token the service did not issue: a bad request rather than a breach of
+    a rule of shape, since clients only pass these tokens back."""
+
+    code = "invalid-continuation"
 
 
 class NotFound(LedgerError):
@@ -181,61 +191,55 @@ class ConcurrencyConflict(StoreError):
     code = "concurrency-conflict"
 
 
-class WriteContention(StoreError):
+class StorePressure(StoreError):
+    """The request was valid but could not be served now; the same request may succeed after
+    ``retry_after`` seconds (what ``Retry-After`` tells the client)."""
+
+    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class WriteContention(StorePressure):
     """Concurrent writers kept winning until the bounded retries ran out; retry later."""
 
     code = "write-contention"
 
-    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
-
-class StoreThrottled(StoreError):
+class StoreThrottled(StorePressure):
     """The store answered 429 and our retries ran out; ``retry_after`` in seconds."""
 
     code = "store-throttled"
 
-    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
-
-class StoreUnavailable(StoreError):
+class StoreUnavailable(StorePressure):
     """The store could not be reached or timed out and our retries ran out."""
 
     code = "store-unavailable"
 
-    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+
+class OperationRefused(StoreError):
+    """The store refused one operation of a batch, so none of the batch applied (port level);
+    ``operation_index`` is that operation's position in the batch, when known."""
+
+    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.operation_index = operation_index
 
 
-class DocumentConflict(StoreError):
+class DocumentConflict(OperationRefused):
     """A create met an existing document id (port level; callers translate further)."""
 
     code = "document-conflict"
 
-    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
-        super().__init__(detail)
-        self.operation_index = operation_index
 
-
-class EtagMismatch(StoreError):
+class EtagMismatch(OperationRefused):
     """A conditional write met a document changed since its etag was read (port level)."""
 
     code = "etag-mismatch"
 
-    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
-        super().__init__(detail)
-        self.operation_index = operation_index
 
-
-class DocumentNotFound(StoreError):
+class DocumentNotFound(OperationRefused):
     """A replace or delete met no document (port level)."""
 
     code = "document-not-found"
-
-    def __init__(self, detail: str, *, operation_index: int | None = None) -> None:
-        super().__init__(detail)
-        self.operation_index = operation_index

@@ -30,6 +30,7 @@ from domain.errors import (
     DocumentConflict,
     DocumentNotFound,
     EtagMismatch,
+    InvalidContinuation,
     InvalidInput,
     StoreError,
 )
@@ -540,9 +541,12 @@ def test_a_limit_caps_the_total_across_pages(store: DocumentStore) -> None:
     assert second.continuation is None
 
 
-def test_a_malformed_continuation_token_is_invalid_input(store: DocumentStore) -> None:
-    with pytest.raises(InvalidInput):
+def test_a_malformed_continuation_token_is_an_invalid_continuation(store: DocumentStore) -> None:
+    with pytest.raises(InvalidContinuation) as refused:
         store.query(EVENTS, Query(partition_key=new_partition()), continuation="%%not-a-token")
+
+    assert isinstance(refused.value, InvalidInput)
+    assert refused.value.code == "invalid-continuation"
 
 
 def test_a_field_name_that_is_not_an_identifier_is_refused(store: DocumentStore) -> None:

@@ -16,6 +16,7 @@ from domain.errors import (
     FieldError,
     IdConflict,
     InvalidArtifactType,
+    InvalidContinuation,
     InvalidInput,
     InvalidRunTransition,
     InvalidStatusTransition,
@@ -324,3 +325,10 @@ def test_a_version_content_over_a_mebibyte_of_characters_is_422(client: TestClie
 
 def test_an_unreadable_continuation_is_400(client: TestClient) -> None:
     problem_of(client.get("/api/campaigns?continuation=not-a-token"), 400, "invalid-continuation")
+
+
+def test_an_invalid_continuation_error_is_400_by_its_class(
+    client: TestClient, ledger: FakeLedger
+) -> None:
+    ledger.reads.error = InvalidContinuation("the continuation token is not valid")
+    problem_of(client.get(B), 400, "invalid-continuation")

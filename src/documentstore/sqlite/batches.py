@@ -1,0 +1,169 @@
+"""Applying batches to the SQLite store: one transaction, a savepoint per batch when there are
+several, each operation checked against the documents as the earlier ones leave them.
+
+Runs on a connection in this process's writers' turn; ``sqlite3`` errors pass through to the
+store, which translates them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Sequence
+
+from documentstore.port import Create, Delete, Document, Operation, Replace, without_system_fields
+from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, OperationRefused
+
+Prepared = tuple[Operation, str | None]
+"""An operation and its document's stored JSON (None for deletes)."""
+
+
+def prepare(operation: Operation) -> Prepared:
+    """The operation and its document's stored JSON, encoded up front; a document JSON cannot
+    hold (NaN, an infinity) is a ValueError."""
+    if isinstance(operation, Delete):
+        return operation, None
+    encoded = operation.stored_json
+    if not encoded.strict:
+        raise ValueError("Out of range float values are not JSON compliant")
+    return operation, encoded.text
+
+
+def apply_batches(
+    connection: sqlite3.Connection,
+    container: str,
+    prepared: Sequence[tuple[str, Sequence[Prepared]]],
+) -> tuple[list[list[Document | None]], OperationRefused | None]:
+    """One transaction; the results of the batches applied and the refusal that stopped them,
+    if any (the caller raises it after the commit).
+
+    A refused batch of several is rolled back to its savepoint and those before it committed;
+    a refused lone batch, or any other error, rolls back everything and is raised.
+    """
+    savepoints = len(prepared) > 1
+    results: list[list[Document | None]] = []
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for partition_key, operations in prepared:
+            if not operations:
+                results.append([])
+                continue
+            if savepoints:
+                connection.execute("SAVEPOINT batch")
+            try:
+                results.append(apply_batch(connection, container, partition_key, operations))
+            except OperationRefused as refusal:
+                if not savepoints:
+                    raise
+                connection.execute("ROLLBACK TO batch")
+                connection.execute("RELEASE batch")
+                connection.execute("COMMIT")
+                return results, refusal
+            if savepoints:
+                connection.execute("RELEASE batch")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return results, None
+
+
+def apply_batch(
+    connection: sqlite3.Connection,
+    container: str,
+    partition_key: str,
+    prepared: Sequence[Prepared],
+) -> list[Document | None]:
+    """Check every operation against the documents as the earlier ones leave them, then write
+    the outcome: each document written moves to the container's next feed position, in the
+    order of the operations (one counter update for the batch)."""
+    ids = [
+        operation.id if isinstance(operation, Delete) else str(operation.document["id"])
+        for operation, _ in prepared
+    ]
+    current = _current_etags(connection, container, partition_key, ids)
+    writes = sum(1 for operation, _ in prepared if not isinstance(operation, Delete))
+    position = 0
+    if writes:
+        (last,) = connection.execute(
+            "UPDATE feed_positions SET last_position = last_position + ? WHERE container = ? "
+            "RETURNING last_position",
+            (writes, container),
+        ).fetchone()
+        position = last - writes
+    ts = int(time.time())
+    outcome: dict[str, tuple[str, str, int] | None] = {}
+    results: list[Document | None] = []
+    for index, ((operation, body), document_id) in enumerate(zip(prepared, ids, strict=True)):
+        current_etag = current[document_id]
+        if_match = None if isinstance(operation, Create) else operation.if_match
+        if isinstance(operation, Create) and current_etag is not None:
+            raise DocumentConflict(
+                f"document {document_id!r} already exists", operation_index=index
+            )
+        if isinstance(operation, Replace | Delete) and current_etag is None:
+            raise DocumentNotFound(
+                f"document {document_id!r} does not exist", operation_index=index
+            )
+        if if_match is not None and current_etag is not None and if_match != current_etag:
+            raise EtagMismatch(
+                f"document {document_id!r} changed since etag {if_match}", operation_index=index
+            )
+        if isinstance(operation, Delete):
+            current[document_id] = None
+            outcome[document_id] = None
+            results.append(None)
+            continue
+        assert body is not None
+        etag = str(uuid.uuid4())
+        position += 1
+        current[document_id] = etag
+        outcome[document_id] = (body, etag, position)
+        results.append(_written(operation.document, etag, ts))
+    deleted = [(container, partition_key, key) for key, row in outcome.items() if row is None]
+    if deleted:
+        connection.executemany(
+            "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?", deleted
+        )
+    stored = [
+        (container, partition_key, key, body, etag, ts, position)
+        for key, row in outcome.items()
+        if row is not None
+        for body, etag, position in [row]
+    ]
+    if stored:
+        connection.executemany(
+            "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
+            "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
+            "position = excluded.position",
+            stored,
+        )
+    return results
+
+
+def _current_etags(
+    connection: sqlite3.Connection, container: str, partition_key: str, ids: Sequence[str]
+) -> dict[str, str | None]:
+    """The etag of each id (None: no such document), one query for the whole batch."""
+    unique = list(dict.fromkeys(ids))
+    current: dict[str, str | None] = dict.fromkeys(unique)
+    marks = ", ".join("?" * len(unique))
+    for document_id, etag in connection.execute(
+        "SELECT id, etag FROM documents WHERE container = ? AND partition_key = ? "
+        f"AND id IN ({marks})",
+        (container, partition_key, *unique),
+    ):
+        current[document_id] = etag
+    return current
+
+
+def _written(document: Document, etag: str, ts: int) -> Document:
+    """The document a write stored, as a read would give it, without decoding what was
+    encoded: a new top-level dict (nested values are the caller's)."""
+    written = without_system_fields(document)
+    written["_etag"] = etag
+    written["_ts"] = ts
+    return written

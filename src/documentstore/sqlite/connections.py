@@ -1,0 +1,117 @@
+"""The SQLite store's connections: a pool shared by threads, the schema, and the writers' turns.
+
+Errors here are ``sqlite3``'s own (a writer that waited too long for its turn raises
+``sqlite3.OperationalError`` as SQLite's busy handler would): the store translates them, once.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from documentstore.port import CONTAINERS
+from documentstore.sqlite.fair_lock import FairLock
+from domain.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    container TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (container, partition_key, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS documents_by_position ON documents (container, position);
+CREATE TABLE IF NOT EXISTS feed_positions (
+    container TEXT PRIMARY KEY,
+    last_position INTEGER NOT NULL
+);
+"""
+"""Every container in one table; ``feed_positions`` holds each container's last feed position."""
+
+
+def create_schema(connection: sqlite3.Connection) -> None:
+    """Create the tables and each container's feed counter if missing (idempotent)."""
+    connection.executescript(SCHEMA)
+    connection.executemany(
+        "INSERT OR IGNORE INTO feed_positions (container, last_position) VALUES (?, 0)",
+        [(name,) for name in CONTAINERS],
+    )
+
+
+class ConnectionPool:
+    """Connections to one database file (created with its directory if missing), reused
+    across threads, and the turns of this process's writers."""
+
+    def __init__(self, path: Path, *, busy_timeout: float) -> None:
+        self.path = path
+        self._busy_timeout = busy_timeout
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._writers = FairLock()
+        self._closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """An idle connection or a new one, back to the pool afterwards (rolled back if its
+        transaction was left open)."""
+        if self._closed:
+            raise StoreError("the SQLite store is closed")
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = self._connect()
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.rollback()
+            if self._closed:
+                connection.close()
+            else:
+                self._idle.put(connection)
+
+    @contextmanager
+    def writer(self) -> Iterator[sqlite3.Connection]:
+        """A connection in this process's writers' turn (``_turn``)."""
+        with self.connection() as connection, self._turn():
+            yield connection
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's writers one at a time, first come first served: a writer waiting
+        longer than the busy timeout gives up as SQLite's busy handler would."""
+        if not self._writers.acquire(timeout=self._busy_timeout):
+            raise sqlite3.OperationalError(
+                f"database is locked (waited {self._busy_timeout:g} s for this process's writers)"
+            )
+        try:
+            yield
+        finally:
+            self._writers.release()
+
+    def close(self) -> None:
+        """Close the idle connections; those in use close when they come back."""
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self.path,
+            timeout=self._busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+        return connection

@@ -1,0 +1,187 @@
+"""The SQLite store: the port's methods on a connection pool, every ``sqlite3`` error translated
+once (``_run``) and transient faults retried by the store's ``RetryPolicy``."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from documentstore.backoff import RetryPolicy
+from documentstore.paging import open_page
+from documentstore.port import (
+    BatchesResult,
+    Document,
+    DocumentStore,
+    FeedPage,
+    Operation,
+    Page,
+    Query,
+    check_batch,
+    check_container,
+)
+from documentstore.sqlite import queries
+from documentstore.sqlite.batches import Prepared, apply_batches, prepare
+from documentstore.sqlite.connections import ConnectionPool, create_schema
+from documentstore.sqlite.faults import translate_error
+from documentstore.sqlite.queries import FEED_RANGE, QUERY_TOKENS, document
+
+Result = TypeVar("Result")
+
+
+class SqliteDocumentStore(DocumentStore):
+    """The port on one SQLite file (created with its directory if missing)."""
+
+    kind = "sqlite"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout)
+        self._retry = retry or RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.5)
+        self._lock = threading.Lock()
+        self._initialised = False
+
+    def initialise(self) -> None:
+        with self._lock:
+            if self._initialised:
+                return
+
+            def create() -> None:
+                with self._pool.writer() as connection:
+                    create_schema(connection)
+
+            self._run(create, what="initialise")
+            self._initialised = True
+
+    def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
+        check_container(container)
+
+        def read_row() -> Document | None:
+            with self._pool.connection() as connection:
+                row = connection.execute(
+                    queries.READ, (container, partition_key, document_id)
+                ).fetchone()
+            return None if row is None else document(*row)
+
+        return self._run(read_row, what="read")
+
+    def query(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        request = open_page(
+            container, query, page_size=page_size, continuation=continuation, tokens=QUERY_TOKENS
+        )
+
+        sql, parameters = queries.page_sql(container, request)
+
+        def select_rows() -> list[Any]:
+            with self._pool.connection() as connection:
+                return list(connection.execute(sql, parameters).fetchall())
+
+        def fetch() -> tuple[list[Document], list[Any] | None]:
+            rows = self._run(select_rows, what="query")
+            more = len(rows) > request.size
+            rows = rows[: request.size]
+            items = [document(body, etag, ts) for body, etag, ts, *_ in rows]
+            return items, list(rows[-1][3:]) if more and rows else None
+
+        return request.answer(fetch)
+
+    def execute_batch(
+        self, container: str, partition_key: str, operations: Sequence[Operation]
+    ) -> list[Document | None]:
+        [results] = self._execute_batches(container, [(partition_key, operations)]).results()
+        return results
+
+    def execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """The batches in one transaction, a savepoint each: a refused batch is rolled back
+        to its savepoint and the ones before it committed; a fault rolls back everything.
+
+        A subclass that overrides ``execute_batch`` (to watch or interrupt writes) gets every
+        batch through it, one by one, as the port's default does."""
+        if type(self).execute_batch is not SqliteDocumentStore.execute_batch:
+            return super().execute_batches(container, batches)
+        return self._execute_batches(container, batches)
+
+    def _execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        prepared: list[tuple[str, list[Prepared]]] = []
+        refused: Exception | None = None
+        for partition_key, operations in batches:
+            try:
+                check_batch(container, partition_key, operations)
+                prepared.append((partition_key, [prepare(operation) for operation in operations]))
+            except Exception as error:  # the batches before it are applied all the same
+                refused = error
+                break
+        if not any(operations for _, operations in prepared):
+            return BatchesResult([[] for _ in prepared], refused)
+
+        def apply() -> tuple[list[list[Document | None]], Exception | None]:
+            with self._pool.writer() as connection:
+                return apply_batches(connection, container, prepared)
+
+        try:
+            applied, failure = self._run(apply, what="batch")
+        except Exception as fault:  # rolled back: nothing of this call is applied
+            return BatchesResult([], fault)
+        return BatchesResult(applied, failure if failure is not None else refused)
+
+    def feed_ranges(self, container: str) -> list[str]:
+        check_container(container)
+        return [FEED_RANGE]
+
+    def read_feed(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedPage:
+        check_container(container)
+        if feed_range != FEED_RANGE:
+            raise ValueError(f"unknown feed range {feed_range!r}; SQLite has only {FEED_RANGE!r}")
+        after = queries.feed_position(continuation)
+
+        def select_changes() -> list[tuple[Any, ...]]:
+            with self._pool.connection() as connection:
+                return list(
+                    connection.execute(queries.FEED, (container, after, max_items)).fetchall()
+                )
+
+        rows = self._run(select_changes, what="read feed")
+        items = [document(body, etag, ts) for body, etag, ts, _ in rows]
+        last = rows[-1][3] if rows else after
+        return FeedPage(items=items, continuation=str(last))
+
+    def close(self) -> None:
+        with self._lock:
+            self._pool.close()
+
+    def _run(self, action: Callable[[], Result], *, what: str) -> Result:
+        """``action`` with its ``sqlite3`` errors translated, transient ones retried."""
+
+        def translated() -> Result:
+            try:
+                return action()
+            except sqlite3.Error as error:
+                raise translate_error(error, what) from error
+
+        return self._retry.run(translated, what=what)
