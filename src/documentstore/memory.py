@@ -95,6 +95,14 @@ class InMemoryDocumentStore(DocumentStore):
             stored = self._partition(container, partition_key).get(document_id)
             return None if stored is None else _visible(stored)
 
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        with self._lock:
+            partition = self._partition(container, partition_key)
+            found = (partition.get(document_id) for document_id in dict.fromkeys(document_ids))
+            return [_visible(stored) for stored in found if stored is not None]
+
     def query(
         self,
         container: str,

@@ -93,6 +93,26 @@ class CosmosDocumentStore(DocumentStore):
 
         return self._run(read_item, what="read")
 
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        wanted = list(dict.fromkeys(document_ids))
+        if not wanted:
+            return []
+        proxy = self._container(container)
+        sql = "SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.id)"
+
+        def query_ids() -> list[Document]:
+            found = proxy.query_items(
+                sql,
+                parameters=[{"name": "@ids", "value": wanted}],
+                partition_key=partition_key,
+                max_item_count=len(wanted),
+            )
+            return [cleaned(item) for item in found]
+
+        return self._run(query_ids, what="read_many")
+
     def query(
         self,
         container: str,

@@ -19,6 +19,15 @@ FEED_RANGE = "all"
 READ = "SELECT body, etag, ts FROM documents WHERE container = ? AND partition_key = ? AND id = ?"
 """A point read by ``(container, partition_key, id)``."""
 
+def read_many_sql(count: int) -> str:
+    """The documents of one partition with ``count`` given ids, in one statement."""
+    marks = ", ".join("?" * count)
+    return (
+        "SELECT body, etag, ts FROM documents "
+        f"WHERE container = ? AND partition_key = ? AND id IN ({marks})"
+    )
+
+
 FEED = (
     "SELECT body, etag, ts, position FROM documents "
     "WHERE container = ? AND position > ? ORDER BY position LIMIT ?"

@@ -73,6 +73,23 @@ class SqliteDocumentStore(DocumentStore):
 
         return self._run(read_row, what="read")
 
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        check_container(container)
+        wanted = list(dict.fromkeys(document_ids))
+        if not wanted:
+            return []
+
+        def read_rows() -> list[Document]:
+            with self._pool.connection() as connection:
+                rows = connection.execute(
+                    queries.read_many_sql(len(wanted)), (container, partition_key, *wanted)
+                ).fetchall()
+            return [document(*row) for row in rows]
+
+        return self._run(read_rows, what="read_many")
+
     def query(
         self,
         container: str,

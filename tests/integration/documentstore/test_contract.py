@@ -148,6 +148,22 @@ def test_the_same_id_in_two_partitions_is_two_documents(store: DocumentStore) ->
     assert two["n"] == 2
 
 
+def test_reading_many_ids_gives_those_that_exist_in_the_partition_with_their_etags(
+    store: DocumentStore,
+) -> None:
+    partition, other = new_partition(), new_partition()
+    create_all(store, partition, doc(partition, "head", n=1), doc(partition, "state-a", n=2))
+    create_all(store, other, doc(other, "state-b", n=3))
+
+    found = store.read_many(EVENTS, partition, ["head", "state-a", "state-b", "missing", "head"])
+
+    assert sorted((d["id"], d["n"]) for d in found) == [("head", 1), ("state-a", 2)]
+    for document in found:
+        assert document == store.read(EVENTS, partition, document["id"])
+    assert store.read_many(EVENTS, partition, []) == []
+    assert store.read_many(EVENTS, new_partition(), ["head"]) == []
+
+
 def test_a_lease_is_partitioned_by_its_own_id(store: DocumentStore) -> None:
     lease_id = f"lease-{uuid.uuid4()}"
     store.execute_batch(LEASES, lease_id, [Create({"id": lease_id, "owner": "me"})])
