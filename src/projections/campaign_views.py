@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import LedgerError
 from domain.recorded import RecordedEvent
 from projections.projectors import (
     ViewKey,
@@ -23,7 +24,7 @@ from projections.projectors import (
     views_consulted,
     views_touched,
 )
-from projections.projectors.documents import audits_id, version_id
+from projections.projectors.documents import run_id, version_id
 
 Document = dict[str, Any]
 Loader = Callable[[ViewKey], tuple[Document | None, str | None]]
@@ -97,15 +98,19 @@ class CampaignViews:
     def apply(self, event: RecordedEvent) -> Failure | None:
         """Apply ``event`` to every document it touches, or to none of them."""
         snapshot = self.snapshot
+        lookup = _Lookup(self.campaign_id, self._current.get)
         try:
-            touched = views_touched(event, snapshot)
             consulted = views_consulted(event)
+            for key in consulted:
+                self.document(key)  # store errors propagate: they are not the event's fault
+            touched = views_touched(event, snapshot, lookup)
+        except LedgerError as error:  # the event names a version or run the view lacks
+            return Failure(event, error)
         except Exception as error:  # an event without the fields its type promises
             return Failure(event, error)
-        for key in touched + consulted:
-            self.document(key)  # store errors propagate: they are not the event's fault
+        for key in touched:
+            self.document(key)
         staged: dict[ViewKey, Document | None] = {}
-        lookup = _Lookup(self.campaign_id, lambda key: staged.get(key, self._current.get(key)))
         try:
             for key in touched:
                 staged[key] = project(key, staged.get(key, self._current[key]), event, lookup)
@@ -143,21 +148,14 @@ class CampaignViews:
 
 
 class _Lookup:
-    """``EntityLookup`` over the working set."""
+    """``EntityLookup`` over the working set as it stands before the event being applied."""
 
     def __init__(self, campaign_id: str, find: Callable[[ViewKey], Document | None]) -> None:
         self._campaign_id = campaign_id
         self._find = find
 
-    def version_content(self, version: str) -> str | None:
-        document = self._find(ViewKey(self._campaign_id, version_id(version)))
-        return None if document is None else str(document["body"]["content"])
+    def version(self, version: str) -> Document | None:
+        return self._find(ViewKey(self._campaign_id, version_id(version)))
 
-    def audit_report(self, version: str, audit_report_id: str) -> dict[str, Any] | None:
-        document = self._find(ViewKey(self._campaign_id, audits_id(version)))
-        if document is None:
-            return None
-        for report in document["body"]["items"]:
-            if report["id"] == audit_report_id:
-                return dict(report)
-        return None
+    def run(self, run: str) -> Document | None:
+        return self._find(ViewKey(self._campaign_id, run_id(run)))

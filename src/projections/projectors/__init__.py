@@ -1,4 +1,4 @@
-"""Pure projectors: (document or None, event) -> document. They import the domain only.
+"""Pure projectors: (document or None, event, lookup) -> document. They import the domain only.
 
 No I/O, no wall clock, no random ids: timestamps come from the events, so replaying the log
 reproduces exactly what the incremental path wrote. ``catalog`` routes an event to the documents
@@ -13,7 +13,7 @@ from projections.projectors.catalog import (
     views_consulted,
     views_touched,
 )
-from projections.projectors.snapshot import EntityLookup
+from projections.projectors.lookup import EntityLookup
 
 __all__ = [
     "EntityLookup",

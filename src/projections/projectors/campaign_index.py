@@ -43,6 +43,7 @@ def project_campaign_index(document: Document | None, event: RecordedEvent) -> D
             partition_key=tenant_partition(tenant_id),
         )
         created["tenantId"] = tenant_id
+        created["campaignDeleted"] = False
         created["createdAt"] = event.timestamp
         created["status"] = "Draft"
         return created

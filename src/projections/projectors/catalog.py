@@ -1,9 +1,13 @@
 """Which view documents an event touches, and the one entry point that projects an event onto a
 document while honouring the document's watermark.
 
-Routing is a pure function of the event and the campaign snapshot as it stands before the event
-(``CampaignDeleted`` and ``CampaignRestored`` touch every document of the campaign, which only
-the snapshot can enumerate).
+Routing is a pure function of the event, the campaign snapshot as it stands before the event
+(the campaign's list entry is named by the snapshot's creation time) and the documents the
+event consults (``views_consulted``): an event of a version or a run names it by id, and the
+position of its list entry (the version's number, the stream version that queued the run) is
+read from the version's or the run's own document. Deleting or restoring a campaign touches
+its snapshot and list entry only: what an event touches never grows with the campaign's
+history.
 """
 
 from __future__ import annotations
@@ -14,21 +18,39 @@ from dataclasses import dataclass
 from domain.recorded import RecordedEvent
 from projections.projectors.campaign_index import project_campaign_index
 from projections.projectors.documents import (
+    AUDIT_PREFIX,
     CAMPAIGN_INDEX_PREFIX,
-    ITERATIONS_ID,
+    ENTRY_PREFIX,
+    ITERATION_PREFIX,
+    RUN_ENTRY_PREFIX,
     SNAPSHOT_ID,
     Document,
-    audits_id,
+    audit_id,
     campaign_index_id,
-    history_id,
+    entry_id,
+    iteration_id,
+    run_entry_id,
     run_id,
     tenant_partition,
     version_id,
 )
-from projections.projectors.iterations import project_iterations
-from projections.projectors.runs import project_run
-from projections.projectors.snapshot import EntityLookup, project_snapshot
-from projections.projectors.versions import project_audits, project_version, project_version_history
+from projections.projectors.iterations import project_iteration
+from projections.projectors.lookup import EntityLookup
+from projections.projectors.runs import (
+    RUN_LIST_EVENTS,
+    project_run,
+    project_run_entry,
+    queued_at_version,
+)
+from projections.projectors.snapshot import project_snapshot
+from projections.projectors.versions import (
+    project_audit_report,
+    project_version,
+    project_version_entry,
+    version_number_of,
+)
+
+Projector = Callable[[Document | None, RecordedEvent, EntityLookup], Document]
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +75,6 @@ _RUN_EVENTS = frozenset(
         "RunCancelled",
     }
 )
-_DELETION_EVENTS = frozenset({"CampaignDeleted", "CampaignRestored"})
 
 
 def snapshot_key(campaign_id: str) -> ViewKey:
@@ -68,26 +89,36 @@ def campaign_index_key(snapshot: Document) -> ViewKey:
     )
 
 
-def views_touched(event: RecordedEvent, snapshot: Document | None) -> list[ViewKey]:
-    """The documents ``event`` changes; the snapshot comes last, the list entry just before it."""
+def views_consulted(event: RecordedEvent) -> list[ViewKey]:
+    """The documents whose state before ``event`` its routing or its projectors read (through
+    the lookup): the version or the run the event names, when it exists already."""
+    campaign = event.campaign_id
+    if event.type in _VERSION_EVENTS - {"VersionCreated"} or event.type == "ActiveVersionSet":
+        return [ViewKey(campaign, version_id(event.data["versionId"]))]
+    if event.type in _RUN_EVENTS - {"RunQueued"}:
+        return [ViewKey(campaign, run_id(event.data["runId"]))]
+    return []
+
+
+def views_touched(
+    event: RecordedEvent, snapshot: Document | None, lookup: EntityLookup
+) -> list[ViewKey]:
+    """The documents ``event`` changes, the list entry and the snapshot last."""
     campaign = event.campaign_id
     data = event.data
     keys: list[ViewKey] = []
-    if event.type == "CampaignCreated":
-        keys.append(ViewKey(campaign, ITERATIONS_ID))
-    elif event.type in _DELETION_EVENTS and snapshot is not None:
-        keys.extend(_every_entity(campaign, snapshot))
-    elif event.type == "ArtifactCreated":
-        keys.append(ViewKey(campaign, history_id(data["artifactId"])))
-    elif event.type in _VERSION_EVENTS:
+    if event.type in _VERSION_EVENTS:
+        number = version_number_of(event, lookup)
         keys.append(ViewKey(campaign, version_id(data["versionId"])))
-        if event.type in ("VersionCreated", "AuditRecorded"):
-            keys.append(ViewKey(campaign, audits_id(data["versionId"])))
-        keys.append(ViewKey(campaign, history_id(data["artifactId"])))
+        keys.append(ViewKey(campaign, entry_id(data["artifactId"], number)))
+        if event.type == "AuditRecorded":
+            keys.append(ViewKey(campaign, audit_id(event.version)))
     elif event.type == "FeedbackLogged":
-        keys.append(ViewKey(campaign, ITERATIONS_ID))
+        keys.append(ViewKey(campaign, iteration_id(event.version)))
     elif event.type in _RUN_EVENTS:
         keys.append(ViewKey(campaign, run_id(data["runId"])))
+        if event.type in RUN_LIST_EVENTS:
+            keys.append(ViewKey(campaign, run_entry_id(queued_at_version(event, lookup))))
     if event.type == "CampaignCreated":
         tenant = str(data.get("tenantId") or event.tenant_id)
         keys.append(ViewKey(tenant_partition(tenant), campaign_index_id(event.timestamp, campaign)))
@@ -97,48 +128,36 @@ def views_touched(event: RecordedEvent, snapshot: Document | None) -> list[ViewK
     return keys
 
 
-def views_consulted(event: RecordedEvent) -> list[ViewKey]:
-    """Documents whose immutable facts the snapshot reads for ``event`` (through the lookup)."""
-    if event.type != "ActiveVersionSet":
-        return []
-    chosen = event.data["versionId"]
-    return [
-        ViewKey(event.campaign_id, version_id(chosen)),
-        ViewKey(event.campaign_id, audits_id(chosen)),
-    ]
-
-
-def _every_entity(campaign: str, snapshot: Document) -> list[ViewKey]:
-    body = snapshot["body"]
-    keys = [ViewKey(campaign, ITERATIONS_ID)]
-    keys += [ViewKey(campaign, history_id(artifact["id"])) for artifact in body["artifacts"]]
-    for version in snapshot["state"]["versions"]:
-        keys += [ViewKey(campaign, version_id(version)), ViewKey(campaign, audits_id(version))]
-    keys += [ViewKey(campaign, run_id(run["id"])) for run in body["runs"]]
-    return keys
-
-
 def project(
     key: ViewKey, document: Document | None, event: RecordedEvent, lookup: EntityLookup
 ) -> Document:
     """``event`` applied to the document at ``key``; unchanged if its watermark covers it."""
     if document is not None and int(document["appliedVersion"]) >= event.version:
         return document
-    if key.id == SNAPSHOT_ID:
-        return project_snapshot(document, event, lookup)
-    return _projector_of(key.id)(document, event)
+    return _projector_of(key.id)(document, event, lookup)
 
 
-def _projector_of(logical_id: str) -> Callable[[Document | None, RecordedEvent], Document]:
-    if logical_id == ITERATIONS_ID:
-        return project_iterations
+def _projector_of(logical_id: str) -> Projector:
+    if logical_id == SNAPSHOT_ID:
+        return project_snapshot
     if logical_id.startswith(CAMPAIGN_INDEX_PREFIX):
-        return project_campaign_index
-    kind = logical_id.split(".", 1)[0]
-    projectors: dict[str, Callable[[Document | None, RecordedEvent], Document]] = {
-        "history": project_version_history,
-        "version": project_version,
-        "audits": project_audits,
-        "run": project_run,
-    }
-    return projectors[kind]
+        return _index_projector
+    by_prefix: tuple[tuple[str, Projector], ...] = (
+        ("version.", project_version),
+        (ENTRY_PREFIX, project_version_entry),
+        (AUDIT_PREFIX, project_audit_report),
+        (ITERATION_PREFIX, project_iteration),
+        ("run.", project_run),
+        (RUN_ENTRY_PREFIX, project_run_entry),
+    )
+    for prefix, projector in by_prefix:
+        if logical_id.startswith(prefix):
+            return projector
+    raise KeyError(f"no projector for view document {logical_id!r}")
+
+
+def _index_projector(
+    document: Document | None, event: RecordedEvent, _: EntityLookup
+) -> Document:
+    return project_campaign_index(document, event)
+

@@ -3,14 +3,21 @@
 Ids here are *logical*: the runner prefixes them with the projection generation when it stores
 them (``projections.generations``), so projectors never know which generation they build.
 
-Every view document has the same envelope, so that one point read answers a request and can
-also answer 404 for a campaign of another tenant or a deleted one::
+Every view document has the same envelope::
 
-    {"id", "partitionKey", "docType", "campaignId", "tenantId", "campaignDeleted",
-     "appliedVersion", "body": <the API body>, ...}
+    {"id", "partitionKey", "docType", "campaignId", "tenantId", "appliedVersion",
+     "body": <the API body>, ...}
 
 ``body`` is exactly what the HTTP layer sends (the Cosmos indexing policy excludes
-``/body/*``); a projector's private bookkeeping lives under ``state`` (also excluded).
+``/body/*``); a projector's private bookkeeping lives under ``state`` (also excluded). Only the
+campaign's snapshot and its list entry carry ``campaignDeleted``: deleting a campaign touches
+those two documents, never the campaign's other documents, whose number grows with its history.
+
+No view document grows with the campaign's history: what grows (the versions of an artifact,
+the audit reports, the iterations, the runs) is one small document per item, whose id sorts in
+list order, so that a page of a list is one range query on ``id`` within the campaign's
+partition (``entry.<artifactId>.<number>``, ``audit.<stream version>``, ``iteration.<stream
+version>``, ``runs.<stream version>``; numbers zero-padded).
 """
 
 from __future__ import annotations
@@ -25,8 +32,12 @@ from domain.recorded import RecordedEvent
 Document = dict[str, Any]
 
 SNAPSHOT_ID = "snapshot"
-ITERATIONS_ID = "iterations"
 CAMPAIGN_INDEX_PREFIX = "campaign."
+ENTRY_PREFIX = "entry."
+AUDIT_PREFIX = "audit."
+ITERATION_PREFIX = "iteration."
+RUN_ENTRY_PREFIX = "runs."
+_POSITION_DIGITS = 10
 TENANT_PARTITION_PREFIX = "tenant:"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,28 +49,49 @@ class DocType(StrEnum):
     """The ``docType`` of each kind of view document (a top-level, queryable field)."""
 
     SNAPSHOT = "campaignSnapshot"
-    VERSION_HISTORY = "versionHistory"
+    VERSION_ENTRY = "versionEntry"
     VERSION = "version"
-    AUDITS = "audits"
-    ITERATIONS = "iterations"
+    AUDIT_REPORT = "auditReport"
+    ITERATION = "iteration"
     RUN = "run"
+    RUN_ENTRY = "runEntry"
     CAMPAIGN_INDEX = "campaignIndex"
 
 
-def history_id(artifact_id: str) -> str:
-    return f"history.{artifact_id}"
+def position(number: int) -> str:
+    """A list position as a fixed-width string, so that ids sort in list order."""
+    return f"{number:0{_POSITION_DIGITS}d}"
+
+
+def entry_prefix(artifact_id: str) -> str:
+    return f"{ENTRY_PREFIX}{artifact_id}."
+
+
+def entry_id(artifact_id: str, version_number: int) -> str:
+    """A version's entry in its artifact's history: sorts by version number."""
+    return f"{entry_prefix(artifact_id)}{position(version_number)}"
 
 
 def version_id(version_id: str) -> str:
     return f"version.{version_id}"
 
 
-def audits_id(version_id: str) -> str:
-    return f"audits.{version_id}"
+def audit_id(recorded_at_version: int) -> str:
+    """An audit report, by the stream version that recorded it: sorts in recorded order."""
+    return f"{AUDIT_PREFIX}{position(recorded_at_version)}"
+
+
+def iteration_id(logged_at_version: int) -> str:
+    return f"{ITERATION_PREFIX}{position(logged_at_version)}"
 
 
 def run_id(run_id: str) -> str:
     return f"run.{run_id}"
+
+
+def run_entry_id(queued_at_version: int) -> str:
+    """A run's entry in the campaign's run list: sorts in the order runs were queued."""
+    return f"{RUN_ENTRY_PREFIX}{position(queued_at_version)}"
 
 
 def tenant_partition(tenant_id: str) -> str:
@@ -99,7 +131,6 @@ def new_document(
         "docType": doc_type.value,
         "campaignId": event.campaign_id,
         "tenantId": event.tenant_id,
-        "campaignDeleted": False,
         "appliedVersion": event.version,
         "body": body,
     }
@@ -147,13 +178,6 @@ def own_list(parent: dict[str, Any] | list[Any], key: Any) -> list[Any]:
     owned = list(parent[key])
     parent[key] = owned
     return owned
-
-
-def mark_deleted(document: Document, event: RecordedEvent, *, deleted: bool) -> Document:
-    """``CampaignDeleted`` / ``CampaignRestored`` as every view document records them."""
-    changed = evolve(document, event)
-    changed["campaignDeleted"] = deleted
-    return changed
 
 
 def require(document: Document | None, event: RecordedEvent, what: str) -> Document:

@@ -8,6 +8,10 @@
                                            timestamp}]}}}
 
 ``completedAt`` is the time the run reached a final status (completed, failed or cancelled).
+The run document keeps, top-level, ``queuedAtVersion``: the stream version that queued it, which
+names its entry in the campaign's run list (``runs.<stream version>``: ``{id, status,
+executionMode, workflowName, startedAt, completedAt}``, with ``status`` also top-level for the
+filter), so that the list is one range query in the order runs were queued.
 """
 
 from __future__ import annotations
@@ -20,27 +24,30 @@ from projections.projectors.documents import (
     Document,
     evolve,
     json_copy,
-    mark_deleted,
     new_document,
     own_dict,
     own_list,
     refuse,
     require,
+    run_entry_id,
     run_id,
 )
+from projections.projectors.lookup import EntityLookup
 
 _FINAL_STATUS = {"RunCompleted": "Completed", "RunFailed": "Failed", "RunCancelled": "Cancelled"}
+RUN_LIST_EVENTS = frozenset({"RunQueued", "RunStarted", *_FINAL_STATUS})
+"""The events that change a run's list entry (steps and checks change only the run)."""
 
 
-def project_run(document: Document | None, event: RecordedEvent) -> Document:
+def project_run(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     data = event.data
     if event.type == "RunQueued":
         if document is not None:
             raise refuse(event, f"run {data['runId']} already exists")
-        return new_document(run_id(data["runId"]), DocType.RUN, event, _queued_body(event))
+        created = new_document(run_id(data["runId"]), DocType.RUN, event, _queued_body(event))
+        created["queuedAtVersion"] = event.version
+        return created
     run = require(document, event, f"run {data.get('runId')}")
-    if event.type in ("CampaignDeleted", "CampaignRestored"):
-        return mark_deleted(run, event, deleted=event.type == "CampaignDeleted")
     changed = evolve(run, event)
     body = changed["body"]
     if event.type == "RunStarted":
@@ -84,6 +91,49 @@ def project_run(document: Document | None, event: RecordedEvent) -> Document:
     else:
         raise refuse(event, "the run document does not apply this event")
     return changed
+
+
+def project_run_entry(
+    document: Document | None, event: RecordedEvent, _: EntityLookup
+) -> Document:
+    data = event.data
+    if event.type == "RunQueued":
+        if document is not None:
+            raise refuse(event, f"run {data['runId']} is already listed")
+        body = {
+            "id": data["runId"],
+            "status": "Queued",
+            "executionMode": data["executionMode"],
+            "workflowName": data.get("workflowName"),
+            "startedAt": None,
+            "completedAt": None,
+        }
+        created = new_document(run_entry_id(event.version), DocType.RUN_ENTRY, event, body)
+        created["status"] = "Queued"
+        return created
+    entry = require(document, event, f"the list entry of run {data.get('runId')}")
+    if event.type not in ("RunStarted", *_FINAL_STATUS):
+        raise refuse(event, "a run's list entry does not apply this event")
+    changed = evolve(entry, event)
+    body = changed["body"]
+    if event.type == "RunStarted":
+        body["status"] = "Running"
+        body["startedAt"] = event.timestamp
+    else:
+        body["status"] = _FINAL_STATUS[event.type]
+        body["completedAt"] = event.timestamp
+    changed["status"] = body["status"]
+    return changed
+
+
+def queued_at_version(event: RecordedEvent, lookup: EntityLookup) -> int:
+    """The stream version that queued the run an event names (from the run document)."""
+    if event.type == "RunQueued":
+        return event.version
+    run = lookup.run(event.data["runId"])
+    if run is None:
+        raise refuse(event, f"run {event.data['runId']} is not in the view")
+    return int(run["queuedAtVersion"])
 
 
 def _queued_body(event: RecordedEvent) -> dict[str, Any]:

@@ -7,12 +7,12 @@ auditReportId}}, auditReports: {versionId: AuditReport}, artifacts: [{id, type, 
 latestVersionId}], runs: [{id, status, executionMode, startedAt, completedAt}]}``.
 
 The snapshot sees every event of its campaign (``updatedAt`` and ``version`` move each time), so
-its ``appliedVersion`` is the campaign's projection watermark. What the body cannot show but
-later events need stays under ``state``: the metadata of every version (``state.versions``:
-artifact, type, number, status, createdAt, latest audit report id). Content is kept for active
-versions only. When an event makes a version active, its content and latest audit report come
-from the version's own documents through an ``EntityLookup``: both are immutable once written,
-so the result does not depend on when the lookup happens.
+its ``appliedVersion`` is the campaign's projection watermark. It never grows with the
+campaign's history: it lists at most ``LISTED_RUNS`` runs (the latest queued; ``runCount``
+says how many there are, and ``GET /api/campaigns/{cid}/runs`` lists them all), and keeps no
+per-version state. When an event makes a version active, the version's metadata, content and
+latest audit report come from the version's own document through an ``EntityLookup`` (the
+working set as it stands before the event, so a replay sees the same).
 
 A version's content may be up to a million characters; to keep the snapshot within a document's
 size, an active version's content is inlined only while all inlined content stays under
@@ -24,7 +24,7 @@ version document (one more point read, for such campaigns only).
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from domain.recorded import RecordedEvent
 from projections.projectors.documents import (
@@ -40,19 +40,12 @@ from projections.projectors.documents import (
     refuse,
     require,
 )
+from projections.projectors.lookup import EntityLookup
 
 INLINE_CONTENT_BUDGET = 1_200_000
 """Bytes of JSON (ASCII-escaped) that the inlined content of active versions may take."""
-
-
-class EntityLookup(Protocol):
-    """Immutable facts of a campaign's other view documents that the snapshot needs."""
-
-    def version_content(self, version_id: str) -> str | None:
-        """The content of a version, or None when the view does not have the version."""
-
-    def audit_report(self, version_id: str, audit_report_id: str) -> dict[str, Any] | None:
-        """One audit report of a version (API body), or None when the view does not have it."""
+LISTED_RUNS = 50
+"""How many runs the snapshot lists (the latest queued); the run list route has them all."""
 
 
 def project_snapshot(
@@ -89,10 +82,12 @@ def _created(event: RecordedEvent) -> Document:
         "auditReports": {},
         "artifacts": [],
         "runs": [],
+        "runCount": 0,
     }
     snapshot = new_document(SNAPSHOT_ID, DocType.SNAPSHOT, event, body)
     snapshot["tenantId"] = tenant_id
-    snapshot["state"] = {"versions": {}, "spilledContent": []}
+    snapshot["campaignDeleted"] = False
+    snapshot["state"] = {"spilledContent": []}
     return snapshot
 
 
@@ -133,32 +128,19 @@ def _version_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) 
     artifact = _artifact(snapshot, data["artifactId"], event)
     artifact["versionCount"] += 1
     artifact["latestVersionId"] = data["versionId"]
-    own_dict(snapshot["state"], "versions")[data["versionId"]] = {
-        "artifactId": data["artifactId"],
-        "artifactType": data["artifactType"],
-        "versionNumber": data["versionNumber"],
-        "status": "Generated",
-        "createdAt": event.timestamp,
-        "auditReportId": None,
-    }
 
 
 def _audit_recorded(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     data = event.data
-    version = _owned_version(snapshot, data["versionId"], event)
-    version["status"] = data["versionStatus"]
-    version["auditReportId"] = data["auditReportId"]
     active = _active_entry(snapshot, data["versionId"])
     if active is not None:
-        active["status"] = version["status"]
+        active["status"] = data["versionStatus"]
         active["auditReportId"] = data["auditReportId"]
         own_dict(snapshot["body"], "auditReports")[data["versionId"]] = audit_report_body(event)
 
 
 def _version_status(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     status = "Approved" if event.type == "VersionApproved" else "Archived"
-    version = _owned_version(snapshot, event.data["versionId"], event)
-    version["status"] = status
     active = _active_entry(snapshot, event.data["versionId"])
     if active is not None:
         active["status"] = status
@@ -168,7 +150,11 @@ def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: Entity
     data = event.data
     body = snapshot["body"]
     new_id = data["versionId"]
-    version = _version(snapshot, new_id, event)
+    document = lookup.version(new_id)
+    if document is None:
+        raise refuse(event, f"version {new_id} is not in the view")
+    version: dict[str, Any] = document["body"]
+    latest_report: dict[str, Any] | None = document["state"]["latestAuditReport"]
     active: dict[str, Any] = own_dict(body, "activeVersions")
     reports: dict[str, Any] = own_dict(body, "auditReports")
     spilled: list[str] = own_list(snapshot["state"], "spilledContent")
@@ -178,9 +164,7 @@ def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: Entity
         if previous["id"] in spilled:
             spilled.remove(previous["id"])
         del active[data["artifactType"]]
-    content = lookup.version_content(new_id)
-    if content is None:
-        raise refuse(event, f"the content of version {new_id} is not in the view")
+    content = str(version["content"])
     inline = _inlined_bytes(body) + _json_bytes(content) <= INLINE_CONTENT_BUDGET
     if not inline:
         spilled.append(new_id)
@@ -191,18 +175,17 @@ def _active_version_set(snapshot: Document, event: RecordedEvent, lookup: Entity
         "status": version["status"],
         "content": content if inline else None,
         "createdAt": version["createdAt"],
-        "auditReportId": version["auditReportId"],
+        "auditReportId": None if latest_report is None else latest_report["id"],
     }
     body["activeVersions"] = dict(sorted(active.items()))
-    if version["auditReportId"] is not None:
-        report = lookup.audit_report(new_id, version["auditReportId"])
-        if report is None:
-            raise refuse(event, f"audit report {version['auditReportId']} is not in the view")
-        reports[new_id] = json_copy(report)
+    if latest_report is not None:
+        reports[new_id] = json_copy(latest_report)
 
 
 def _run_queued(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
-    own_list(snapshot["body"], "runs").append(
+    body = snapshot["body"]
+    runs = own_list(body, "runs")
+    runs.append(
         {
             "id": event.data["runId"],
             "status": "Queued",
@@ -211,6 +194,8 @@ def _run_queued(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> No
             "completedAt": None,
         }
     )
+    del runs[:-LISTED_RUNS]
+    body["runCount"] += 1
 
 
 def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
@@ -221,7 +206,7 @@ def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> N
             run = own_dict(runs, index)
             break
     else:
-        raise refuse(event, f"run {run_id} is not in the snapshot")
+        return  # an older run than the snapshot lists: its own documents have the change
     if event.type == "RunStarted":
         run["status"] = "Running"
         run["startedAt"] = event.timestamp
@@ -239,20 +224,6 @@ def _artifact(snapshot: Document, artifact_id: str, event: RecordedEvent) -> dic
         if artifact["id"] == artifact_id:
             return own_dict(artifacts, index)
     raise refuse(event, f"artifact {artifact_id} is not in the snapshot")
-
-
-def _version(snapshot: Document, version_id: str, event: RecordedEvent) -> dict[str, Any]:
-    """A version's metadata, to read."""
-    version: dict[str, Any] | None = snapshot["state"]["versions"].get(version_id)
-    if version is None:
-        raise refuse(event, f"version {version_id} is not in the snapshot")
-    return version
-
-
-def _owned_version(snapshot: Document, version_id: str, event: RecordedEvent) -> dict[str, Any]:
-    """The snapshot's own copy of a version's metadata, to change."""
-    _version(snapshot, version_id, event)
-    return own_dict(own_dict(snapshot["state"], "versions"), version_id)
 
 
 def _active_entry(snapshot: Document, version_id: str) -> dict[str, Any] | None:

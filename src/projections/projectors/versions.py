@@ -1,12 +1,16 @@
-"""Projectors of an artifact's versions: the version history per artifact, the version entity
-(with its content) and the audit reports of one version.
+"""Projectors of an artifact's versions: the version entity (with its content), a version's
+entry in its artifact's history, and one audit report.
 
 Bodies (API.md):
-- history: ``{artifactId, type, versions: [{id, versionNumber, createdAt, status, auditStatus,
-  auditReportId}]}`` ascending by number; ``auditStatus`` is the latest audit's overallStatus.
 - version: ``{id, artifactId, artifactType, versionNumber, content, status, createdAt, runId,
-  auditReportIds}``.
-- audits: ``{items: [AuditReport]}`` oldest first.
+  auditReportIds}``; its ``state.latestAuditReport`` is the version's latest audit report, which
+  the snapshot shows when the version becomes active.
+- history entry (``entry.<artifactId>.<number>``): ``{id, versionNumber, createdAt, status,
+  auditStatus, auditReportId}``; ``auditStatus`` is the latest audit's overallStatus. The history
+  of an artifact is the range of its entries, in number order.
+- audit report (``audit.<stream version>``): ``AuditReport`` plus ``artifactId`` and
+  ``versionNumber``; ``versionId``, ``artifactId`` and ``overallStatus`` are also top-level, for
+  the filters of the campaign's audit lineage and of one version's audits.
 """
 
 from __future__ import annotations
@@ -17,68 +21,24 @@ from domain.recorded import RecordedEvent
 from projections.projectors.documents import (
     DocType,
     Document,
+    audit_id,
     audit_report_body,
-    audits_id,
+    entry_id,
     evolve,
-    history_id,
-    mark_deleted,
     new_document,
-    own_dict,
     own_list,
     refuse,
     require,
     version_id,
 )
+from projections.projectors.lookup import EntityLookup
 
 _STATUS_BY_EVENT = {"VersionApproved": "Approved", "VersionArchived": "Archived"}
 
 
-def project_version_history(document: Document | None, event: RecordedEvent) -> Document:
-    data = event.data
-    if event.type == "ArtifactCreated":
-        if document is not None:
-            raise refuse(event, f"artifact {data['artifactId']} already has a history")
-        body = {"artifactId": data["artifactId"], "type": data["artifactType"], "versions": []}
-        return new_document(history_id(data["artifactId"]), DocType.VERSION_HISTORY, event, body)
-    history = require(document, event, f"the history of artifact {data.get('artifactId')}")
-    if event.type in ("CampaignDeleted", "CampaignRestored"):
-        return mark_deleted(history, event, deleted=event.type == "CampaignDeleted")
-    changed = evolve(history, event)
-    versions: list[dict[str, Any]] = own_list(changed["body"], "versions")
-    if event.type == "VersionCreated":
-        versions.append(
-            {
-                "id": data["versionId"],
-                "versionNumber": data["versionNumber"],
-                "createdAt": event.timestamp,
-                "status": "Generated",
-                "auditStatus": None,
-                "auditReportId": None,
-            }
-        )
-        versions.sort(key=lambda entry: int(entry["versionNumber"]))
-        return changed
-    entry = _entry(versions, data["versionId"], event)
-    if event.type == "AuditRecorded":
-        entry["status"] = data["versionStatus"]
-        entry["auditStatus"] = data["overallStatus"]
-        entry["auditReportId"] = data["auditReportId"]
-    elif event.type in _STATUS_BY_EVENT:
-        entry["status"] = _STATUS_BY_EVENT[event.type]
-    else:
-        raise refuse(event, "the version history does not apply this event")
-    return changed
-
-
-def _entry(versions: list[dict[str, Any]], wanted: str, event: RecordedEvent) -> dict[str, Any]:
-    """The history's own copy of one version's entry (``versions`` is already its own)."""
-    for index, entry in enumerate(versions):
-        if entry["id"] == wanted:
-            return own_dict(versions, index)
-    raise refuse(event, f"version {wanted} is not in its artifact's history")
-
-
-def project_version(document: Document | None, event: RecordedEvent) -> Document:
+def project_version(
+    document: Document | None, event: RecordedEvent, _: EntityLookup
+) -> Document:
     data = event.data
     if event.type == "VersionCreated":
         if document is not None:
@@ -94,15 +54,16 @@ def project_version(document: Document | None, event: RecordedEvent) -> Document
             "runId": data.get("runId"),
             "auditReportIds": [],
         }
-        return new_document(version_id(data["versionId"]), DocType.VERSION, event, body)
+        created = new_document(version_id(data["versionId"]), DocType.VERSION, event, body)
+        created["state"] = {"latestAuditReport": None}
+        return created
     version = require(document, event, f"version {data.get('versionId')}")
-    if event.type in ("CampaignDeleted", "CampaignRestored"):
-        return mark_deleted(version, event, deleted=event.type == "CampaignDeleted")
     changed = evolve(version, event)
     body = changed["body"]
     if event.type == "AuditRecorded":
         body["status"] = data["versionStatus"]
         own_list(body, "auditReportIds").append(data["auditReportId"])
+        changed["state"]["latestAuditReport"] = audit_report_body(event)
     elif event.type in _STATUS_BY_EVENT:
         body["status"] = _STATUS_BY_EVENT[event.type]
     else:
@@ -110,17 +71,71 @@ def project_version(document: Document | None, event: RecordedEvent) -> Document
     return changed
 
 
-def project_audits(document: Document | None, event: RecordedEvent) -> Document:
+def project_version_entry(
+    document: Document | None, event: RecordedEvent, lookup: EntityLookup
+) -> Document:
     data = event.data
     if event.type == "VersionCreated":
         if document is not None:
-            raise refuse(event, f"the audits of version {data['versionId']} already exist")
-        return new_document(audits_id(data["versionId"]), DocType.AUDITS, event, {"items": []})
-    audits = require(document, event, f"the audits of version {data.get('versionId')}")
-    if event.type in ("CampaignDeleted", "CampaignRestored"):
-        return mark_deleted(audits, event, deleted=event.type == "CampaignDeleted")
-    if event.type != "AuditRecorded":
-        raise refuse(event, "the audits document does not apply this event")
-    changed = evolve(audits, event)
-    own_list(changed["body"], "items").append(audit_report_body(event))
+            raise refuse(event, f"version {data['versionId']} already has a history entry")
+        body = {
+            "id": data["versionId"],
+            "versionNumber": data["versionNumber"],
+            "createdAt": event.timestamp,
+            "status": "Generated",
+            "auditStatus": None,
+            "auditReportId": None,
+        }
+        created = new_document(
+            entry_id(data["artifactId"], int(data["versionNumber"])),
+            DocType.VERSION_ENTRY,
+            event,
+            body,
+        )
+        created["artifactId"] = data["artifactId"]
+        return created
+    entry = require(document, event, f"the history entry of version {data.get('versionId')}")
+    changed = evolve(entry, event)
+    body = changed["body"]
+    if event.type == "AuditRecorded":
+        body["status"] = data["versionStatus"]
+        body["auditStatus"] = data["overallStatus"]
+        body["auditReportId"] = data["auditReportId"]
+    elif event.type in _STATUS_BY_EVENT:
+        body["status"] = _STATUS_BY_EVENT[event.type]
+    else:
+        raise refuse(event, "the history entry does not apply this event")
     return changed
+
+
+def project_audit_report(
+    document: Document | None, event: RecordedEvent, lookup: EntityLookup
+) -> Document:
+    data = event.data
+    if event.type != "AuditRecorded":
+        raise refuse(event, "an audit report document applies only its own AuditRecorded")
+    if document is not None:
+        raise refuse(event, f"audit report {data['auditReportId']} already exists")
+    version = lookup.version(data["versionId"])
+    if version is None:
+        raise refuse(event, f"version {data['versionId']} is not in the view")
+    body: dict[str, Any] = audit_report_body(event)
+    body["artifactId"] = data["artifactId"]
+    body["versionNumber"] = version["body"]["versionNumber"]
+    created = new_document(audit_id(event.version), DocType.AUDIT_REPORT, event, body)
+    created["versionId"] = data["versionId"]
+    created["artifactId"] = data["artifactId"]
+    created["overallStatus"] = data["overallStatus"]
+    return created
+
+
+def version_number_of(event: RecordedEvent, lookup: EntityLookup) -> int:
+    """The number of the version an event of that version names (from the version document)."""
+    number = event.data.get("versionNumber")
+    if number is not None:
+        return int(number)
+    version = lookup.version(event.data["versionId"])
+    if version is None:
+        raise refuse(event, f"version {event.data['versionId']} is not in the view")
+    return int(version["body"]["versionNumber"])
+

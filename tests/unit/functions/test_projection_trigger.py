@@ -107,9 +107,19 @@ def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_invocation_suc
     trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(store)))
     crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
     copy = crowded.artifact("Copy")
-    first, second = crowded.version(copy, "one"), crowded.version(copy, "two")
-    for text in ("a", "b"):
-        crowded.feedback(first, second, text * (MAX_VIEW_DOCUMENT_BYTES * 3 // 5))
+    large = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
+    version = crowded.version(copy, "v" * large)
+    crowded.emit(
+        "AuditRecorded",
+        auditReportId=crowded.next_id("audit"),
+        versionId=version,
+        artifactId=copy,
+        overallStatus="Pass",
+        categoryScores={},
+        flaggedItems=[],
+        recommendations=[{"category": "tone", "text": "r" * large}],
+        versionStatus="Audited",
+    )
     neighbour.status("Generating")
 
     trigger.get_user_function()(
@@ -117,7 +127,7 @@ def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_invocation_suc
     )
 
     [letter] = DeadLetterBox(store).list()
-    assert (letter.event_type, letter.error_code) == ("FeedbackLogged", "view-too-large")
+    assert (letter.event_type, letter.error_code) == ("AuditRecorded", "view-too-large")
     assert ReadModel(store).campaign("default", neighbour.campaign_id).version == 2
 
 

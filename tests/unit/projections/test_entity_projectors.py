@@ -1,5 +1,6 @@
-"""Projectors of the entity documents, the version history and the campaign list entry, on
-hand-built events; and the routing that decides which documents an event touches."""
+"""Projectors of the entity documents, the list item documents (history entries, audit
+reports, iterations, run entries) and the campaign list entry, on hand-built events; and the
+routing that decides which documents an event touches."""
 
 from __future__ import annotations
 
@@ -13,24 +14,39 @@ from projections.campaign_views import CampaignViews, load_nothing
 from projections.projectors import ViewKey, project, views_touched
 from projections.projectors.campaign_index import project_campaign_index
 from projections.projectors.documents import (
-    audits_id,
+    audit_id,
     campaign_index_id,
     descending_time_key,
-    history_id,
+    entry_id,
+    iteration_id,
+    run_entry_id,
     run_id,
     tenant_partition,
     version_id,
 )
-from projections.projectors.iterations import project_iterations
 from projections.projectors.runs import project_run
-from projections.projectors.versions import project_audits, project_version, project_version_history
+from projections.projectors.versions import (
+    project_audit_report,
+    project_version,
+    project_version_entry,
+)
 from tests.unit.projections.campaign_events import HASH, CampaignStream
+
+
+class NoLookup:
+    """The lookup of projectors that consult no other document."""
+
+    def version(self, version_id: str) -> dict[str, Any] | None:
+        raise AssertionError(f"unexpected lookup of version {version_id}")
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        raise AssertionError(f"unexpected lookup of run {run_id}")
 
 
 def fold(projector: Any, events: list[RecordedEvent]) -> dict[str, Any]:
     document = None
     for event in events:
-        document = projector(document, event)
+        document = projector(document, event, NoLookup())
     assert document is not None
     return document
 
@@ -73,15 +89,17 @@ def test_a_failed_audit_leaves_the_version_generated() -> None:
     assert fold(project_version, relevant)["body"]["status"] == "Generated"
 
 
-def test_the_audits_document_lists_every_report_oldest_first() -> None:
+def test_each_audit_report_is_a_document_of_its_own_in_recorded_order() -> None:
     stream = CampaignStream()
-    version = stream.version(stream.artifact("Copy"))
+    copy = stream.artifact("Copy")
+    version = stream.version(copy)
     first = stream.audit(version, "Fail")
     second = stream.audit(version, "Conditional")
-    relevant = [e for e in stream.events if e.data.get("versionId") == version]
-    items = fold(project_audits, relevant)["body"]["items"]
-    assert [item["id"] for item in items] == [first, second]
-    assert items[0] == {
+    documents = documents_after(stream)
+    reports = [documents[audit_id(4)], documents[audit_id(5)]]
+    assert [report["body"]["id"] for report in reports] == [first, second]
+    assert sorted([audit_id(10), audit_id(9)]) == [audit_id(9), audit_id(10)]
+    assert reports[0]["body"] == {
         "id": first,
         "versionId": version,
         "overallStatus": "Fail",
@@ -89,7 +107,15 @@ def test_the_audits_document_lists_every_report_oldest_first() -> None:
         "flaggedItems": [{"category": "tone", "severity": "High", "description": "too loud"}],
         "recommendations": [{"category": "tone", "text": "softer", "priority": 1}],
         "createdAt": stream.events[3].timestamp,
+        "artifactId": copy,
+        "versionNumber": 1,
     }
+    assert (reports[1]["versionId"], reports[1]["artifactId"], reports[1]["overallStatus"]) == (
+        version,
+        copy,
+        "Conditional",
+    )
+    assert documents[version_id(version)]["state"]["latestAuditReport"]["id"] == second
 
 
 def test_the_version_history_tracks_status_and_latest_audit_of_each_version() -> None:
@@ -99,11 +125,10 @@ def test_the_version_history_tracks_status_and_latest_audit_of_each_version() ->
     report = stream.audit(first, "Pass")
     second = stream.version(copy)
     stream.archive(first)
-    relevant = [e for e in stream.events if e.data.get("artifactId") == copy]
-    body = fold(project_version_history, relevant)["body"]
-    assert body["artifactId"] == copy
-    assert body["type"] == "Copy"
-    assert body["versions"] == [
+    documents = documents_after(stream)
+    entries = [documents[entry_id(copy, 1)], documents[entry_id(copy, 2)]]
+    assert {entry["artifactId"] for entry in entries} == {copy}
+    assert [entry["body"] for entry in entries] == [
         {
             "id": first,
             "versionNumber": 1,
@@ -123,14 +148,14 @@ def test_the_version_history_tracks_status_and_latest_audit_of_each_version() ->
     ]
 
 
-def test_the_iteration_log_starts_empty_and_appends_feedback() -> None:
+def test_each_iteration_is_a_document_of_its_own() -> None:
     stream = CampaignStream()
     copy = stream.artifact("Copy")
     old, new = stream.version(copy), stream.version(copy)
     iteration = stream.feedback(old, new, "Warmer please")
-    relevant = [e for e in stream.events if e.type in ("CampaignCreated", "FeedbackLogged")]
-    assert fold(project_iterations, relevant[:1])["body"] == {"items": []}
-    assert fold(project_iterations, relevant)["body"]["items"] == [
+    logged = documents_after(stream)[iteration_id(stream.events[-1].version)]
+    assert logged["artifactId"] == copy
+    assert [logged["body"]] == [
         {
             "id": iteration,
             "artifactId": copy,
@@ -226,7 +251,7 @@ def test_the_list_entry_lives_in_the_tenant_partition_and_follows_name_status_an
     stream.status("Generating")
     stream.artifact("Copy")
     stream.emit("CampaignDeleted", restoreUntil="2026-04-01T00:00:00+00:00")
-    entry = fold(project_campaign_index, stream.events)
+    entry = fold(lambda document, event, _: project_campaign_index(document, event), stream.events)
     assert entry["partitionKey"] == tenant_partition("acme")
     assert entry["id"] == campaign_index_id(stream.events[0].timestamp, stream.campaign_id)
     assert entry["status"] == "Generating"
@@ -256,9 +281,22 @@ def test_projectors_refuse_an_update_of_a_document_they_never_created() -> None:
     version = stream.version(stream.artifact("Copy"))
     stream.audit(version)
     audit = stream.events[-1]
-    for projector in (project_version, project_audits, project_version_history):
+    for projector in (project_version, project_version_entry):
         with pytest.raises(LedgerError):
-            projector(None, audit)
+            projector(None, audit, NoLookup())
+
+
+def test_an_audit_report_of_a_version_the_view_lacks_is_refused() -> None:
+    stream = CampaignStream()
+    version = stream.version(stream.artifact("Copy"))
+    stream.audit(version)
+
+    class Empty(NoLookup):
+        def version(self, version_id: str) -> dict[str, Any] | None:
+            return None
+
+    with pytest.raises(LedgerError):
+        project_audit_report(None, stream.events[-1], Empty())
 
 
 def test_an_event_at_or_below_a_documents_watermark_leaves_it_unchanged() -> None:
@@ -266,31 +304,40 @@ def test_an_event_at_or_below_a_documents_watermark_leaves_it_unchanged() -> Non
     copy = stream.artifact("Copy")
     stream.version(copy)
     documents = documents_after(stream)
-    history = documents[history_id(copy)]
-    again = project(ViewKey(stream.campaign_id, history_id(copy)), history, stream.events[2], None)  # type: ignore[arg-type]
-    assert again is history
+    entry = documents[entry_id(copy, 1)]
+    key = ViewKey(stream.campaign_id, entry_id(copy, 1))
+    again = project(key, entry, stream.events[2], NoLookup())
+    assert again is entry
 
 
-def test_deletion_touches_every_document_of_the_campaign() -> None:
+def test_deletion_touches_only_the_snapshot_and_the_list_entry() -> None:
     stream = CampaignStream("Tea", tenant_id="acme")
     copy = stream.artifact("Copy")
     version = stream.version(copy)
     run = stream.queue_run()
-    stream.emit("CampaignDeleted", restoreUntil="2026-04-01T00:00:00+00:00")
-    documents = documents_after(stream)
-    expected = {
+    views = CampaignViews(stream.campaign_id, load_nothing)
+    for event in stream.events:
+        assert views.apply(event) is None
+    before = views.documents()
+    deleted = stream.emit("CampaignDeleted", restoreUntil="2026-04-01T00:00:00+00:00")
+
+    assert views.apply(deleted) is None
+
+    changed = {key.id for key, document in views.documents().items() if before[key] != document}
+    index = campaign_index_id(stream.events[0].timestamp, stream.campaign_id)
+    assert changed == {"snapshot", index}
+    documents = {key.id: document for key, document in views.documents().items()}
+    assert documents["snapshot"]["campaignDeleted"] is True
+    assert documents[index]["campaignDeleted"] is True
+    assert set(documents) == {
         "snapshot",
-        "iterations",
-        history_id(copy),
+        index,
         version_id(version),
-        audits_id(version),
+        entry_id(copy, 1),
         run_id(run),
-        campaign_index_id(stream.events[0].timestamp, stream.campaign_id),
+        run_entry_id(4),
     }
-    assert set(documents) == expected
-    assert all(document["campaignDeleted"] for document in documents.values())
     assert all(document["tenantId"] == "acme" for document in documents.values())
-    assert all(document["appliedVersion"] == 5 for document in documents.values())
 
 
 def test_routing_puts_the_list_entry_before_the_snapshot_and_the_snapshot_last() -> None:
@@ -300,7 +347,10 @@ def test_routing_puts_the_list_entry_before_the_snapshot_and_the_snapshot_last()
     views = CampaignViews(stream.campaign_id, load_nothing)
     for event in stream.events[:2]:
         views.apply(event)
-    keys = views_touched(stream.events[2], views.snapshot)
+    keys = views_touched(stream.events[2], views.snapshot, NoLookup())
     assert keys[-1].id == "snapshot"
     assert keys[-2].partition_key == tenant_partition("default")
-    assert {key.id for key in keys[:-2]} >= {history_id(copy)}
+    assert {key.id for key in keys[:-2]} == {
+        entry_id(copy, 1),
+        version_id(stream.events[2].data["versionId"]),
+    }

@@ -55,10 +55,10 @@ class CrashingStore(InMemoryDocumentStore):
 
 
 def big_campaign() -> CampaignStream:
-    """Enough documents that deleting the campaign takes several batches."""
+    """Enough versions (two documents each) that projecting them at once takes three batches."""
     stream = CampaignStream("Big")
     copy = stream.artifact("Copy")
-    for number in range(60):
+    for number in range(100):
         stream.version(copy, f"draft {number}")
     stream.emit("CampaignDeleted", restoreUntil="2026-04-01T00:00:00+00:00")
     return stream
@@ -100,10 +100,9 @@ def test_head_documents_and_other_documents_are_ignored(store: InMemoryDocumentS
 def test_a_large_campaign_is_written_in_several_batches_with_the_snapshot_last() -> None:
     stream = big_campaign()
     store = CrashingStore(crash_on_view_write=0)
-    ProjectionRunner(store).project(stream.documents())
+    ProjectionRunner(store).project(stream.documents()[:2])
     store.view_writes.clear()
-    restored = stream.emit("CampaignRestored")  # touches all 123 documents again
-    ProjectionRunner(store).project(stream.documents()[restored.version - 1 :])
+    ProjectionRunner(store).project(stream.documents()[2:])  # 200 documents and the snapshot
     campaign_batches = [
         ids for partition, ids in store.view_writes if partition == stream.campaign_id
     ]
@@ -122,11 +121,11 @@ def test_a_crash_between_batches_and_a_restart_leave_the_views_of_one_clean_pass
     stream = big_campaign()
     store = CrashingStore(crash_on_view_write=0)
     runner = ProjectionRunner(store)
-    runner.project(stream.documents()[:-1])
+    runner.project(stream.documents()[:2])
     store.crash_on = crash_on + len(store.view_writes)
     with pytest.raises(StoreUnavailable):
-        runner.project(stream.documents()[-1:])
-    ProjectionRunner(store).project(stream.documents()[-1:])  # the restart re-delivers
+        runner.project(stream.documents()[2:])
+    ProjectionRunner(store).project(stream.documents()[2:])  # the restart re-delivers
     assert dump_views(store) == clean_pass([stream])
 
 
@@ -235,13 +234,13 @@ LARGE = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
 """Characters of one text: one fits a view document, two do not."""
 
 
-def overflowing_iterations(stream: CampaignStream) -> str:
-    """Two iterations whose feedback fills more than one document; returns its logical id."""
+def overflowing_version(stream: CampaignStream) -> str:
+    """A version whose content and latest audit report together fill more than one document;
+    returns the version document's logical id."""
     copy = stream.artifact("Copy")
-    first, second = stream.version(copy, "one"), stream.version(copy, "two")
-    stream.feedback(first, second, "a" * LARGE)
-    stream.feedback(first, second, "b" * LARGE)
-    return "iterations"
+    version = stream.version(copy, "v" * LARGE)
+    large_audit(stream, version, copy)
+    return f"version.{version}"
 
 
 def large_audit(stream: CampaignStream, version_id: str, artifact_id: str) -> None:
@@ -258,15 +257,6 @@ def large_audit(stream: CampaignStream, version_id: str, artifact_id: str) -> No
     )
 
 
-def overflowing_audits(stream: CampaignStream) -> str:
-    """Two large audits of one version; returns the audits document's logical id."""
-    copy = stream.artifact("Copy")
-    version = stream.version(copy)
-    large_audit(stream, version, copy)
-    large_audit(stream, version, copy)
-    return f"audits.{version}"
-
-
 def overflowing_snapshot(stream: CampaignStream) -> str:
     """Two active versions, each with a large latest audit inlined in the snapshot."""
     for artifact_type in ("Copy", "ShortCopy"):
@@ -279,8 +269,8 @@ def overflowing_snapshot(stream: CampaignStream) -> str:
 
 @pytest.mark.parametrize(
     "overflow",
-    [overflowing_iterations, overflowing_audits, overflowing_snapshot],
-    ids=["iterations", "audits", "snapshot-audit-reports"],
+    [overflowing_version, overflowing_snapshot],
+    ids=["version-with-its-latest-audit", "snapshot-audit-reports"],
 )
 def test_an_event_that_would_make_a_view_too_large_is_dead_lettered_and_the_range_goes_on(
     store: InMemoryDocumentStore, overflow: Callable[[CampaignStream], str]
@@ -314,14 +304,14 @@ def test_a_view_that_cannot_be_written_does_not_stall_the_processor() -> None:
 
     store = InMemoryDocumentStore()
     crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
-    overflowing_iterations(crowded)
+    overflowing_version(crowded)
     neighbour.status("Generating")
     append_to_log(store, crowded)
     append_to_log(store, neighbour)
 
     ChangeFeedProcessor(store, max_items=3).run_until_caught_up()
 
-    assert [letter.event_type for letter in DeadLetterBox(store).list()] == ["FeedbackLogged"]
+    assert [letter.event_type for letter in DeadLetterBox(store).list()] == ["AuditRecorded"]
     assert ReadModel(store).campaign("default", neighbour.campaign_id).version == 2
 
 
@@ -329,26 +319,30 @@ def test_an_oversized_event_replays_once_the_projector_keeps_the_document_small(
     store: InMemoryDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stream = CampaignStream()
-    overflowing_iterations(stream)
+    version = overflowing_version(stream).removeprefix("version.")
     append_to_log(store, stream)
     ProjectionRunner(store).project(stream.documents())
     [letter] = DeadLetterBox(store).list()
 
     assert replay_dead_letters(store).still_failing == [letter.id]  # no fix yet: still refused
 
-    correct = catalog.project_iterations
+    correct = catalog.project_version
 
-    def project_iterations_truncated(document: Any, event: Any) -> Any:
-        projected = correct(document, event)
-        for item in projected["body"]["items"]:
-            item["feedbackText"] = item["feedbackText"][:100]
+    def project_version_truncated(document: Any, event: Any, lookup: Any) -> Any:
+        projected = correct(document, event, lookup)
+        report = projected["state"]["latestAuditReport"]
+        if report is not None:
+            report["recommendations"] = [
+                {**item, "text": item["text"][:100]} for item in report["recommendations"]
+            ]
         return projected
 
-    monkeypatch.setattr(catalog, "project_iterations", project_iterations_truncated)
+    monkeypatch.setattr(catalog, "project_version", project_version_truncated)
     assert replay_dead_letters(store).resolved == [letter.id]
     assert DeadLetterBox(store).list() == []
-    items = ReadModel(store).iterations("default", stream.campaign_id).body["items"]
-    assert [item["feedbackText"][0] for item in items] == ["a", "b"]
+    read = ReadModel(store).version("default", stream.campaign_id, version).body
+    assert (read["status"], len(read["auditReportIds"])) == ("Audited", 1)
+    assert len(read["content"]) == LARGE
 
 
 def test_a_write_the_store_refuses_as_too_large_is_dead_lettered_instead_of_stalling() -> None:

@@ -15,10 +15,10 @@ from tests.unit.projections.campaign_events import BRIEF, CampaignStream
 
 
 class NoLookup:
-    def version_content(self, version_id: str) -> str | None:
+    def version(self, version_id: str) -> dict[str, Any] | None:
         return None
 
-    def audit_report(self, version_id: str, audit_report_id: str) -> dict[str, Any] | None:
+    def run(self, run_id: str) -> dict[str, Any] | None:
         return None
 
 
@@ -48,6 +48,7 @@ def test_a_created_campaign_is_a_draft_with_its_brief_and_the_event_time() -> No
         "auditReports": {},
         "artifacts": [],
         "runs": [],
+        "runCount": 0,
     }
 
 
@@ -192,7 +193,15 @@ def test_an_event_for_a_missing_snapshot_or_unknown_version_is_refused() -> None
         )
     created = project_snapshot(None, stream.events[0], NoLookup())
     unknown = RecordedEvent(
-        stream.campaign_id, 2, "VersionApproved", {"versionId": "nope", "artifactId": "nope"}
+        stream.campaign_id, 2, "ActiveVersionSet", {"versionId": "nope", "artifactType": "Copy"}
     )
     with pytest.raises(LedgerError):
         project_snapshot(created, unknown, NoLookup())
+    views = CampaignViews(stream.campaign_id, load_nothing)
+    assert views.apply(stream.events[0]) is None
+    approved = RecordedEvent(
+        stream.campaign_id, 2, "VersionApproved", {"versionId": "nope", "artifactId": "nope"}
+    )
+    failure = views.apply(approved)
+    assert failure is not None
+    assert isinstance(failure.error, LedgerError)
