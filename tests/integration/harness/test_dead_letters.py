@@ -29,14 +29,14 @@ def test_an_event_a_projector_cannot_apply_is_dead_lettered_then_replayed_after_
     sqlite_store: DocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poisoned = new_id()
-    correct = catalog.project_audits
+    correct = catalog.project_audit_report
 
-    def project_audits_with_a_bug(document: Any, event: RecordedEvent) -> Any:
+    def project_audit_report_with_a_bug(document: Any, event: RecordedEvent, lookup: Any) -> Any:
         if event.data.get("auditReportId") == poisoned:
             raise RuntimeError("a projector bug met this audit")
-        return correct(document, event)
+        return correct(document, event, lookup)
 
-    monkeypatch.setattr(catalog, "project_audits", project_audits_with_a_bug)
+    monkeypatch.setattr(catalog, "project_audit_report", project_audit_report_with_a_bug)
     ledger = ledger_on(sqlite_store)
     processor = ChangeFeedProcessor(sqlite_store, poll_interval=0.01)
     processor.start()
@@ -76,7 +76,7 @@ def test_an_event_a_projector_cannot_apply_is_dead_lettered_then_replayed_after_
     assert reads.version("default", campaign, third).body["versionNumber"] == 3
     assert reads.audits("default", campaign, second).body["items"] == []
 
-    monkeypatch.setattr(catalog, "project_audits", correct)
+    monkeypatch.setattr(catalog, "project_audit_report", correct)
     replayed = replay_dead_letters(sqlite_store)
 
     assert (replayed.resolved, replayed.still_failing) == ([letter.id], [])

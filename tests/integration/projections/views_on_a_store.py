@@ -238,9 +238,19 @@ class ViewsOnAStore:
     ) -> None:
         crowded = CampaignStream("Crowded", tenant_id="crowded")
         copy = crowded.artifact("Copy")
-        first, second = crowded.version(copy, "one"), crowded.version(copy, "two")
-        for text in ("a", "b"):
-            crowded.feedback(first, second, text * (MAX_VIEW_DOCUMENT_BYTES * 3 // 5))
+        large = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
+        version = crowded.version(copy, "v" * large)
+        crowded.emit(
+            "AuditRecorded",
+            auditReportId=crowded.next_id("audit"),
+            versionId=version,
+            artifactId=copy,
+            overallStatus="Pass",
+            categoryScores={},
+            flaggedItems=[],
+            recommendations=[{"category": "tone", "text": "r" * large}],
+            versionStatus="Audited",
+        )
         crowded.status("Generating")
         append_to_log(store, crowded)
 
@@ -250,9 +260,14 @@ class ViewsOnAStore:
             each for each in DeadLetterBox(store).list() if each.campaign_id == crowded.campaign_id
         ]
         assert [(letter.version, letter.error_code) for letter in letters] == [
-            (6, "view-too-large")
+            (4, "view-too-large")
         ]
         reads = ReadModel(store)
         assert reads.campaign("crowded", crowded.campaign_id).body["status"] == "Generating"
-        items = reads.iterations("crowded", crowded.campaign_id).body["items"]
-        assert [item["feedbackText"][0] for item in items] == ["a"]
+        kept = reads.version("crowded", crowded.campaign_id, version).body
+        assert (kept["status"], kept["auditReportIds"], len(kept["content"])) == (
+            "Generated",
+            [],
+            large,
+        )
+        assert reads.audits("crowded", crowded.campaign_id, version).body["items"] == []
