@@ -18,6 +18,8 @@ from bootstrap.container import Ledger, build_ledger
 from bootstrap.settings import Settings
 from domain.errors import IdConflict, RuleViolation
 from domain.values import AuditReport, Iteration
+from projections.reads import ReadModel
+from projections.rebuild import rebuild_views
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "layout1"
 
@@ -120,3 +122,24 @@ def test_the_first_load_moves_the_campaign_to_the_split_layout_and_later_loads_u
     restored = ledger.commands.restore_campaign(ctx, ids["deletedCampaign"])
     assert _heads(ledger.settings.sqlite_path)[ids["deletedCampaign"]]["layout"] == 2
     assert restored.version == 3
+
+
+def test_after_the_upgrade_a_rebuild_serves_the_old_campaigns_paged_reads(
+    written_before: tuple[Ledger, dict[str, Any]],
+) -> None:
+    ledger, ids = written_before
+    ctx = CommandContext(tenant_id=ids["tenant"], actor="test")
+    copy = ids["artifacts"]["Copy"]
+    added = ledger.commands.create_version(ctx, ids["campaign"], copy, content="new")
+
+    rebuild_views(ledger.store, grace_seconds=0)
+
+    reads = ReadModel(ledger.store)
+    history = reads.version_history(ids["tenant"], ids["campaign"], copy)
+    copies = [v for index, v in enumerate(ids["versions"], start=1) if index % 3 == 0]
+    assert [item["id"] for item in history.body["versions"]] == [*copies, added.id]
+    lineage = reads.campaign_audits(ids["tenant"], ids["campaign"], limit=1_000).body["items"]
+    assert [item["id"] for item in lineage] == ids["audits"]
+    logged = reads.iterations(ids["tenant"], ids["campaign"]).body["items"]
+    assert [item["id"] for item in logged] == ids["iterations"]
+    assert reads.campaign(ids["tenant"], ids["campaign"]).body["version"] == added.version
