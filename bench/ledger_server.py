@@ -1,4 +1,4 @@
-"""The service as ``campaigns serve`` runs it (``create_app(build_ledger(settings))`` under
+"""The service as ``campaigns serve`` runs it (``create_app(build_container(settings))`` under
 uvicorn, the change-feed processor in the background), plus one route for the benchmarks:
 ``GET /bench/counters`` answers the store calls of the read side (the read model's store is
 wrapped in the port's counting decorator) and the command side's conflict counters.
@@ -15,7 +15,7 @@ import uvicorn
 from tests.integration.eventstore.counting import CountingDocumentStore
 
 from api.app import create_app
-from bootstrap.container import build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
 from projections.reads import ReadModel
@@ -23,7 +23,7 @@ from projections.reads import ReadModel
 
 def main() -> None:
     settings = Settings()
-    ledger = build_ledger(settings)
+    ledger = build_container(settings)
     counting = CountingDocumentStore(ledger.store)
     ledger.reads = ReadModel(counting)
     app = create_app(ledger)

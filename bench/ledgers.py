@@ -1,4 +1,4 @@
-"""Command sides for the benchmarks: ``CampaignLedger`` on a given document store (our
+"""Command sides for the benchmarks: ``CampaignService`` on a given document store (our
 persistence module, as the composition root wires it) or on the eventsourcing library's stock
 SQLite module (the comparison)."""
 
@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from application import CampaignApplication, CampaignLedger
+from application import CampaignApplication, CampaignService
 from documentstore.port import DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 
@@ -22,7 +22,7 @@ def registered_store(env: Mapping[str, str]) -> DocumentStore:
     return _stores[env["BENCH_STORE_NAME"]]
 
 
-def ledger_on(store: DocumentStore) -> CampaignLedger:
+def ledger_on(store: DocumentStore) -> CampaignService:
     """A new ledger (as in a freshly started process) on ``store``, through our persistence
     module (``eventstore.factory``)."""
     name = f"store-{next(_names)}"
@@ -37,13 +37,13 @@ def ledger_on(store: DocumentStore) -> CampaignLedger:
     )
 
 
-def stock_sqlite_ledger(path: Path) -> CampaignLedger:
+def stock_sqlite_ledger(path: Path) -> CampaignService:
     """A ledger on the eventsourcing library's own SQLite module, default settings."""
     return _ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
 
 
-def _ledger(env: dict[str, str]) -> CampaignLedger:
-    return CampaignLedger(
+def _ledger(env: dict[str, str]) -> CampaignService:
+    return CampaignService(
         CampaignApplication(env=env),
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),

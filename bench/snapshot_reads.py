@@ -17,7 +17,7 @@ from bench.entity_repository import assemble_snapshot, copy_entities
 from bench.report import Row, milliseconds, percentile, verdict
 from bench.served_ledger import served_ledger
 from bench.workload import build_reviewed_campaign
-from bootstrap.container import build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from bootstrap.stores import close_document_stores
 from documentstore.port import DocumentStore
@@ -32,7 +32,7 @@ HTTP_P99_TARGET_SECONDS = 0.005
 
 def measure(directory: Path, samples: int = SAMPLES) -> list[Row]:
     data_dir = directory / "snapshot-ledger"
-    ledger = build_ledger(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
+    ledger = build_container(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
     try:
         campaign = build_reviewed_campaign(ledger.commands, versions=100)
         ChangeFeedProcessor(ledger.store).run_until_caught_up()

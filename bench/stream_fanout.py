@@ -3,7 +3,7 @@ same figure without subscribers, in one run (``python -m bench.stream_fanout``; 
 about 40 s).
 
 Three processes, so that no client's Python time is charged to another's:
-- the service (``serve``): ``create_app(build_ledger())`` on the embedded SQLite store with the
+- the service (``serve``): ``create_app(build_container())`` on the embedded SQLite store with the
   SSE route, under uvicorn, its change-feed processor publishing to the hub;
 - the subscribers (``listen``): 100 SSE streams on one campaign (asyncio + httpx), recording
   when each notification arrives;
@@ -60,13 +60,13 @@ def serve(port: int, data_dir: Path) -> None:
 
     from api.app import create_app
     from api.streams import streaming_hub
-    from bootstrap.container import build_ledger
+    from bootstrap.container import build_container
     from bootstrap.settings import Settings
 
     settings = Settings(
         ledger_store="sqlite", ledger_data_dir=data_dir, host="127.0.0.1", port=port
     )
-    ledger = build_ledger(settings)
+    ledger = build_container(settings)
     app = create_app(ledger)
     hub = streaming_hub(ledger)
     if hub is None:

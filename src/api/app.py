@@ -18,7 +18,7 @@ from api.problems import Problem, install_problem_handlers
 from api.reads import read_router
 from api.streams import stream_router, streaming_hub
 from api.tenancy import tenant_resolver
-from application.service import CampaignLedger
+from application.service import CampaignService
 from bootstrap.settings import Settings
 from projections.reads import ReadModel
 
@@ -33,10 +33,10 @@ DESCRIPTION = (
 
 
 class LedgerComponents(Protocol):
-    """What the app needs of a ``bootstrap.container.Ledger`` (tests pass fakes)."""
+    """What the app needs of a ``bootstrap.container.ServiceContainer`` (tests pass fakes)."""
 
     @property
-    def commands(self) -> CampaignLedger: ...
+    def commands(self) -> CampaignService: ...
 
     @property
     def reads(self) -> ReadModel: ...

@@ -1,7 +1,7 @@
 """The command routes (API.md, "Commands"): the orchestrator's writes.
 
 Each route validates its body against the domain's value objects, builds a ``CommandContext`` from
-the headers and calls one method of ``CampaignLedger``. The endpoints are plain functions, so
+the headers and calls one method of ``CampaignService``. The endpoints are plain functions, so
 FastAPI runs the (blocking) service in its threadpool, never on the event loop.
 """
 
@@ -33,7 +33,8 @@ from api.paths import (
 )
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
-from application.service import CampaignLedger, CommandContext, CommandResult
+from application.service import CampaignService, CommandContext
+from domain.campaign import Outcome
 from domain.values import ArtifactType, QualityCheck
 
 _COMMAND_HEADERS: dict[str, Any] = {
@@ -59,7 +60,7 @@ def _documented(success: int, *, body: bool = True) -> dict[int | str, dict[str,
 
 
 def _stamp(
-    response: Response, ctx: CommandContext, result: CommandResult, location: str | None = None
+    response: Response, ctx: CommandContext, result: Outcome, location: str | None = None
 ) -> None:
     response.headers["X-Campaign-Version"] = str(result.version)
     response.headers["X-Command-Id"] = ctx.command_id
@@ -70,7 +71,7 @@ def _stamp(
 
 
 def _status_answer(
-    response: Response, ctx: CommandContext, result: CommandResult, fallback_status: str
+    response: Response, ctx: CommandContext, result: Outcome, fallback_status: str
 ) -> StatusAnswer:
     _stamp(response, ctx, result)
     return StatusAnswer(
@@ -79,7 +80,7 @@ def _status_answer(
 
 
 def command_router(
-    commands: CampaignLedger, resolve_context: Callable[..., Awaitable[CommandContext]]
+    commands: CampaignService, resolve_context: Callable[..., Awaitable[CommandContext]]
 ) -> APIRouter:
     """The router of every command route, calling ``commands``."""
     router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["commands"])

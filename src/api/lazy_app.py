@@ -2,8 +2,8 @@
 
 ``function_app.py`` is imported when the Functions host indexes the app; building the Cosmos DB
 client then would slow every cold start and fail indexing when the store is unreachable. So the
-app handed to ``AsgiFunctionApp`` is a thin ASGI wrapper that calls ``build_ledger()`` (in a worker
-thread, once) when the first HTTP request arrives, and closes the ledger on lifespan shutdown.
+app handed to ``AsgiFunctionApp`` is a thin ASGI wrapper that builds the services (in a worker
+thread, once) when the first HTTP request arrives, and closes them on lifespan shutdown.
 In Azure the projections run in the change-feed trigger, so the in-process processor is not
 started here.
 """
@@ -28,8 +28,8 @@ class ClosableLedger(LedgerComponents, Protocol):
 class LazyLedgerApp:
     """An ASGI app that builds the ledger and the real app on its first HTTP request."""
 
-    def __init__(self, build_ledger: Callable[[], ClosableLedger]) -> None:
-        self._build_ledger = build_ledger
+    def __init__(self, build_container: Callable[[], ClosableLedger]) -> None:
+        self._build_ledger = build_container
         self._lock = threading.Lock()
         self._ledger: ClosableLedger | None = None
         self._app: FastAPI | None = None

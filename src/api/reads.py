@@ -34,7 +34,7 @@ from api.views import (
     VersionDetail,
     VersionHistory,
 )
-from application.service import CampaignLedger
+from application.service import CampaignService
 from domain.values import CampaignStatus, EntityId
 from projections.reads import ReadModel, View
 
@@ -88,7 +88,7 @@ def _conditional_answer(
 
 def read_router(
     reads: ReadModel,
-    commands: CampaignLedger,
+    commands: CampaignService,
     resolve_tenant: TenantResolver,
     *,
     read_wait_seconds: float,

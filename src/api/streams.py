@@ -36,7 +36,7 @@ from starlette.types import Message, Receive, Scope, Send
 from api.paths import CampaignIdPath, campaign_id_from_path
 from api.problems import HttpProblem, problem_responses, retry_after_header
 from api.tenancy import TenantResolver
-from application.service import MAX_EVENTS_PAGE, CampaignLedger
+from application.service import MAX_EVENTS_PAGE, CampaignService
 from domain.errors import CampaignNotFound, LedgerError
 from domain.recorded import RecordedEvent
 from projections.notification_hub import NotificationHub, Subscription
@@ -191,7 +191,7 @@ async def _write(send: Send, frame: bytes) -> None:
 
 def stream_router(
     hub: NotificationHub,
-    commands: CampaignLedger,
+    commands: CampaignService,
     reads: ReadModel,
     resolve_tenant: TenantResolver,
     *,

@@ -1,11 +1,11 @@
 """The composition root: the one place that chooses concrete adapters and wires the service.
 
-Hosts (the HTTP app, the CLI, the Functions app) call ``build_ledger`` and receive a ``Ledger``:
-the command side, the read side, the store, the projection processor and (with live updates on)
-the notification hub that the processor publishes to and the SSE route reads, built once per
-process. The Azure Functions host gets its pieces from the ``functions_*`` factories below: one
-settings read, one runner, one read model per process, built on first use. Nothing here runs at
-import time.
+Hosts (the HTTP app, the CLI, the Functions app) call ``build_container`` and receive a
+``ServiceContainer``: the command side, the read side, the store, the projection processor and
+(with live updates on) the notification hub that the processor publishes to and the SSE route
+reads, built once per process. The Azure Functions host gets its pieces from the
+``functions_*`` factories below: one settings read, one runner, one read model per process,
+built on first use. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from application import CampaignApplication, CampaignLedger, load_artifact_types
+from application import CampaignApplication, CampaignService, load_artifact_types
 from bootstrap.settings import Settings
 from bootstrap.stores import close_document_store, document_store
 from documentstore.port import DocumentStore
@@ -31,11 +31,11 @@ PERSISTENCE_MODULE = "eventstore.factory"
 
 
 @dataclass
-class Ledger:
+class ServiceContainer:
     """Everything a host needs, built once per process."""
 
     settings: Settings
-    commands: CampaignLedger
+    commands: CampaignService
     reads: ReadModel
     store: DocumentStore
     processor: ChangeFeedProcessor
@@ -56,9 +56,9 @@ class Ledger:
         close_document_store(self.settings)
 
 
-def build_ledger(
+def build_container(
     settings: Settings | None = None, *, lag_source: LagSource = LOCAL_PROCESSOR
-) -> Ledger:
+) -> ServiceContainer:
     """Build the service for ``settings`` (default: from the environment); ``lag_source``
     says who projects its store (the Functions host passes ``functions-trigger``).
 
@@ -83,13 +83,13 @@ def build_ledger(
         store, poll_interval=settings.ledger_poll_interval, publisher=hub
     )
     application = CampaignApplication(env=persistence_env(settings))
-    commands = CampaignLedger(
+    commands = CampaignService(
         application,
         artifact_types=artifact_types,
         restore_window=timedelta(days=settings.ledger_restore_window_days),
         on_appended=_waking(processor),
     )
-    return Ledger(
+    return ServiceContainer(
         settings=settings,
         commands=commands,
         reads=ReadModel(store, lag_source=lag_source),
@@ -183,10 +183,10 @@ def functions_api_keys() -> Mapping[str, str]:
     return dict(functions_settings().ledger_api_keys)
 
 
-def functions_ledger() -> Ledger:
+def functions_ledger() -> ServiceContainer:
     """The ledger behind the HTTP API under Functions: its projections run in the trigger, so
     its status does not measure lag from local checkpoints."""
-    return build_ledger(functions_settings(), lag_source=FUNCTIONS_TRIGGER)
+    return build_container(functions_settings(), lag_source=FUNCTIONS_TRIGGER)
 
 
 def forget_functions_host() -> None:

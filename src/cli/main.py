@@ -1,7 +1,7 @@
 """``campaigns``: the operator CLI of Campaign Ledger.
 
 Every command reads the same settings as the service (environment variables, see README) and
-gets the ledger from the composition root (``bootstrap.container.build_ledger``).
+gets the ledger from the composition root (``bootstrap.container.build_container``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 from cli import server
 from cli.tables import event_json, events_table, rebuild_table, status_table
@@ -62,10 +62,10 @@ def load_settings(**overrides: object) -> Settings:
 
 
 @contextmanager
-def opened_ledger(settings: Settings) -> Iterator[Ledger]:
+def opened_ledger(settings: Settings) -> Iterator[ServiceContainer]:
     """The ledger for one CLI command, closed afterwards; configuration errors exit 2."""
     try:
-        ledger = build_ledger(settings)
+        ledger = build_container(settings)
     except ConfigurationError as wrong:
         errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
         raise typer.Exit(2) from None

@@ -23,7 +23,7 @@ import uvicorn
 from rich.console import Console
 
 from api.app import create_app
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -59,7 +59,7 @@ class LedgerServer(uvicorn.Server):
     """Uvicorn that also ends the live-update streams when asked to stop: an open stream would
     otherwise hold the graceful shutdown for its whole timeout."""
 
-    def __init__(self, config: uvicorn.Config, ledger: Ledger) -> None:
+    def __init__(self, config: uvicorn.Config, ledger: ServiceContainer) -> None:
         super().__init__(config)
         self._ledger = ledger
 
@@ -76,7 +76,7 @@ def serve(settings: Settings, console: Console) -> None:
     """Serve until SIGINT or SIGTERM, then shut down in order (see the module docstring)."""
     with shutdown_signals():
         try:
-            ledger = build_ledger(settings)
+            ledger = build_container(settings)
         except ShutdownRequested:
             return
         try:

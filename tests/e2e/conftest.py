@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real service (``build_ledger`` on the embedded SQLite store in a
+"""End-to-end fixtures: the real service (``build_container`` on the embedded SQLite store in a
 temporary LEDGER_DATA_DIR) served by uvicorn on a free loopback port, driven over real HTTP."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import uvicorn
 from pydantic import BaseModel
 
 from api.app import create_app
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 
 HASH = "b" * 64
@@ -35,7 +35,7 @@ def free_port() -> int:
 @dataclass
 class RunningService:
     base_url: str
-    ledger: Ledger
+    ledger: ServiceContainer
     settings: Settings
 
     def client(self, **headers: str) -> httpx.Client:
@@ -59,7 +59,7 @@ def e2e_settings(data_dir: Path, **overrides: Any) -> Settings:
 def running_service(settings: Settings) -> Iterator[RunningService]:
     """The service of ``settings`` on uvicorn in a background thread, with its processor (and,
     with live updates on, its SSE route)."""
-    ledger = build_ledger(settings)
+    ledger = build_container(settings)
     ledger.processor.start()
     config = uvicorn.Config(
         create_app(ledger),

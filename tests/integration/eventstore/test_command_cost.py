@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from application import CampaignApplication, CampaignLedger, CommandContext
+from application import CampaignApplication, CampaignService, CommandContext
 from documentstore.port import DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.values import Brief
@@ -31,7 +31,7 @@ def counting(store: DocumentStore) -> Iterator[CountingDocumentStore]:
     _counted.clear()
 
 
-def new_ledger() -> CampaignLedger:
+def new_ledger() -> CampaignService:
     """A ledger as the composition root builds it, on the counted store."""
     application = CampaignApplication(
         env={
@@ -39,7 +39,7 @@ def new_ledger() -> CampaignLedger:
             "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:counted_store",
         }
     )
-    return CampaignLedger(
+    return CampaignService(
         application,
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),
@@ -50,7 +50,7 @@ def context() -> CommandContext:
     return CommandContext(actor="cost-test")
 
 
-def campaign_with_history(ledger: CampaignLedger, events: int) -> tuple[str, str]:
+def campaign_with_history(ledger: CampaignService, events: int) -> tuple[str, str]:
     """A campaign whose stream holds ``events`` events: created, one artifact, versions."""
     brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe")
     campaign = ledger.create_campaign(context(), name="Cost", brief=brief).id

@@ -1,5 +1,5 @@
 """The command side on a given document store, as the composition root wires it (our persistence
-module, ``eventstore.factory``), one ``CampaignLedger`` per simulated process."""
+module, ``eventstore.factory``), one ``CampaignService`` per simulated process."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Mapping
 from datetime import timedelta
 
-from application import CampaignApplication, CampaignLedger
+from application import CampaignApplication, CampaignService
 from documentstore.port import DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 
@@ -20,7 +20,7 @@ def registered_store(env: Mapping[str, str]) -> DocumentStore:
     return _stores[env["HARNESS_STORE_NAME"]]
 
 
-def ledger_on(store: DocumentStore, *, max_attempts: int = 8) -> CampaignLedger:
+def ledger_on(store: DocumentStore, *, max_attempts: int = 8) -> CampaignService:
     """A new ledger on ``store``: its own application, recorder and head cache, as a freshly
     started process would have."""
     name = f"store-{next(_names)}"
@@ -33,7 +33,7 @@ def ledger_on(store: DocumentStore, *, max_attempts: int = 8) -> CampaignLedger:
             "CREATE_TABLE": "n",
         }
     )
-    return CampaignLedger(
+    return CampaignService(
         application,
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),

@@ -1,7 +1,7 @@
 """The projections on a real adapter (SQLite, Cosmos DB): after a scripted scenario, the views
 the incremental path wrote equal a fresh rebuild byte for byte, and the reads answer from them.
 
-The scenario runs through the application service (``CampaignLedger`` with
+The scenario runs through the application service (``CampaignService`` with
 ``PERSISTENCE_MODULE=eventstore.factory`` on the store under test) while the change-feed
 processor follows the log, as the embedded service does. A second scenario appends hand-built
 event documents (every event type, deletions included).
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from application import CampaignApplication, CampaignLedger, CommandContext
+from application import CampaignApplication, CampaignService, CommandContext
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import CampaignNotFound
@@ -45,7 +45,7 @@ def store_under_test(env: Mapping[str, str]) -> DocumentStore:
 
 
 @pytest.fixture
-def ledger(store: DocumentStore) -> Iterator[CampaignLedger]:
+def ledger(store: DocumentStore) -> Iterator[CampaignService]:
     _stores.append(store)
     application = CampaignApplication(
         env={
@@ -53,7 +53,7 @@ def ledger(store: DocumentStore) -> Iterator[CampaignLedger]:
             "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:store_under_test",
         }
     )
-    yield CampaignLedger(
+    yield CampaignService(
         application,
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),
@@ -61,7 +61,7 @@ def ledger(store: DocumentStore) -> Iterator[CampaignLedger]:
     _stores.clear()
 
 
-def drive_scenario(ledger: CampaignLedger, follow: ChangeFeedProcessor) -> dict[str, str]:
+def drive_scenario(ledger: CampaignService, follow: ChangeFeedProcessor) -> dict[str, str]:
     """Every command of API.md on three campaigns; the processor catches up now and then."""
     ctx = CommandContext(tenant_id="acme", actor="integration")
     brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe")
@@ -159,7 +159,7 @@ class ViewsOnAStore:
     """The tests; a subclass provides the ``store`` fixture (one adapter)."""
 
     def test_incremental_views_of_the_application_scenario_equal_a_fresh_rebuild_byte_for_byte(
-        self, store: DocumentStore, ledger: CampaignLedger
+        self, store: DocumentStore, ledger: CampaignService
     ) -> None:
         follow = ChangeFeedProcessor(store, max_items=7)
         ids = drive_scenario(ledger, follow)
@@ -186,7 +186,7 @@ class ViewsOnAStore:
         ]
 
     def test_the_event_documents_the_event_store_wrote_read_as_the_events_of_the_log(
-        self, store: DocumentStore, ledger: CampaignLedger
+        self, store: DocumentStore, ledger: CampaignService
     ) -> None:
         ctx = CommandContext(tenant_id="acme", actor="integration")
         brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe ✓")

@@ -1,4 +1,4 @@
-"""Fakes of the two ports the HTTP layer uses: they subclass ``CampaignLedger`` and ``ReadModel``,
+"""Fakes of the two ports the HTTP layer uses: they subclass ``CampaignService`` and ``ReadModel``,
 record what the API asked and answer what a test prepared."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.service import CampaignLedger, CommandContext, CommandResult
+from application.service import CampaignService, CommandContext
 from bootstrap.settings import Settings
+from domain.campaign import Outcome
 from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError
 from domain.recorded import RecordedEvent
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
@@ -25,7 +26,7 @@ class Call:
     kwargs: dict[str, Any]
 
 
-class FakeCampaignLedger(CampaignLedger):
+class FakeCampaignLedger(CampaignService):
     """Answers every command with the next stream version, or raises ``error`` when set."""
 
     def __init__(self) -> None:
@@ -46,12 +47,12 @@ class FakeCampaignLedger(CampaignLedger):
 
     def _answer(
         self, method: str, ctx: CommandContext, *args: Any, entity_id: str | None = None, **kw: Any
-    ) -> CommandResult:
+    ) -> Outcome:
         self.calls.append(Call(method, ctx, args, kw))
         if self.error is not None:
             raise self.error
         self.version += 1
-        return CommandResult(
+        return Outcome(
             id=entity_id or (args[0] if args else str(uuid.uuid4())),
             version=self.version,
             status=self.status,
@@ -60,7 +61,7 @@ class FakeCampaignLedger(CampaignLedger):
 
     def create_campaign(
         self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_campaign",
             ctx,
@@ -77,16 +78,16 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         name: str | None = None,
         brief: Brief | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("update_campaign", ctx, campaign_id, name=name, brief=brief)
 
-    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> CommandResult:
+    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> Outcome:
         return self._answer("change_status", ctx, campaign_id, status)
 
-    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._answer("delete_campaign", ctx, campaign_id)
 
-    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._answer("restore_campaign", ctx, campaign_id)
 
     def create_artifact(
@@ -96,7 +97,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         artifact_type: str,
         artifact_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_artifact",
             ctx,
@@ -115,7 +116,7 @@ class FakeCampaignLedger(CampaignLedger):
         content: str,
         run_id: str | None = None,
         version_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_version",
             ctx,
@@ -135,7 +136,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         report: AuditReport,
         audit_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "record_audit",
             ctx,
@@ -148,17 +149,17 @@ class FakeCampaignLedger(CampaignLedger):
 
     def approve_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("approve_version", ctx, campaign_id, version_id, entity_id=version_id)
 
     def archive_version(
         self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("archive_version", ctx, campaign_id, version_id, entity_id=version_id)
 
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("set_active_version", ctx, campaign_id, artifact_type, version_id)
 
     def log_iteration(
@@ -168,7 +169,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         iteration: Iteration,
         iteration_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "log_iteration",
             ctx,
@@ -188,7 +189,7 @@ class FakeCampaignLedger(CampaignLedger):
         trigger: Trigger | None = None,
         base_run_id: str | None = None,
         run_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "queue_run",
             ctx,
@@ -201,7 +202,7 @@ class FakeCampaignLedger(CampaignLedger):
             run_id=run_id,
         )
 
-    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         return self._answer("start_run", ctx, campaign_id, run_id, entity_id=run_id)
 
     def attach_step_result(
@@ -213,7 +214,7 @@ class FakeCampaignLedger(CampaignLedger):
         step_id: str,
         artifacts: list[ContextArtifact],
         input_hash: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "attach_step_result",
             ctx,
@@ -227,7 +228,7 @@ class FakeCampaignLedger(CampaignLedger):
 
     def record_quality_check(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "record_quality_check", ctx, campaign_id, run_id, entity_id=run_id, check=check
         )
@@ -239,7 +240,7 @@ class FakeCampaignLedger(CampaignLedger):
         run_id: str,
         *,
         artifact_version_ids: list[str] | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "complete_run",
             ctx,
@@ -251,12 +252,12 @@ class FakeCampaignLedger(CampaignLedger):
 
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "fail_run", ctx, campaign_id, run_id, entity_id=run_id, error_message=error_message
         )
 
-    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         return self._answer("cancel_run", ctx, campaign_id, run_id, entity_id=run_id)
 
     def read_events(

@@ -1,4 +1,4 @@
-"""Every command route of API.md against a fake ``CampaignLedger``: status, body, headers, and
+"""Every command route of API.md against a fake ``CampaignService``: status, body, headers, and
 what reaches the service."""
 
 from __future__ import annotations

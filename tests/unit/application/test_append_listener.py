@@ -96,7 +96,7 @@ def test_the_composition_root_wakes_the_processor_after_each_command(
     monkeypatch.setattr(container, "document_store", lambda settings: store)
     monkeypatch.setattr(container, "persistence_env", lambda settings: dict(POPO))
     monkeypatch.setattr(container, "ChangeFeedProcessor", CountingProcessor)
-    built = container.build_ledger(Settings(ledger_live_updates=False))
+    built = container.build_container(Settings(ledger_live_updates=False))
 
     campaign_id = built.commands.create_campaign(ctx(), name="Spring", brief=brief()).id
     built.commands.create_campaign(ctx(), name="Spring", brief=brief(), campaign_id=campaign_id)

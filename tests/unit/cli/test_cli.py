@@ -76,7 +76,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> OperatorLedger:
     monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("PORT", raising=False)
     built = OperatorLedger(settings=Settings())
-    monkeypatch.setattr(cli.main, "build_ledger", lambda settings: built)
+    monkeypatch.setattr(cli.main, "build_container", lambda settings: built)
     return built
 
 
@@ -162,7 +162,7 @@ def test_a_configuration_error_exits_2_with_its_message(monkeypatch: pytest.Monk
     def refuse(settings: Settings) -> None:
         raise ConfigurationError("artifact types file names a standard type")
 
-    monkeypatch.setattr(cli.main, "build_ledger", refuse)
+    monkeypatch.setattr(cli.main, "build_container", refuse)
     monkeypatch.setenv("LEDGER_STORE", "cosmos")
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 2

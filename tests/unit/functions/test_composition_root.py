@@ -92,7 +92,7 @@ def test_the_http_ledger_under_functions_reports_lag_as_the_triggers(
 ) -> None:
     built: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(
-        container, "build_ledger", lambda settings, **options: built.append((settings, options))
+        container, "build_container", lambda settings, **options: built.append((settings, options))
     )
     functions_ledger()
     assert built == [(functions_settings(), {"lag_source": "functions-trigger"})]
