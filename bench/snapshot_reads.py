@@ -19,7 +19,6 @@ from bench.served_ledger import served_ledger
 from bench.workload import build_reviewed_campaign
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
-from bootstrap.stores import close_document_stores
 from documentstore.port import DocumentStore
 from documentstore.sqlite import SqliteDocumentStore
 from projections.processor import ChangeFeedProcessor
@@ -43,7 +42,6 @@ def measure(directory: Path, samples: int = SAMPLES) -> list[Row]:
         repository.close()
     finally:
         ledger.close()
-        close_document_stores()
 
     with served_ledger(data_dir) as served, served.client() as client:
         path = f"/api/campaigns/{campaign.campaign_id}"

@@ -16,18 +16,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from eventsourcing.utils import Environment
+
 from application import CampaignApplication, CampaignService, load_artifact_types
 from bootstrap.settings import Settings
-from bootstrap.stores import close_document_store, document_store
+from bootstrap.stores import open_document_store
 from documentstore.port import DocumentStore
 from domain.errors import ConfigurationError
+from eventstore.factory import EventStoreFactory
 from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
 from projections.status import FUNCTIONS_TRIGGER, LOCAL_PROCESSOR, LagSource
 
-PERSISTENCE_MODULE = "eventstore.factory"
+APPLICATION_ENV = {"CREATE_TABLE": "n"}
+"""The eventsourcing environment of the application: the store is prepared by whoever opened it
+(the embedded one by ``build_container``, a Cosmos DB account once by ``campaigns init``)."""
 
 
 @dataclass
@@ -45,15 +50,15 @@ class ServiceContainer:
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
-        """Stop the processor (saving checkpoints), then close the process's store for these
-        settings (the store is shared per configuration, see ``bootstrap.stores``)."""
+        """End the live streams, stop the processor (saving checkpoints), then close the store
+        this container opened."""
         if self._closed:
             return
         self._closed = True
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
-        close_document_store(self.settings)
+        self.store.close()
 
 
 def build_container(
@@ -68,27 +73,30 @@ def build_container(
     """
     settings = settings or Settings()
     artifact_types = load_artifact_types(settings.ledger_artifact_types_file)
-    store = document_store(settings)
-    if settings.ledger_store == "sqlite":
-        store.initialise()
-    hub = (
-        NotificationHub(
-            max_subscribers=settings.ledger_stream_max_subscribers,
-            queue_size=settings.ledger_stream_queue_size,
+    store = open_document_store(settings)
+    try:
+        if settings.ledger_store == "sqlite":
+            store.initialise()
+        hub = (
+            NotificationHub(
+                max_subscribers=settings.ledger_stream_max_subscribers,
+                queue_size=settings.ledger_stream_queue_size,
+            )
+            if settings.ledger_live_updates
+            else None
         )
-        if settings.ledger_live_updates
-        else None
-    )
-    processor = ChangeFeedProcessor(
-        store, poll_interval=settings.ledger_poll_interval, publisher=hub
-    )
-    application = CampaignApplication(env=persistence_env(settings))
-    commands = CampaignService(
-        application,
-        artifact_types=artifact_types,
-        restore_window=timedelta(days=settings.ledger_restore_window_days),
-        on_appended=_waking(processor),
-    )
+        processor = ChangeFeedProcessor(
+            store, poll_interval=settings.ledger_poll_interval, publisher=hub
+        )
+        commands = CampaignService(
+            campaign_application(store),
+            artifact_types=artifact_types,
+            restore_window=timedelta(days=settings.ledger_restore_window_days),
+            on_appended=_waking(processor),
+        )
+    except BaseException:
+        store.close()
+        raise
     return ServiceContainer(
         settings=settings,
         commands=commands,
@@ -110,24 +118,14 @@ def _waking(processor: ChangeFeedProcessor) -> Callable[[str, int], None]:
     return wake
 
 
-def persistence_env(settings: Settings) -> dict[str, str]:
-    """The eventsourcing environment that selects our persistence module on the same store.
+def campaign_application(store: DocumentStore) -> CampaignApplication:
+    """The eventsourcing application on ``store``, through our persistence module: the factory
+    is given the store directly (nothing goes through the environment)."""
 
-    The module's default store topic (``bootstrap.stores:document_store_from_env``) reads these
-    values back and returns the store this process already opened for them.
-    """
-    env = {
-        "PERSISTENCE_MODULE": PERSISTENCE_MODULE,
-        "CREATE_TABLE": "n",
-        "LEDGER_STORE": settings.ledger_store,
-        "LEDGER_DATA_DIR": str(settings.ledger_data_dir),
-        "COSMOS_DATABASE": settings.cosmos_database,
-    }
-    if settings.cosmos_endpoint:
-        env["COSMOS_ENDPOINT"] = settings.cosmos_endpoint
-    if settings.cosmos_key:
-        env["COSMOS_KEY"] = settings.cosmos_key
-    return env
+    def event_store(env: Environment) -> EventStoreFactory:
+        return EventStoreFactory(env, store=store)
+
+    return CampaignApplication(env=APPLICATION_ENV, factory=event_store)
 
 
 # --- the Azure Functions host ------------------------------------------------------------------
@@ -201,7 +199,7 @@ def _build_functions_host(settings: Settings) -> FunctionsHost:
             "LEDGER_LEASE_PREFIX is not set: the change-feed trigger needs the lease prefix of "
             "the live projection generation (views-g<N>-, see docs/projections.md)"
         )
-    store = document_store(settings)
+    store = open_document_store(settings)
     return FunctionsHost(
         settings=settings,
         runner=ProjectionRunner(store, lease_prefix=settings.ledger_lease_prefix),

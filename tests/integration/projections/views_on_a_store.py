@@ -1,21 +1,21 @@
 """The projections on a real adapter (SQLite, Cosmos DB): after a scripted scenario, the views
 the incremental path wrote equal a fresh rebuild byte for byte, and the reads answer from them.
 
-The scenario runs through the application service (``CampaignService`` with
-``PERSISTENCE_MODULE=eventstore.factory`` on the store under test) while the change-feed
+The scenario runs through the application service (``CampaignService`` on our event store over
+the store under test, as the composition root wires it) while the change-feed
 processor follows the log, as the embedded service does. A second scenario appends hand-built
 event documents (every event type, deletions included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from application import CampaignApplication, CampaignService, CommandContext
+from application import CampaignService, CommandContext
+from bootstrap.container import campaign_application
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import CampaignNotFound
@@ -36,29 +36,14 @@ from tests.unit.projections.campaign_events import (
 )
 from tests.unit.projections.views_dump import dump_views
 
-_stores: list[DocumentStore] = []
-
-
-def store_under_test(env: Mapping[str, str]) -> DocumentStore:
-    """``LEDGER_DOCUMENT_STORE_TOPIC`` of these tests: the store the fixture opened."""
-    return _stores[-1]
-
 
 @pytest.fixture
-def ledger(store: DocumentStore) -> Iterator[CampaignService]:
-    _stores.append(store)
-    application = CampaignApplication(
-        env={
-            "PERSISTENCE_MODULE": "eventstore.factory",
-            "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:store_under_test",
-        }
-    )
-    yield CampaignService(
-        application,
+def ledger(store: DocumentStore) -> CampaignService:
+    return CampaignService(
+        campaign_application(store),
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),
     )
-    _stores.clear()
 
 
 def drive_scenario(ledger: CampaignService, follow: ChangeFeedProcessor) -> dict[str, str]:

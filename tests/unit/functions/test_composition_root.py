@@ -53,7 +53,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[Opened]:
         return seen.store
 
     monkeypatch.setattr(container, "Settings", CountedSettings)
-    monkeypatch.setattr(container, "document_store", document_store)
+    monkeypatch.setattr(container, "open_document_store", document_store)
     yield seen
     forget_functions_host()
 
