@@ -5,7 +5,7 @@ and by ``func.AsgiFunctionApp`` in Azure (see ``api.lazy_app``). The contract is
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -14,13 +14,11 @@ from fastapi.routing import APIRoute
 from api.commands import command_router
 from api.context import command_context_resolver
 from api.limits import BodySizeLimit
+from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
 from api.reads import read_router
-from api.streams import stream_router, streaming_hub
+from api.streams import stream_router
 from api.tenancy import tenant_resolver
-from application.service import CampaignService
-from bootstrap.settings import Settings
-from projections.reads import ReadModel
 
 TITLE = "Campaign Ledger"
 API_VERSION = "1.0.0"
@@ -32,26 +30,13 @@ DESCRIPTION = (
 )
 
 
-class LedgerComponents(Protocol):
-    """What the app needs of a ``bootstrap.container.ServiceContainer`` (tests pass fakes)."""
-
-    @property
-    def commands(self) -> CampaignService: ...
-
-    @property
-    def reads(self) -> ReadModel: ...
-
-    @property
-    def settings(self) -> Settings: ...
-
-
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(ledger: LedgerComponents) -> FastAPI:
-    """The ASGI app serving every route of API.md on ``ledger``."""
-    settings = ledger.settings
+def create_app(services: ApiServices) -> FastAPI:
+    """The ASGI app serving every route of API.md on ``services``."""
+    settings = services.settings
     app = FastAPI(
         title=TITLE,
         version=API_VERSION,
@@ -64,23 +49,23 @@ def create_app(ledger: LedgerComponents) -> FastAPI:
     )
     install_problem_handlers(app)
     resolve_tenant = tenant_resolver(settings.ledger_api_keys)
-    app.include_router(command_router(ledger.commands, command_context_resolver(resolve_tenant)))
+    app.include_router(command_router(services.commands, command_context_resolver(resolve_tenant)))
     app.include_router(
         read_router(
-            ledger.reads,
-            ledger.commands,
+            services.reads,
+            services.commands,
             resolve_tenant,
             read_wait_seconds=settings.ledger_read_wait_seconds,
             store_kind=settings.ledger_store,
         )
     )
-    hub = streaming_hub(ledger)
+    hub = services.notification_hub
     if hub is not None:
         app.include_router(
             stream_router(
                 hub,
-                ledger.commands,
-                ledger.reads,
+                services.commands,
+                services.reads,
                 resolve_tenant,
                 heartbeat_seconds=settings.ledger_stream_heartbeat_seconds,
             )
@@ -100,7 +85,7 @@ def create_app(ledger: LedgerComponents) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi_document  # type: ignore[method-assign]
-    app.state.ledger = ledger
+    app.state.services = services
     return app
 
 

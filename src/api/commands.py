@@ -1,7 +1,7 @@
 """The command routes (API.md, "Commands"): the orchestrator's writes.
 
 Each route validates its body against the domain's value objects, builds a ``CommandContext`` from
-the headers and calls one method of ``CampaignService``. The endpoints are plain functions, so
+the headers and calls one method of ``CampaignCommands``. The endpoints are plain functions, so
 FastAPI runs the (blocking) service in its threadpool, never on the event loop.
 """
 
@@ -31,9 +31,10 @@ from api.paths import (
     campaign_id_from_path,
     entity_id_from_path,
 )
+from api.ports import CampaignCommands
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
-from application.service import CampaignService, CommandContext
+from application.service import CommandContext
 from domain.campaign import Outcome
 from domain.values import ArtifactType, QualityCheck
 
@@ -80,7 +81,7 @@ def _status_answer(
 
 
 def command_router(
-    commands: CampaignService, resolve_context: Callable[..., Awaitable[CommandContext]]
+    commands: CampaignCommands, resolve_context: Callable[..., Awaitable[CommandContext]]
 ) -> APIRouter:
     """The router of every command route, calling ``commands``."""
     router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["commands"])

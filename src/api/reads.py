@@ -18,6 +18,7 @@ from api.paths import (
     campaign_id_from_path,
     entity_id_from_path,
 )
+from api.ports import CampaignCommands, CampaignReads
 from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
@@ -34,9 +35,8 @@ from api.views import (
     VersionDetail,
     VersionHistory,
 )
-from application.service import CampaignService
 from domain.values import CampaignStatus, EntityId
-from projections.reads import ReadModel, View
+from projections.reads import View
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer every JSON client reads exactly; bounds versions given in a query."""
@@ -87,8 +87,8 @@ def _conditional_answer(
 
 
 def read_router(
-    reads: ReadModel,
-    commands: CampaignService,
+    reads: CampaignReads,
+    commands: CampaignCommands,
     resolve_tenant: TenantResolver,
     *,
     read_wait_seconds: float,

@@ -34,14 +34,14 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from api.paths import CampaignIdPath, campaign_id_from_path
+from api.ports import CampaignCommands, CampaignReads
 from api.problems import HttpProblem, problem_responses, retry_after_header
 from api.tenancy import TenantResolver
-from application.service import MAX_EVENTS_PAGE, CampaignService
+from application.service import MAX_EVENTS_PAGE
 from domain.errors import CampaignNotFound, LedgerError
 from domain.recorded import RecordedEvent
 from projections.notification_hub import NotificationHub, Subscription
 from projections.notifications import Notification, notification_of
-from projections.reads import ReadModel
 
 EVENT_STREAM = "text/event-stream"
 STREAM_ROUTE_NAME = "stream_campaign"
@@ -56,13 +56,6 @@ _VERSION = re.compile(r"^[0-9]{1,16}$")
 Replay = Callable[[int], Awaitable[list[RecordedEvent]]]
 
 logger = logging.getLogger(__name__)
-
-
-def streaming_hub(ledger: object) -> NotificationHub | None:
-    """The ledger's notification hub, when it has one (the embedded service does; fakes, and
-    the Azure Functions host with ``LEDGER_LIVE_UPDATES=false``, do not)."""
-    hub = getattr(ledger, "notification_hub", None)
-    return hub if isinstance(hub, NotificationHub) else None
 
 
 def parse_last_event_id(value: str | None) -> int | None:
@@ -191,8 +184,8 @@ async def _write(send: Send, frame: bytes) -> None:
 
 def stream_router(
     hub: NotificationHub,
-    commands: CampaignService,
-    reads: ReadModel,
+    commands: CampaignCommands,
+    reads: CampaignReads,
     resolve_tenant: TenantResolver,
     *,
     heartbeat_seconds: float,
@@ -275,7 +268,7 @@ def stream_router(
     return router
 
 
-def _projected_version(reads: ReadModel, tenant: str, campaign_id: str) -> int:
+def _projected_version(reads: CampaignReads, tenant: str, campaign_id: str) -> int:
     """The version the campaign's snapshot shows now; 0 when there is none to show yet (a
     campaign the projection has not reached: the log read decides whether it exists)."""
     try:

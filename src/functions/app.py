@@ -15,7 +15,7 @@ from typing import Any
 
 import azure.functions as func
 
-from api.lazy_app import LazyLedgerApp
+from api.lazy_app import LazyApiApp
 from bootstrap.container import (
     functions_api_keys,
     functions_ledger,
@@ -58,6 +58,6 @@ def build_hosted_app() -> func.FunctionApp | func.AsgiFunctionApp:
     with lag reported as the trigger's), the projection trigger and the SignalR functions, at
     the auth level the settings name."""
     return build_function_app(
-        asgi_app=LazyLedgerApp(functions_ledger),
+        asgi_app=LazyApiApp(functions_ledger),
         http_auth_level=functions_settings().functions_auth_level,
     )

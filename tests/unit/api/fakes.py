@@ -1,5 +1,6 @@
-"""Fakes of the two ports the HTTP layer uses: they subclass ``CampaignService`` and ``ReadModel``,
-record what the API asked and answer what a test prepared."""
+"""Fakes of the ports the hosts use (``api.ports``): ``FakeCommands`` and ``FakeReads`` implement
+``CampaignCommands`` and ``CampaignReads``, record what a host asked and answer what a test
+prepared; ``FakeServices`` bundles them as ``ApiServices``."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.service import CampaignService, CommandContext
+from application.service import CommandContext
 from bootstrap.settings import Settings
 from domain.campaign import Outcome
 from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError
 from domain.recorded import RecordedEvent
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
-from projections.reads import CampaignPage, ReadModel, View
+from projections.notification_hub import NotificationHub
+from projections.reads import CampaignPage, View
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class Call:
     kwargs: dict[str, Any]
 
 
-class FakeCampaignLedger(CampaignService):
-    """Answers every command with the next stream version, or raises ``error`` when set."""
+class FakeCommands:
+    """A ``CampaignCommands`` that answers every command with the next stream version, or raises
+    ``error`` when set."""
 
     def __init__(self) -> None:
         self.reset()
@@ -282,8 +285,9 @@ class FakeCampaignLedger(CampaignService):
         return [e for e in mine if e.version > after][:limit]
 
 
-class FakeReadModel(ReadModel):
-    """Serves prepared views keyed by (kind, tenant, campaign, entity); a missing key is 404."""
+class FakeReads:
+    """A ``CampaignReads`` serving prepared views keyed by (kind, tenant, campaign, entity); a
+    missing key is 404."""
 
     def __init__(self) -> None:
         self.reset()
@@ -353,12 +357,13 @@ class FakeReadModel(ReadModel):
 
 
 @dataclass
-class FakeLedger:
-    """What ``create_app`` needs: commands, reads and settings."""
+class FakeServices:
+    """``ApiServices`` over the fakes, without live updates; counts how often it was closed."""
 
-    commands: FakeCampaignLedger = field(default_factory=FakeCampaignLedger)
-    reads: FakeReadModel = field(default_factory=FakeReadModel)
+    commands: FakeCommands = field(default_factory=FakeCommands)
+    reads: FakeReads = field(default_factory=FakeReads)
     settings: Settings = field(default_factory=Settings)
+    notification_hub: NotificationHub | None = None
     closed: int = 0
 
     def close(self) -> None:
