@@ -1,20 +1,17 @@
 """The composition root: the one place that chooses concrete adapters and wires the service.
 
-Hosts (the HTTP app, the CLI, the Functions app) call ``build_container`` and receive a
-``ServiceContainer``: the command side, the read side, the store, the projection processor and
-(with live updates on) the notification hub that the processor publishes to and the SSE route
-reads, built once per process. The Azure Functions host gets its pieces from the
-``functions_*`` factories below: one settings read, one runner, one read model per process,
-built on first use. Nothing here runs at import time.
+``build_container`` builds what a local process serves (``campaigns serve``, the CLI commands):
+a ``ServiceContainer`` holding the store it opened, the command side, the read side, the
+change-feed processor and (with live updates on) the notification hub that the processor
+publishes to and the SSE route reads. The Azure Functions process has its own root,
+``bootstrap.functions_host``. Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
 
 from eventsourcing.utils import Environment
 
@@ -22,13 +19,10 @@ from application import CampaignApplication, CampaignService, load_artifact_type
 from bootstrap.settings import Settings
 from bootstrap.stores import open_document_store
 from documentstore.port import DocumentStore
-from domain.errors import ConfigurationError
 from eventstore.factory import EventStoreFactory
 from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
-from projections.runner import ProjectionRunner
-from projections.status import FUNCTIONS_TRIGGER, LOCAL_PROCESSOR, LagSource
 
 APPLICATION_ENV = {"CREATE_TABLE": "n"}
 """The eventsourcing environment of the application: the store is prepared by whoever opened it
@@ -37,7 +31,7 @@ APPLICATION_ENV = {"CREATE_TABLE": "n"}
 
 @dataclass
 class ServiceContainer:
-    """Everything a host needs, built once per process."""
+    """Everything a local host needs; it owns what ``build_container`` opened for it."""
 
     settings: Settings
     commands: CampaignService
@@ -45,8 +39,7 @@ class ServiceContainer:
     store: DocumentStore
     processor: ChangeFeedProcessor
     notification_hub: NotificationHub | None = None
-    """The in-process live-update hub; None when ``ledger_live_updates`` is off (in Azure,
-    where the change-feed function sends notifications through SignalR instead)."""
+    """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -61,11 +54,8 @@ class ServiceContainer:
         self.store.close()
 
 
-def build_container(
-    settings: Settings | None = None, *, lag_source: LagSource = LOCAL_PROCESSOR
-) -> ServiceContainer:
-    """Build the service for ``settings`` (default: from the environment); ``lag_source``
-    says who projects its store (the Functions host passes ``functions-trigger``).
+def build_container(settings: Settings | None = None) -> ServiceContainer:
+    """Build the service for ``settings`` (default: from the environment) on a store of its own.
 
     A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
     message. The embedded store creates its file and tables on the way; a Cosmos DB account is
@@ -77,14 +67,7 @@ def build_container(
     try:
         if settings.ledger_store == "sqlite":
             store.initialise()
-        hub = (
-            NotificationHub(
-                max_subscribers=settings.ledger_stream_max_subscribers,
-                queue_size=settings.ledger_stream_queue_size,
-            )
-            if settings.ledger_live_updates
-            else None
-        )
+        hub = live_update_hub(settings)
         processor = ChangeFeedProcessor(
             store, poll_interval=settings.ledger_poll_interval, publisher=hub
         )
@@ -100,17 +83,26 @@ def build_container(
     return ServiceContainer(
         settings=settings,
         commands=commands,
-        reads=ReadModel(store, lag_source=lag_source),
+        reads=ReadModel(store),
         store=store,
         processor=processor,
         notification_hub=hub,
     )
 
 
+def live_update_hub(settings: Settings) -> NotificationHub | None:
+    """The in-process hub of the SSE route, or None with ``LEDGER_LIVE_UPDATES`` off."""
+    if not settings.ledger_live_updates:
+        return None
+    return NotificationHub(
+        max_subscribers=settings.ledger_stream_max_subscribers,
+        queue_size=settings.ledger_stream_queue_size,
+    )
+
+
 def _waking(processor: ChangeFeedProcessor) -> Callable[[str, int], None]:
     """An ``on_appended`` listener that makes the processor poll at once, so that reads with
-    ``minVersion`` and the projection lag do not wait for the poll interval. (A processor that
-    is not running, as under Functions, merely keeps the signal for its next pause.)"""
+    ``minVersion`` and the projection lag do not wait for the poll interval."""
 
     def wake(_campaign_id: str, _version: int) -> None:
         processor.wake()
@@ -126,82 +118,3 @@ def campaign_application(store: DocumentStore) -> CampaignApplication:
         return EventStoreFactory(env, store=store)
 
     return CampaignApplication(env=APPLICATION_ENV, factory=event_store)
-
-
-# --- the Azure Functions host ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FunctionsHost:
-    """What the functions of one Functions process share."""
-
-    settings: Settings
-    runner: ProjectionRunner
-    """Refuses to project while its lease prefix is not the live generation's."""
-    reads: ReadModel
-
-
-_T = TypeVar("_T")
-_functions_lock = threading.RLock()
-_functions_built: dict[str, Any] = {}
-
-
-def _once(name: str, build: Callable[[], _T]) -> _T:
-    with _functions_lock:
-        if name not in _functions_built:
-            _functions_built[name] = build()
-        built: _T = _functions_built[name]
-        return built
-
-
-def functions_settings() -> Settings:
-    """The Functions process's settings, read from the app settings once."""
-    return _once("settings", Settings)
-
-
-def functions_host() -> FunctionsHost:
-    """The runner and read model of the Functions process, built on first use, then shared.
-
-    Raises ``ConfigurationError`` when ``LEDGER_LEASE_PREFIX`` is not set."""
-    return _once("host", lambda: _build_functions_host(functions_settings()))
-
-
-def functions_runner() -> ProjectionRunner:
-    """The change-feed trigger's runner."""
-    return functions_host().runner
-
-
-def functions_read_model() -> ReadModel:
-    """The read model of the SignalR functions (campaign visibility)."""
-    return functions_host().reads
-
-
-def functions_api_keys() -> Mapping[str, str]:
-    """The API keys ``negotiate`` checks (``LEDGER_API_KEYS``)."""
-    return dict(functions_settings().ledger_api_keys)
-
-
-def functions_ledger() -> ServiceContainer:
-    """The ledger behind the HTTP API under Functions: its projections run in the trigger, so
-    its status does not measure lag from local checkpoints."""
-    return build_container(functions_settings(), lag_source=FUNCTIONS_TRIGGER)
-
-
-def forget_functions_host() -> None:
-    """Forget what the ``functions_*`` factories built, so the next call builds afresh (tests)."""
-    with _functions_lock:
-        _functions_built.clear()
-
-
-def _build_functions_host(settings: Settings) -> FunctionsHost:
-    if not settings.ledger_lease_prefix:
-        raise ConfigurationError(
-            "LEDGER_LEASE_PREFIX is not set: the change-feed trigger needs the lease prefix of "
-            "the live projection generation (views-g<N>-, see docs/projections.md)"
-        )
-    store = open_document_store(settings)
-    return FunctionsHost(
-        settings=settings,
-        runner=ProjectionRunner(store, lease_prefix=settings.ledger_lease_prefix),
-        reads=ReadModel(store, lag_source=FUNCTIONS_TRIGGER),
-    )
