@@ -1,8 +1,10 @@
 """Which tenant a request acts for: the ``X-Tenant-Id`` header, or, when API keys are configured,
 the tenant of the presented key (``X-Api-Key`` or ``Authorization: Bearer``).
 
-``tenant_resolver`` returns a FastAPI dependency; with keys configured it also declares the two
-security schemes, so the OpenAPI document says what the deployment requires.
+``authorised_tenant`` is the one check of a request's tenant and key, used by the HTTP API and
+by the Functions app's ``negotiate``. ``tenant_resolver`` returns the FastAPI dependency; with
+keys configured it also declares the two security schemes, so the OpenAPI document says what
+the deployment requires.
 """
 
 from __future__ import annotations
@@ -61,12 +63,36 @@ def tenant_of_key(api_keys: Mapping[str, str], presented: str) -> str | None:
     return found
 
 
+def authorised_tenant(
+    api_keys: Mapping[str, str], named_tenant: str | None, presented_key: str | None
+) -> str:
+    """The tenant a request acts for, or the ``HttpProblem`` that refuses it.
+
+    Without API keys configured: the tenant ``named_tenant`` names (``X-Tenant-Id``; 400
+    ``invalid-tenant`` when malformed), the default one when absent. With keys: the tenant of
+    ``presented_key`` (401 ``unauthenticated`` without a valid key), which a named tenant must be
+    (403 ``tenant-forbidden``)."""
+    if not api_keys:
+        return validated_tenant(named_tenant)
+    tenant = tenant_of_key(api_keys, presented_key) if presented_key else None
+    if tenant is None:
+        raise HttpProblem(
+            401,
+            "unauthenticated",
+            "A valid API key is required (X-Api-Key or Authorization: Bearer).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if named_tenant is not None and validated_tenant(named_tenant) != tenant:
+        raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
+    return tenant
+
+
 def tenant_resolver(api_keys: Mapping[str, str]) -> TenantResolver:
     """The dependency that answers a request's tenant (401/403/400 problems otherwise)."""
     if not api_keys:
 
         async def tenant_from_header(x_tenant_id: TenantHeader = None) -> str:
-            return validated_tenant(x_tenant_id)
+            return authorised_tenant({}, x_tenant_id, None)
 
         return tenant_from_header
 
@@ -78,16 +104,6 @@ def tenant_resolver(api_keys: Mapping[str, str]) -> TenantResolver:
         bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
     ) -> str:
         presented = api_key if api_key is not None else (bearer.credentials if bearer else None)
-        tenant = tenant_of_key(keys, presented) if presented else None
-        if tenant is None:
-            raise HttpProblem(
-                401,
-                "unauthenticated",
-                "A valid API key is required (X-Api-Key or Authorization: Bearer).",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if x_tenant_id is not None and validated_tenant(x_tenant_id) != tenant:
-            raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
-        return tenant
+        return authorised_tenant(keys, x_tenant_id, presented)
 
     return tenant_from_key

@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 
 from api.ports import CampaignReads
 from api.problems import HttpProblem, problem_response
-from api.tenancy import tenant_of_key, validated_tenant
+from api.tenancy import authorised_tenant, validated_tenant
 from domain.errors import CampaignNotFound
 from functions.projection_trigger import HUB_NAME_SETTING, SIGNALR_CONNECTION_SETTING
 
@@ -72,8 +72,9 @@ def campaign_access_of(reads: CampaignReads) -> CampaignAccess:
 
 
 def negotiating_tenant(headers: Mapping[str, str], api_keys: ApiKeys) -> str:
-    """The tenant a negotiation is for, by the HTTP API's rules (``api.tenancy``), except that
-    ``X-Tenant-Id`` is required (the binding signs it into the token); ``HttpProblem`` else."""
+    """The tenant a negotiation is for, by the HTTP API's check (``api.tenancy``), except that
+    ``X-Tenant-Id`` is required first (the binding signs it into the token); ``HttpProblem``
+    else."""
     header = headers.get("x-tenant-id")
     if header is None:
         raise HttpProblem(
@@ -82,23 +83,16 @@ def negotiating_tenant(headers: Mapping[str, str], api_keys: ApiKeys) -> str:
             "Negotiation needs X-Tenant-Id (1-64 characters of A-Z, a-z, 0-9, '_' and '-').",
         )
     tenant = validated_tenant(header)
-    if not api_keys:
-        return tenant
+    return authorised_tenant(api_keys, tenant, presented_key(headers))
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The API key of a request's headers: ``X-Api-Key``, else ``Authorization: Bearer``."""
     presented = headers.get("x-api-key")
     authorization = headers.get("authorization", "")
     if presented is None and authorization.lower().startswith("bearer "):
         presented = authorization[len("bearer ") :].strip()
-    key_tenant = tenant_of_key(api_keys, presented) if presented else None
-    if key_tenant is None:
-        raise HttpProblem(
-            401,
-            "unauthenticated",
-            "A valid API key is required (X-Api-Key or Authorization: Bearer).",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if key_tenant != tenant:
-        raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
-    return tenant
+    return presented
 
 
 def negotiation_refusal(request: func.HttpRequest, api_keys: ApiKeys) -> func.HttpResponse | None:
