@@ -62,6 +62,7 @@ Command = Callable[[Campaign, CommandMetadata], Outcome]
 AppendListener = Callable[[str, int], None]
 """Told the campaign id and its new stream version after a command appended."""
 
+
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -216,15 +217,11 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.record_audit(new_id, version, report, meta)
         )
 
-    def approve_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> Outcome:
+    def approve_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.approve_version(version, meta))
 
-    def archive_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> Outcome:
+    def archive_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.archive_version(version, meta))
 

@@ -150,14 +150,10 @@ class FakeCommands:
             audit_id=audit_id,
         )
 
-    def approve_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> Outcome:
+    def approve_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         return self._answer("approve_version", ctx, campaign_id, version_id, entity_id=version_id)
 
-    def archive_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> Outcome:
+    def archive_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         return self._answer("archive_version", ctx, campaign_id, version_id, entity_id=version_id)
 
     def set_active_version(

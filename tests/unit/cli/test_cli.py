@@ -103,7 +103,7 @@ def event(version: int) -> RecordedEvent:
 
 
 def test_events_prints_one_json_line_per_event_in_stream_order(
-    services: FakeOperatorServices
+    services: FakeOperatorServices,
 ) -> None:
     services.commands.events = [event(1), event(2), event(3)]
     result = invoke(services, ["events", CID, "--tenant", "acme", "--after", "1", "--json"])
@@ -125,7 +125,7 @@ def test_events_shows_a_table_with_type_and_actor(services: FakeOperatorServices
 
 
 def test_events_of_an_unknown_campaign_exits_1_naming_the_code(
-    services: FakeOperatorServices
+    services: FakeOperatorServices,
 ) -> None:
     result = invoke(services, ["events", CID])
     assert result.exit_code == 1
@@ -188,7 +188,7 @@ def test_invalid_settings_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_follow_once_prints_what_it_applied_and_saves_checkpoints(
-    services: FakeOperatorServices
+    services: FakeOperatorServices,
 ) -> None:
     services.processor = FakeProcessor(
         [ProjectionOutcome(events=3, applied=2, skipped=1, campaigns={CID})]
@@ -279,7 +279,7 @@ def dead_letters_in(services: FakeOperatorServices) -> DeadLetterBox:
 
 
 def test_dead_letters_lists_each_letter_with_its_event_and_error(
-    services: FakeOperatorServices
+    services: FakeOperatorServices,
 ) -> None:
     dead_letters_in(services)
     result = invoke(services, ["dead-letters"])
