@@ -180,8 +180,9 @@ class CampaignReads(Protocol):
 
 
 class ApiServices(Protocol):
-    """What the HTTP app serves: the commands and reads, its settings and, when live updates
-    are on, the in-process notification hub behind the SSE route."""
+    """What the HTTP app serves: the commands and reads, and its settings. Services with live
+    updates also have a ``notification_hub`` (see ``LiveUpdates``): the app then serves the SSE
+    route."""
 
     @property
     def settings(self) -> Settings: ...
@@ -192,11 +193,16 @@ class ApiServices(Protocol):
     @property
     def reads(self) -> CampaignReads: ...
 
+
+class LiveUpdates(Protocol):
+    """Services that may feed the SSE route: their in-process hub, None with live updates off."""
+
     @property
     def notification_hub(self) -> NotificationHub | None: ...
 
 
-class ClosableApiServices(ApiServices, Protocol):
-    """Services their builder hands over: whoever holds them closes them."""
+class ClosableApiServices(ApiServices, LiveUpdates, Protocol):
+    """Services their builder hands over (the hosts' containers): whoever holds them closes
+    them."""
 
     def close(self) -> None: ...

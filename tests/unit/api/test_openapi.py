@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.unit.api.conftest import hermetic_settings
-from tests.unit.api.fakes import FakeServices
+from tests.unit.api.fakes import FakeLedger
 
 API_MD_ROUTES = [
     ("post", "/api/campaigns", "201"),
@@ -47,7 +47,7 @@ API_MD_ROUTES = [
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    with TestClient(create_app(FakeServices(settings=hermetic_settings()))) as client:
+    with TestClient(create_app(FakeLedger(settings=hermetic_settings()))) as client:
         response = client.get("/api/openapi.json")
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
