@@ -31,17 +31,17 @@ HTTP_P99_TARGET_SECONDS = 0.005
 
 def measure(directory: Path, samples: int = SAMPLES) -> list[Row]:
     data_dir = directory / "snapshot-ledger"
-    ledger = build_container(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
+    services = build_container(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
     try:
-        campaign = build_reviewed_campaign(ledger.commands, versions=100)
-        ChangeFeedProcessor(ledger.store).run_until_caught_up()
+        campaign = build_reviewed_campaign(services.commands, versions=100)
+        ChangeFeedProcessor(services.store).run_until_caught_up()
         repository = SqliteDocumentStore(directory / "repository.sqlite3")
         repository.initialise()
-        entities = copy_entities(ledger.store, repository, campaign.campaign_id)
-        in_process = _in_process(ledger.store, repository, campaign.campaign_id, samples)
+        entities = copy_entities(services.store, repository, campaign.campaign_id)
+        in_process = _in_process(services.store, repository, campaign.campaign_id, samples)
         repository.close()
     finally:
-        ledger.close()
+        services.close()
 
     with served_ledger(data_dir) as served, served.client() as client:
         path = f"/api/campaigns/{campaign.campaign_id}"

@@ -35,7 +35,7 @@ def free_port() -> int:
 @dataclass
 class RunningService:
     base_url: str
-    ledger: ServiceContainer
+    services: ServiceContainer
     settings: Settings
 
     def client(self, **headers: str) -> httpx.Client:
@@ -59,10 +59,10 @@ def e2e_settings(data_dir: Path, **overrides: Any) -> Settings:
 def running_service(settings: Settings) -> Iterator[RunningService]:
     """The service of ``settings`` on uvicorn in a background thread, with its processor (and,
     with live updates on, its SSE route)."""
-    ledger = build_container(settings)
-    ledger.processor.start()
+    services = build_container(settings)
+    services.processor.start()
     config = uvicorn.Config(
-        create_app(ledger),
+        create_app(services),
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -77,13 +77,13 @@ def running_service(settings: Settings) -> Iterator[RunningService]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield RunningService(f"http://{settings.host}:{settings.port}", ledger, settings)
+        yield RunningService(f"http://{settings.host}:{settings.port}", services, settings)
     finally:
-        if ledger.notification_hub is not None:
-            ledger.notification_hub.close()  # open streams would hold uvicorn's shutdown
+        if services.notification_hub is not None:
+            services.notification_hub.close()  # open streams would hold uvicorn's shutdown
         server.should_exit = True
         thread.join(15)
-        ledger.close()
+        services.close()
 
 
 @pytest.fixture(scope="session")
