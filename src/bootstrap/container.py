@@ -54,8 +54,13 @@ class ServiceContainer:
         self.store.close()
 
 
-def build_container(settings: Settings | None = None) -> ServiceContainer:
-    """Build the service for ``settings`` (default: from the environment) on a store of its own.
+def build_container(
+    settings: Settings | None = None,
+    *,
+    open_store: Callable[[Settings], DocumentStore] = open_document_store,
+) -> ServiceContainer:
+    """Build the service for ``settings`` (default: from the environment) on a store of its own,
+    opened by ``open_store`` (tests give an in-memory one).
 
     A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
     message. The embedded store creates its file and tables on the way; a Cosmos DB account is
@@ -63,7 +68,7 @@ def build_container(settings: Settings | None = None) -> ServiceContainer:
     """
     settings = settings or Settings()
     artifact_types = load_artifact_types(settings.ledger_artifact_types_file)
-    store = open_document_store(settings)
+    store = open_store(settings)
     try:
         if settings.ledger_store == "sqlite":
             store.initialise()

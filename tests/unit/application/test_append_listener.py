@@ -93,9 +93,10 @@ def test_the_composition_root_wakes_the_processor_after_each_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = InMemoryDocumentStore()
-    monkeypatch.setattr(container, "open_document_store", lambda settings: store)
     monkeypatch.setattr(container, "ChangeFeedProcessor", CountingProcessor)
-    built = container.build_container(Settings(ledger_live_updates=False))
+    built = container.build_container(
+        Settings(ledger_live_updates=False), open_store=lambda settings: store
+    )
 
     campaign_id = built.commands.create_campaign(ctx(), name="Spring", brief=brief()).id
     built.commands.create_campaign(ctx(), name="Spring", brief=brief(), campaign_id=campaign_id)
