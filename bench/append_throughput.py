@@ -1,4 +1,4 @@
-"""Append throughput in process, one command per save: ``CampaignLedger`` on our persistence
+"""Append throughput in process, one command per save: ``CampaignService`` on our persistence
 module over the embedded SQLite store versus the same ledger on the eventsourcing library's
 stock SQLite module (``PERSISTENCE_MODULE=eventsourcing.sqlite``), the same commands on the
 same machine in the same run. Rounds alternate between the two so that noise hits both alike.
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from application import CampaignLedger
+from application import CampaignService
 from bench.ledgers import ledger_on, stock_sqlite_ledger
 from bench.report import Row, verdict
 from bench.workload import brief, content, context
@@ -29,7 +29,7 @@ COMMANDS_PER_ROUND = 5
 @dataclass
 class Contender:
     name: str
-    ledger: CampaignLedger
+    ledger: CampaignService
     campaigns: list[tuple[str, str]]
     seconds: float = 0.0
     commands: int = 0
@@ -64,7 +64,7 @@ def measure(prior_events: int, rounds: int = ROUNDS) -> Row:
     )
 
 
-def _contender(name: str, ledger: CampaignLedger, prior_events: int) -> Contender:
+def _contender(name: str, ledger: CampaignService, prior_events: int) -> Contender:
     ctx = context()
     campaigns: list[tuple[str, str]] = []
     for _ in range(CAMPAIGNS):

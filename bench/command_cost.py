@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tests.integration.eventstore.counting import CountingDocumentStore
 
-from application import CampaignLedger
+from application import CampaignService
 from bench.ledgers import ledger_on
 from bench.report import Row, verdict
 from bench.workload import audit, brief, content, context
@@ -63,7 +63,7 @@ def measure(store: DocumentStore, label: str, histories: tuple[int, ...] = HISTO
     )
 
 
-def _commands(ledger: CampaignLedger, campaign: str, artifact: str) -> list[Callable[[], int]]:
+def _commands(ledger: CampaignService, campaign: str, artifact: str) -> list[Callable[[], int]]:
     """A version, its audit and its approval: three commands, each appending one event."""
     ctx = context()
     version: list[str] = []

@@ -1,4 +1,4 @@
-"""The service as ``campaigns serve`` runs it (``create_app(build_ledger(settings))`` under
+"""The service as ``campaigns serve`` runs it (``create_app(build_container(settings))`` under
 uvicorn, the change-feed processor in the background), plus one route for the benchmarks:
 ``GET /bench/counters`` answers the store calls of the read side (the read model's store is
 wrapped in the port's counting decorator) and the command side's conflict counters.
@@ -15,7 +15,7 @@ import uvicorn
 from tests.integration.eventstore.counting import CountingDocumentStore
 
 from api.app import create_app
-from bootstrap.container import build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
 from projections.reads import ReadModel
@@ -23,17 +23,18 @@ from projections.reads import ReadModel
 
 def main() -> None:
     settings = Settings()
-    ledger = build_ledger(settings)
-    counting = CountingDocumentStore(ledger.store)
-    ledger.reads = ReadModel(counting)
-    app = create_app(ledger)
+    services = build_container(settings)
+    counting = CountingDocumentStore(services.store)
+    services.reads = ReadModel(counting)
+    app = create_app(services)
 
     @app.get("/bench/counters", include_in_schema=False)
     def counters() -> dict[str, Any]:
-        return {"readCalls": dict(counting.calls), "conflicts": ledger.commands.conflicts.as_dict()}
+        conflicts = services.commands.conflicts.as_dict()
+        return {"readCalls": dict(counting.calls), "conflicts": conflicts}
 
     try:
-        ledger.processor.start()
+        services.processor.start()
         config = uvicorn.Config(
             app,
             host=settings.host,
@@ -41,9 +42,9 @@ def main() -> None:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             log_level="info",
         )
-        LedgerServer(config, ledger).run()
+        LedgerServer(config, services).run()
     finally:
-        ledger.close()
+        services.close()
 
 
 if __name__ == "__main__":

@@ -17,9 +17,8 @@ from bench.entity_repository import assemble_snapshot, copy_entities
 from bench.report import Row, milliseconds, percentile, verdict
 from bench.served_ledger import served_ledger
 from bench.workload import build_reviewed_campaign
-from bootstrap.container import build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
-from bootstrap.stores import close_document_stores
 from documentstore.port import DocumentStore
 from documentstore.sqlite import SqliteDocumentStore
 from projections.processor import ChangeFeedProcessor
@@ -32,18 +31,17 @@ HTTP_P99_TARGET_SECONDS = 0.005
 
 def measure(directory: Path, samples: int = SAMPLES) -> list[Row]:
     data_dir = directory / "snapshot-ledger"
-    ledger = build_ledger(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
+    services = build_container(Settings(ledger_store="sqlite", ledger_data_dir=data_dir))
     try:
-        campaign = build_reviewed_campaign(ledger.commands, versions=100)
-        ChangeFeedProcessor(ledger.store).run_until_caught_up()
+        campaign = build_reviewed_campaign(services.commands, versions=100)
+        ChangeFeedProcessor(services.store).run_until_caught_up()
         repository = SqliteDocumentStore(directory / "repository.sqlite3")
         repository.initialise()
-        entities = copy_entities(ledger.store, repository, campaign.campaign_id)
-        in_process = _in_process(ledger.store, repository, campaign.campaign_id, samples)
+        entities = copy_entities(services.store, repository, campaign.campaign_id)
+        in_process = _in_process(services.store, repository, campaign.campaign_id, samples)
         repository.close()
     finally:
-        ledger.close()
-        close_document_stores()
+        services.close()
 
     with served_ledger(data_dir) as served, served.client() as client:
         path = f"/api/campaigns/{campaign.campaign_id}"

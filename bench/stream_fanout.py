@@ -3,7 +3,7 @@ same figure without subscribers, in one run (``python -m bench.stream_fanout``; 
 about 40 s).
 
 Three processes, so that no client's Python time is charged to another's:
-- the service (``serve``): ``create_app(build_ledger())`` on the embedded SQLite store with the
+- the service (``serve``): ``create_app(build_container())`` on the embedded SQLite store with the
   SSE route, under uvicorn, its change-feed processor publishing to the hub;
 - the subscribers (``listen``): 100 SSE streams on one campaign (asyncio + httpx), recording
   when each notification arrives;
@@ -59,16 +59,15 @@ def serve(port: int, data_dir: Path) -> None:
     import uvicorn
 
     from api.app import create_app
-    from api.streams import streaming_hub
-    from bootstrap.container import build_ledger
+    from bootstrap.container import build_container
     from bootstrap.settings import Settings
 
     settings = Settings(
         ledger_store="sqlite", ledger_data_dir=data_dir, host="127.0.0.1", port=port
     )
-    ledger = build_ledger(settings)
-    app = create_app(ledger)
-    hub = streaming_hub(ledger)
+    services = build_container(settings)
+    app = create_app(services)
+    hub = services.notification_hub
     if hub is None:
         raise SystemExit("live updates are off (LEDGER_LIVE_UPDATES)")
     close_hub = hub.close
@@ -86,10 +85,10 @@ def serve(port: int, data_dir: Path) -> None:
     for handled in (signal.SIGTERM, signal.SIGINT):  # uvicorn raises them again once stopped
         signal.signal(handled, lambda signum, frame: None)
     try:
-        ledger.processor.start()
+        services.processor.start()
         server.run()
     finally:
-        ledger.close()
+        services.close()
 
 
 # --- the subscribers (a subprocess) ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from application import CampaignLedger, CommandContext
+from application import CampaignService, CommandContext
 from domain.values import AuditReport, Brief, Iteration
 
 ARTIFACT_TYPES = ("Copy", "ShortCopy", "VisualConcept")
@@ -65,7 +65,7 @@ class ReviewedCampaign:
     events: int = 0
 
 
-def build_reviewed_campaign(ledger: CampaignLedger, versions: int = 100) -> ReviewedCampaign:
+def build_reviewed_campaign(ledger: CampaignService, versions: int = 100) -> ReviewedCampaign:
     ctx = context("reviewer")
     campaign = ReviewedCampaign(ledger.create_campaign(ctx, name="Spring", brief=brief()).id)
     cid = campaign.campaign_id

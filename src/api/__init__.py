@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): ``create_app(ledger)`` builds the ASGI app of API.md."""
+"""The HTTP API (FastAPI): ``create_app(services)`` builds the ASGI app of API.md."""
 
 from api.app import create_app
 

@@ -5,22 +5,18 @@ and by ``func.AsgiFunctionApp`` in Azure (see ``api.lazy_app``). The contract is
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from api.commands import command_router
-from api.context import command_context_resolver
+from api import commands, reads, streams
+from api.dependencies import attach_services, notification_hub_of
 from api.limits import BodySizeLimit
+from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
-from api.reads import read_router
-from api.streams import stream_router, streaming_hub
-from api.tenancy import tenant_resolver
-from application.service import CampaignLedger
-from bootstrap.settings import Settings
-from projections.reads import ReadModel
+from api.tenancy import without_key_schemes
 
 TITLE = "Campaign Ledger"
 API_VERSION = "1.0.0"
@@ -32,26 +28,13 @@ DESCRIPTION = (
 )
 
 
-class LedgerComponents(Protocol):
-    """What the app needs of a ``bootstrap.container.Ledger`` (tests pass fakes)."""
-
-    @property
-    def commands(self) -> CampaignLedger: ...
-
-    @property
-    def reads(self) -> ReadModel: ...
-
-    @property
-    def settings(self) -> Settings: ...
-
-
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(ledger: LedgerComponents) -> FastAPI:
-    """The ASGI app serving every route of API.md on ``ledger``."""
-    settings = ledger.settings
+def create_app(services: ApiServices) -> FastAPI:
+    """The ASGI app serving every route of API.md on ``services``."""
+    settings = services.settings
     app = FastAPI(
         title=TITLE,
         version=API_VERSION,
@@ -63,33 +46,16 @@ def create_app(ledger: LedgerComponents) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_problem_handlers(app)
-    resolve_tenant = tenant_resolver(settings.ledger_api_keys)
-    app.include_router(command_router(ledger.commands, command_context_resolver(resolve_tenant)))
-    app.include_router(
-        read_router(
-            ledger.reads,
-            ledger.commands,
-            resolve_tenant,
-            read_wait_seconds=settings.ledger_read_wait_seconds,
-            store_kind=settings.ledger_store,
-        )
-    )
-    hub = streaming_hub(ledger)
-    if hub is not None:
-        app.include_router(
-            stream_router(
-                hub,
-                ledger.commands,
-                ledger.reads,
-                resolve_tenant,
-                heartbeat_seconds=settings.ledger_stream_heartbeat_seconds,
-            )
-        )
+    for router in commands.ROUTERS:
+        app.include_router(router)
+    app.include_router(reads.router)
+    if notification_hub_of(services) is not None:
+        app.include_router(streams.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
 
     def openapi_document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _with_problem_schema(
+            document = _with_problem_schema(
                 get_openapi(
                     title=app.title,
                     version=app.version,
@@ -97,10 +63,13 @@ def create_app(ledger: LedgerComponents) -> FastAPI:
                     routes=app.routes,
                 )
             )
+            if not settings.ledger_api_keys:
+                document = without_key_schemes(document)
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi_document  # type: ignore[method-assign]
-    app.state.ledger = ledger
+    attach_services(app, services)
     return app
 
 

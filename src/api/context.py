@@ -1,17 +1,17 @@
 """The ``CommandContext`` of a command request: tenant, actor, the ids stored as every event's
 metadata (``X-Command-Id``, ``X-Correlation-Id``, ``X-Causation-Id``, ``X-Actor``; generated or
-defaulted when absent) and the version pinned by ``If-Match``."""
+defaulted when absent) and the version pinned by ``If-Match``: the ``Context`` of every command
+route."""
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
 from api.preconditions import parse_if_match
 from api.problems import HttpProblem
-from api.tenancy import TenantResolver
+from api.tenancy import Tenant
 from application.service import CommandContext
 
 MAX_HEADER_ID = 200
@@ -37,43 +37,40 @@ def checked_header(name: str, value: str | None) -> str | None:
     return value
 
 
-def command_context_resolver(
-    resolve_tenant: TenantResolver,
-) -> Callable[..., Awaitable[CommandContext]]:
+async def command_context(
+    *,
+    tenant: Tenant,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="Require the campaign to be at this stream version (412 if not).",
+        ),
+    ] = None,
+    command_id: Annotated[
+        str | None, _optional_header("X-Command-Id", "Id of this command; default: a UUID.")
+    ] = None,
+    correlation_id: Annotated[
+        str | None,
+        _optional_header("X-Correlation-Id", "Groups a conversation; default: the command id."),
+    ] = None,
+    causation_id: Annotated[
+        str | None, _optional_header("X-Causation-Id", "The command or event that caused this.")
+    ] = None,
+    actor: Annotated[
+        str | None, _optional_header("X-Actor", "Who acts; default: 'anonymous'.")
+    ] = None,
+) -> CommandContext:
     """The dependency that builds a command's context from its headers."""
+    own_id = checked_header("X-Command-Id", command_id) or str(uuid.uuid4())
+    return CommandContext(
+        tenant_id=tenant,
+        actor=checked_header("X-Actor", actor) or "anonymous",
+        command_id=own_id,
+        correlation_id=checked_header("X-Correlation-Id", correlation_id) or own_id,
+        causation_id=checked_header("X-Causation-Id", causation_id),
+        expected_version=parse_if_match(if_match),
+    )
 
-    async def command_context(
-        *,
-        tenant: Annotated[str, Depends(resolve_tenant)],
-        if_match: Annotated[
-            str | None,
-            Header(
-                alias="If-Match",
-                description="Require the campaign to be at this stream version (412 if not).",
-            ),
-        ] = None,
-        command_id: Annotated[
-            str | None, _optional_header("X-Command-Id", "Id of this command; default: a UUID.")
-        ] = None,
-        correlation_id: Annotated[
-            str | None,
-            _optional_header("X-Correlation-Id", "Groups a conversation; default: the command id."),
-        ] = None,
-        causation_id: Annotated[
-            str | None, _optional_header("X-Causation-Id", "The command or event that caused this.")
-        ] = None,
-        actor: Annotated[
-            str | None, _optional_header("X-Actor", "Who acts; default: 'anonymous'.")
-        ] = None,
-    ) -> CommandContext:
-        own_id = checked_header("X-Command-Id", command_id) or str(uuid.uuid4())
-        return CommandContext(
-            tenant_id=tenant,
-            actor=checked_header("X-Actor", actor) or "anonymous",
-            command_id=own_id,
-            correlation_id=checked_header("X-Correlation-Id", correlation_id) or own_id,
-            causation_id=checked_header("X-Causation-Id", causation_id),
-            expected_version=parse_if_match(if_match),
-        )
 
-    return command_context
+Context = Annotated[CommandContext, Depends(command_context)]

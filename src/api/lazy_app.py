@@ -2,36 +2,31 @@
 
 ``function_app.py`` is imported when the Functions host indexes the app; building the Cosmos DB
 client then would slow every cold start and fail indexing when the store is unreachable. So the
-app handed to ``AsgiFunctionApp`` is a thin ASGI wrapper that calls ``build_ledger()`` (in a worker
-thread, once) when the first HTTP request arrives, and closes the ledger on lifespan shutdown.
-In Azure the projections run in the change-feed trigger, so the in-process processor is not
-started here.
+app handed to ``AsgiFunctionApp`` is a thin ASGI wrapper that builds the services (in a worker
+thread, once) when the first HTTP request arrives, and closes them on lifespan shutdown.
+In Azure the projections run in the change-feed trigger, so no processor is built here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
 
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from api.app import LedgerComponents, create_app
+from api.app import create_app
+from api.ports import ClosableApiServices
 
 
-class ClosableLedger(LedgerComponents, Protocol):
-    def close(self) -> None: ...
+class LazyApiApp:
+    """An ASGI app that builds the services and the real app on its first HTTP request."""
 
-
-class LazyLedgerApp:
-    """An ASGI app that builds the ledger and the real app on its first HTTP request."""
-
-    def __init__(self, build_ledger: Callable[[], ClosableLedger]) -> None:
-        self._build_ledger = build_ledger
+    def __init__(self, build_services: Callable[[], ClosableApiServices]) -> None:
+        self._build_services = build_services
         self._lock = threading.Lock()
-        self._ledger: ClosableLedger | None = None
+        self._services: ClosableApiServices | None = None
         self._app: FastAPI | None = None
 
     @property
@@ -50,16 +45,16 @@ class LazyLedgerApp:
     def _build_once(self) -> FastAPI:
         with self._lock:
             if self._app is None:
-                ledger = self._build_ledger()
-                self._app = create_app(ledger)
-                self._ledger = ledger
+                services = self._build_services()
+                self._app = create_app(services)
+                self._services = services
             return self._app
 
     def _close(self) -> None:
         with self._lock:
-            if self._ledger is not None:
-                self._ledger.close()
-                self._ledger = None
+            if self._services is not None:
+                self._services.close()
+                self._services = None
                 self._app = None
 
     async def _run_lifespan(self, receive: Receive, send: Send) -> None:

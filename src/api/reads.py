@@ -4,24 +4,30 @@ campaign list, a campaign's raw events, health and projection lag.
 Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up to
 ``Settings.ledger_read_wait_seconds`` for the projection, then answer with what it has and
 ``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
+
+Each route is a module-level function; the read model, the commands (for the raw events) and the
+caller's tenant come as FastAPI dependencies.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
+from api.dependencies import AppSettings, Commands, Reads
 from api.paths import (
     CampaignIdPath,
     EntityIdPath,
     campaign_id_from_path,
     entity_id_from_path,
 )
+from api.ports import CampaignReads
 from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
-from api.tenancy import TenantResolver
+from api.tenancy import Tenant
 from api.views import (
     AuditList,
     CampaignList,
@@ -34,9 +40,8 @@ from api.views import (
     VersionDetail,
     VersionHistory,
 )
-from application.service import CampaignLedger
 from domain.values import CampaignStatus, EntityId
-from projections.reads import ReadModel, View
+from projections.reads import View
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer every JSON client reads exactly; bounds versions given in a query."""
@@ -86,219 +91,247 @@ def _conditional_answer(
     return JSONResponse(body, headers=headers)
 
 
-def read_router(
-    reads: ReadModel,
-    commands: CampaignLedger,
-    resolve_tenant: TenantResolver,
-    *,
-    read_wait_seconds: float,
-    store_kind: Literal["sqlite", "cosmos"],
-) -> APIRouter:
-    """The router of every read route."""
-    router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
-    Tenant = Annotated[str, Depends(resolve_tenant)]  # noqa: N806 - a type alias
+@dataclass(frozen=True)
+class ViewReader:
+    """Answers a read of one campaign's projection: waits for ``minVersion`` first (up to
+    ``wait_seconds``), then answers the view with its ETag, or 304."""
 
-    def answer_view(
+    reads: CampaignReads
+    wait_seconds: float
+
+    def answer(
+        self,
         campaign_id: str,
-        read: Callable[[], View],
+        read: Callable[[CampaignReads], View],
         min_version: int | None,
         if_none_match: str | None,
     ) -> Response:
         reached = True
         if min_version:
-            reached = reads.wait_for(campaign_id, min_version, read_wait_seconds)
-        view = read()
+            reached = self.reads.wait_for(campaign_id, min_version, self.wait_seconds)
+        view = read(self.reads)
         return _conditional_answer(
             view.body, quote_entity_tag(view.etag), if_none_match, stale=not reached
         )
 
-    @router.get("/campaigns", response_model=CampaignList, responses=_documented())
-    def list_campaigns(
-        tenant: Tenant,
-        if_none_match: IfNoneMatch = None,
-        status: Annotated[CampaignStatus | None, Query(description="Only this status.")] = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        continuation: Annotated[
-            str | None, Query(description="The token of the previous page.")
-        ] = None,
-    ) -> Response:
-        """The tenant's campaigns, newest first; deleted campaigns are left out."""
-        page = reads.list_campaigns(
-            tenant,
-            status=status.value if status else None,
-            limit=limit,
-            continuation=continuation,
-        )
-        body = {"items": page.items, "continuation": page.continuation}
-        return _conditional_answer(body, hash_entity_tag(body), if_none_match)
 
-    @router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=_documented())
-    def read_campaign(
-        cid: CampaignIdPath,
-        tenant: Tenant,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """The campaign snapshot: brief, status, active versions with their audits, runs."""
-        campaign_id = campaign_id_from_path(cid)
-        return answer_view(
-            campaign_id,
-            lambda: reads.campaign(tenant, campaign_id),
-            min_version,
-            if_none_match,
-        )
+async def view_reader(reads: Reads, settings: AppSettings) -> ViewReader:
+    return ViewReader(reads, settings.ledger_read_wait_seconds)
 
-    @router.get(
-        "/campaigns/{cid}/artifacts/{aid}/versions",
-        response_model=VersionHistory,
-        responses=_documented(),
+
+Views = Annotated[ViewReader, Depends(view_reader)]
+
+router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
+
+
+@router.get("/campaigns", response_model=CampaignList, responses=_documented())
+def list_campaigns(
+    tenant: Tenant,
+    if_none_match: IfNoneMatch = None,
+    status: Annotated[CampaignStatus | None, Query(description="Only this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    continuation: Annotated[
+        str | None, Query(description="The token of the previous page.")
+    ] = None,
+    *,
+    reads: Reads,
+) -> Response:
+    """The tenant's campaigns, newest first; deleted campaigns are left out."""
+    page = reads.list_campaigns(
+        tenant,
+        status=status.value if status else None,
+        limit=limit,
+        continuation=continuation,
     )
-    def read_version_history(
-        cid: CampaignIdPath,
-        aid: EntityIdPath,
-        tenant: Tenant,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """An artifact's versions in ascending number, with their audit state."""
-        campaign_id = campaign_id_from_path(cid)
-        artifact_id = entity_id_from_path(aid, "artifact")
-        return answer_view(
-            campaign_id,
-            lambda: reads.version_history(tenant, campaign_id, artifact_id),
-            min_version,
-            if_none_match,
-        )
+    body = {"items": page.items, "continuation": page.continuation}
+    return _conditional_answer(body, hash_entity_tag(body), if_none_match)
 
-    @router.get(
-        "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=_documented()
+
+@router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=_documented())
+def read_campaign(
+    cid: CampaignIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """The campaign snapshot: brief, status, active versions with their audits, runs."""
+    campaign_id = campaign_id_from_path(cid)
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.campaign(tenant, campaign_id),
+        min_version,
+        if_none_match,
     )
-    def read_version(
-        cid: CampaignIdPath,
-        vid: EntityIdPath,
-        tenant: Tenant,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """One version with its content."""
-        campaign_id = campaign_id_from_path(cid)
-        version_id = entity_id_from_path(vid, "version")
-        return answer_view(
-            campaign_id,
-            lambda: reads.version(tenant, campaign_id, version_id),
-            min_version,
-            if_none_match,
-        )
 
-    @router.get(
-        "/campaigns/{cid}/versions/{vid}/audits",
-        response_model=AuditList,
-        responses=_documented(),
+
+@router.get(
+    "/campaigns/{cid}/artifacts/{aid}/versions",
+    response_model=VersionHistory,
+    responses=_documented(),
+)
+def read_version_history(
+    cid: CampaignIdPath,
+    aid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """An artifact's versions in ascending number, with their audit state."""
+    campaign_id = campaign_id_from_path(cid)
+    artifact_id = entity_id_from_path(aid, "artifact")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.version_history(tenant, campaign_id, artifact_id),
+        min_version,
+        if_none_match,
     )
-    def read_audits(
-        cid: CampaignIdPath,
-        vid: EntityIdPath,
-        tenant: Tenant,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """Every audit report of a version, oldest first (its audit lineage)."""
-        campaign_id = campaign_id_from_path(cid)
-        version_id = entity_id_from_path(vid, "version")
-        return answer_view(
-            campaign_id,
-            lambda: reads.audits(tenant, campaign_id, version_id),
-            min_version,
-            if_none_match,
-        )
 
-    @router.get(
-        "/campaigns/{cid}/iterations", response_model=IterationList, responses=_documented()
+
+@router.get(
+    "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=_documented()
+)
+def read_version(
+    cid: CampaignIdPath,
+    vid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """One version with its content."""
+    campaign_id = campaign_id_from_path(cid)
+    version_id = entity_id_from_path(vid, "version")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.version(tenant, campaign_id, version_id),
+        min_version,
+        if_none_match,
     )
-    def read_iterations(
-        cid: CampaignIdPath,
-        tenant: Tenant,
-        artifact_id: Annotated[
-            EntityId | None,
-            Query(
-                alias="artifactId",
-                description="Only this artifact's iterations (a UUID, else 422).",
-                json_schema_extra={"format": "uuid"},
-            ),
-        ] = None,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """The campaign's feedback iterations, oldest first."""
-        campaign_id = campaign_id_from_path(cid)
-        return answer_view(
-            campaign_id,
-            lambda: reads.iterations(tenant, campaign_id, artifact_id),
-            min_version,
-            if_none_match,
-        )
 
-    @router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=_documented())
-    def read_run(
-        cid: CampaignIdPath,
-        rid: EntityIdPath,
-        tenant: Tenant,
-        min_version: MinVersion = None,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """An orchestration run with its context (refs, artifacts, computed)."""
-        campaign_id = campaign_id_from_path(cid)
-        run_id = entity_id_from_path(rid, "run")
-        return answer_view(
-            campaign_id,
-            lambda: reads.run(tenant, campaign_id, run_id),
-            min_version,
-            if_none_match,
-        )
 
-    @router.get("/campaigns/{cid}/events", response_model=EventList, responses=_documented())
-    def read_events(
-        cid: CampaignIdPath,
-        tenant: Tenant,
-        after: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)] = 0,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response:
-        """The campaign's events in stream order, straight from the log."""
-        events = commands.read_events(tenant, campaign_id_from_path(cid), after=after, limit=limit)
-        body = {
-            "items": [
-                {
-                    "version": event.version,
-                    "type": event.type,
-                    "data": event.data,
-                    "metadata": event.metadata,
-                    "recordedAt": event.timestamp,
-                }
-                for event in events
-            ]
-        }
-        return _conditional_answer(body, hash_entity_tag(body), if_none_match)
-
-    @router.get(
-        "/projections/status",
-        response_model=ProjectionStatus,
-        responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503),
-        tags=["operations"],
+@router.get(
+    "/campaigns/{cid}/versions/{vid}/audits",
+    response_model=AuditList,
+    responses=_documented(),
+)
+def read_audits(
+    cid: CampaignIdPath,
+    vid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """Every audit report of a version, oldest first (its audit lineage)."""
+    campaign_id = campaign_id_from_path(cid)
+    version_id = entity_id_from_path(vid, "version")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.audits(tenant, campaign_id, version_id),
+        min_version,
+        if_none_match,
     )
-    def read_projection_status(tenant: Tenant) -> JSONResponse:
-        """Per projection and feed range: events and seconds behind, checkpoint, the tenant's
-        dead letters."""
-        return JSONResponse(reads.projection_status(tenant), headers={"Cache-Control": "no-store"})
 
-    @router.get(
-        "/health",
-        response_model=Health,
-        responses=problem_responses(413, 500),
-        tags=["operations"],
+
+@router.get("/campaigns/{cid}/iterations", response_model=IterationList, responses=_documented())
+def read_iterations(
+    cid: CampaignIdPath,
+    tenant: Tenant,
+    artifact_id: Annotated[
+        EntityId | None,
+        Query(
+            alias="artifactId",
+            description="Only this artifact's iterations (a UUID, else 422).",
+            json_schema_extra={"format": "uuid"},
+        ),
+    ] = None,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """The campaign's feedback iterations, oldest first."""
+    campaign_id = campaign_id_from_path(cid)
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.iterations(tenant, campaign_id, artifact_id),
+        min_version,
+        if_none_match,
     )
-    async def read_health() -> Health:
-        """Liveness: the process answers; names the configured store."""
-        return Health(status="ok", store=store_kind)
 
-    return router
+
+@router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=_documented())
+def read_run(
+    cid: CampaignIdPath,
+    rid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """An orchestration run with its context (refs, artifacts, computed)."""
+    campaign_id = campaign_id_from_path(cid)
+    run_id = entity_id_from_path(rid, "run")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.run(tenant, campaign_id, run_id),
+        min_version,
+        if_none_match,
+    )
+
+
+@router.get("/campaigns/{cid}/events", response_model=EventList, responses=_documented())
+def read_events(
+    cid: CampaignIdPath,
+    tenant: Tenant,
+    after: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    if_none_match: IfNoneMatch = None,
+    *,
+    commands: Commands,
+) -> Response:
+    """The campaign's events in stream order, straight from the log."""
+    events = commands.read_events(tenant, campaign_id_from_path(cid), after=after, limit=limit)
+    body = {
+        "items": [
+            {
+                "version": event.version,
+                "type": event.type,
+                "data": event.data,
+                "metadata": event.metadata,
+                "recordedAt": event.timestamp,
+            }
+            for event in events
+        ]
+    }
+    return _conditional_answer(body, hash_entity_tag(body), if_none_match)
+
+
+@router.get(
+    "/projections/status",
+    response_model=ProjectionStatus,
+    responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503),
+    tags=["operations"],
+)
+def read_projection_status(tenant: Tenant, *, reads: Reads) -> JSONResponse:
+    """Per projection and feed range: events and seconds behind, checkpoint, the tenant's
+    dead letters."""
+    return JSONResponse(reads.projection_status(tenant), headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    responses=problem_responses(413, 500),
+    tags=["operations"],
+)
+async def read_health(settings: AppSettings) -> Health:
+    """Liveness: the process answers; names the configured store."""
+    return Health(status="ok", store=settings.ledger_store)

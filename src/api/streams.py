@@ -29,19 +29,20 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from api.dependencies import AppSettings, Commands, Hub, Reads
 from api.paths import CampaignIdPath, campaign_id_from_path
+from api.ports import CampaignReads
 from api.problems import HttpProblem, problem_responses, retry_after_header
-from api.tenancy import TenantResolver
-from application.service import MAX_EVENTS_PAGE, CampaignLedger
+from api.tenancy import Tenant
+from application.service import MAX_EVENTS_PAGE
 from domain.errors import CampaignNotFound, LedgerError
 from domain.recorded import RecordedEvent
-from projections.notification_hub import NotificationHub, Subscription
+from projections.notification_hub import Subscription
 from projections.notifications import Notification, notification_of
-from projections.reads import ReadModel
 
 EVENT_STREAM = "text/event-stream"
 STREAM_ROUTE_NAME = "stream_campaign"
@@ -56,13 +57,6 @@ _VERSION = re.compile(r"^[0-9]{1,16}$")
 Replay = Callable[[int], Awaitable[list[RecordedEvent]]]
 
 logger = logging.getLogger(__name__)
-
-
-def streaming_hub(ledger: object) -> NotificationHub | None:
-    """The ledger's notification hub, when it has one (the embedded service does; fakes, and
-    the Azure Functions host with ``LEDGER_LIVE_UPDATES=false``, do not)."""
-    hub = getattr(ledger, "notification_hub", None)
-    return hub if isinstance(hub, NotificationHub) else None
 
 
 def parse_last_event_id(value: str | None) -> int | None:
@@ -189,93 +183,89 @@ async def _write(send: Send, frame: bytes) -> None:
     await send(message)
 
 
-def stream_router(
-    hub: NotificationHub,
-    commands: CampaignLedger,
-    reads: ReadModel,
-    resolve_tenant: TenantResolver,
+_STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events: `id` = stream version, `event` = notification "
+        "type, `data` = the notification (docs/notifications.md). Never ends on its own.",
+        "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+    },
+    **problem_responses(400, 401, 403, 404, 422, 500, 503),
+}
+
+router = APIRouter(prefix="/api", tags=["live updates"])
+"""The SSE route; the app serves it only when its services have a notification hub."""
+
+
+@router.get(
+    "/campaigns/{cid}/stream",
+    name=STREAM_ROUTE_NAME,
+    status_code=200,
+    response_class=NotificationStream,
+    responses=_STREAM_RESPONSES,
+)
+async def stream_campaign(
+    cid: CampaignIdPath,
+    tenant: Tenant,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Resume after this stream version (EventSource sends it itself).",
+        ),
+    ] = None,
+    last_event_id_query: Annotated[
+        str | None,
+        Query(
+            alias="lastEventId",
+            description="The same as the header, for clients that cannot set headers; "
+            "the header wins.",
+        ),
+    ] = None,
     *,
-    heartbeat_seconds: float,
-) -> APIRouter:
-    """The router of the SSE route, fed by ``hub`` (see the module docstring)."""
-    router = APIRouter(prefix="/api", tags=["live updates"])
-    Tenant = Annotated[str, Depends(resolve_tenant)]  # noqa: N806 - a type alias
-    responses: dict[int | str, dict[str, Any]] = {
-        200: {
-            "description": "Server-Sent Events: `id` = stream version, `event` = notification "
-            "type, `data` = the notification (docs/notifications.md). Never ends on its own.",
-            "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
-        },
-        **problem_responses(400, 401, 403, 404, 422, 500, 503),
-    }
-
-    @router.get(
-        "/campaigns/{cid}/stream",
-        name=STREAM_ROUTE_NAME,
-        status_code=200,
-        response_class=NotificationStream,
-        responses=responses,
+    hub: Hub,
+    commands: Commands,
+    reads: Reads,
+    settings: AppSettings,
+) -> Response:
+    """The campaign's notifications, live, as Server-Sent Events."""
+    campaign_id = campaign_id_from_path(cid)
+    resume_after = parse_last_event_id(
+        last_event_id if last_event_id is not None else last_event_id_query
     )
-    async def stream_campaign(
-        cid: CampaignIdPath,
-        tenant: Tenant,
-        last_event_id: Annotated[
-            str | None,
-            Header(
-                alias="Last-Event-ID",
-                description="Resume after this stream version (EventSource sends it itself).",
-            ),
-        ] = None,
-        last_event_id_query: Annotated[
-            str | None,
-            Query(
-                alias="lastEventId",
-                description="The same as the header, for clients that cannot set headers; "
-                "the header wins.",
-            ),
-        ] = None,
-    ) -> Response:
-        """The campaign's notifications, live, as Server-Sent Events."""
-        campaign_id = campaign_id_from_path(cid)
-        resume_after = parse_last_event_id(
-            last_event_id if last_event_id is not None else last_event_id_query
-        )
-        subscription = hub.subscribe(campaign_id)
-        if subscription is None:
-            raise HttpProblem(
-                503,
-                "too-many-subscribers",
-                "This server holds as many live streams as it may; retry later.",
-                headers=retry_after_header(FULL_RETRY_AFTER_SECONDS),
-            )
-
-        async def read_after(version: int) -> list[RecordedEvent]:
-            read = partial(
-                commands.read_events, tenant, campaign_id, after=version, limit=MAX_EVENTS_PAGE
-            )
-            return await anyio.to_thread.run_sync(read)
-
-        try:
-            if resume_after is None:
-                resume_after = await anyio.to_thread.run_sync(
-                    _projected_version, reads, tenant, campaign_id
-                )
-            first_page = await read_after(resume_after)  # also answers 404 for foreign ones
-        except BaseException:
-            subscription.close()
-            raise
-        return NotificationStream(
-            subscription,
-            first_page=first_page,
-            resume_after=resume_after,
-            read_after=read_after,
-            heartbeat_seconds=heartbeat_seconds,
+    subscription = hub.subscribe(campaign_id)
+    if subscription is None:
+        raise HttpProblem(
+            503,
+            "too-many-subscribers",
+            "This server holds as many live streams as it may; retry later.",
+            headers=retry_after_header(FULL_RETRY_AFTER_SECONDS),
         )
 
-    return router
+    async def read_after(version: int) -> list[RecordedEvent]:
+        read = partial(
+            commands.read_events, tenant, campaign_id, after=version, limit=MAX_EVENTS_PAGE
+        )
+        return await anyio.to_thread.run_sync(read)
+
+    try:
+        if resume_after is None:
+            resume_after = await anyio.to_thread.run_sync(
+                _projected_version, reads, tenant, campaign_id
+            )
+        first_page = await read_after(resume_after)  # also answers 404 for foreign ones
+    except BaseException:
+        subscription.close()
+        raise
+    return NotificationStream(
+        subscription,
+        first_page=first_page,
+        resume_after=resume_after,
+        read_after=read_after,
+        heartbeat_seconds=settings.ledger_stream_heartbeat_seconds,
+    )
 
 
-def _projected_version(reads: ReadModel, tenant: str, campaign_id: str) -> int:
+def _projected_version(reads: CampaignReads, tenant: str, campaign_id: str) -> int:
     """The version the campaign's snapshot shows now; 0 when there is none to show yet (a
     campaign the projection has not reached: the log read decides whether it exists)."""
     try:

@@ -2,14 +2,13 @@
 
 from application.artifact_types import load_artifact_types, parse_artifact_types
 from application.campaign_application import CampaignApplication
-from application.service import CampaignLedger, CommandContext, CommandResult
+from application.service import CampaignService, CommandContext
 from application.stream_head import StreamHeadLike, StreamHeadReader, StreamStateReader
 
 __all__ = [
     "CampaignApplication",
-    "CampaignLedger",
+    "CampaignService",
     "CommandContext",
-    "CommandResult",
     "StreamHeadLike",
     "StreamHeadReader",
     "StreamStateReader",

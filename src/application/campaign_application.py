@@ -1,7 +1,9 @@
 """The eventsourcing ``Application`` that stores campaigns, and how it loads and saves them.
 
-Persistence is the library's choice from the environment (``PERSISTENCE_MODULE``; in-memory POPO
-when unset). Two seams serve a persistence module that keeps one head document per stream:
+Persistence is the infrastructure factory the composition root gives (``factory``: our event
+store on the document store it opened), else the library's choice from the environment
+(``PERSISTENCE_MODULE``; in-memory POPO when unset). Two seams serve a persistence module that
+keeps one head document per stream:
 
 * saving passes ``head_snapshot`` (the aggregate's snapshot after the new events, as a
   ``StoredEvent``) through ``Application.save`` to ``recorder.insert_events``, so the head is
@@ -23,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import weakref
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from itertools import chain
 from typing import Any, cast
 from uuid import UUID
@@ -35,8 +37,8 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import TDomainEvent, TMutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.utils import strtobool
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, StoredEvent
+from eventsourcing.utils import Environment, EnvType, strtobool
 
 from application.stream_head import StoredStates, StreamHeadReader, StreamStateReader
 from domain.campaign import Campaign, EntityState
@@ -80,8 +82,27 @@ class HeadFirstRepository(Repository[UUID]):
         return aggregate
 
 
+FactoryBuilder = Callable[[Environment], InfrastructureFactory[Any]]
+"""Builds the application's infrastructure factory from its environment."""
+
+
 class CampaignApplication(Application[UUID]):
     """Stores and loads ``Campaign`` aggregates; library errors end here."""
+
+    def __init__(
+        self, env: EnvType | None = None, *, factory: FactoryBuilder | None = None
+    ) -> None:
+        self._build_factory = factory
+        self._loaded_states: dict[int, StoredStates] = {}
+        """The stored entity states each loaded campaign object was built from, by the
+        object's id, dropped with the object (aggregates are not hashable)."""
+        super().__init__(env)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """The factory the composition root gave, else the one ``PERSISTENCE_MODULE`` names."""
+        if self._build_factory is None:
+            return super().construct_factory(env)
+        return self._build_factory(env)
 
     def construct_repository(self) -> Repository[UUID]:
         cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
@@ -94,12 +115,6 @@ class CampaignApplication(Application[UUID]):
             ),
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._loaded_states: dict[int, StoredStates] = {}
-        """The stored entity states each loaded campaign object was built from, by the
-        object's id, dropped with the object (aggregates are not hashable)."""
 
     def load_campaign(self, campaign_id: UUID, entity_ids: Collection[str] = ()) -> Campaign:
         """The campaign at its latest version, holding the entities ``entity_ids`` names that

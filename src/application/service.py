@@ -62,10 +62,6 @@ Command = Callable[[Campaign, CommandMetadata], Outcome]
 AppendListener = Callable[[str, int], None]
 """Told the campaign id and its new stream version after a command appended."""
 
-CommandResult = Outcome
-"""What a command answers: the domain's ``Outcome`` (``id``, ``version``, ``status``,
-``version_number``, ``appended``; for a repeated create, the version of the first answer)."""
-
 
 def _new_id() -> str:
     return str(uuid.uuid4())
@@ -94,7 +90,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CampaignLedger:
+class CampaignService:
     """Use cases of the write side. Every method raises only ``domain.errors`` exceptions.
 
     ``on_appended`` (optional) is told the campaign id and new stream version after every command
@@ -126,7 +122,7 @@ class CampaignLedger:
 
     def create_campaign(
         self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
-    ) -> CommandResult:
+    ) -> Outcome:
         new_id = self._new_id(campaign_id)
         aggregate_id = UUID(new_id)
 
@@ -153,19 +149,19 @@ class CampaignLedger:
         *,
         name: str | None = None,
         brief: Brief | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.update(name=name, brief=brief, meta=meta)
         )
 
-    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> CommandResult:
+    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> Outcome:
         target = validation.member_of(CampaignStatus, status, "status")
         return self._execute(ctx, campaign_id, lambda c, meta: c.change_status(target, meta))
 
-    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._execute(ctx, campaign_id, lambda c, meta: c.delete(self.restore_window, meta))
 
-    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._execute(ctx, campaign_id, lambda c, meta: c.restore(meta), restoring=True)
 
     # -- artifacts and versions -------------------------------------------------------------
@@ -177,7 +173,7 @@ class CampaignLedger:
         *,
         artifact_type: str,
         artifact_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         kind = validation.member_of(ArtifactType, artifact_type, "type")
         new_id = self._new_id(artifact_id)
         return self._execute(
@@ -193,7 +189,7 @@ class CampaignLedger:
         content: str,
         run_id: str | None = None,
         version_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         """``version_number`` of the result is the new version's number."""
         new_id = self._new_id(version_id)
         artifact = validation.path_id(artifact_id)
@@ -216,7 +212,7 @@ class CampaignLedger:
         *,
         report: AuditReport,
         audit_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         new_id = self._new_id(audit_id)
         version = validation.path_id(version_id)
         return self._execute(
@@ -227,17 +223,13 @@ class CampaignLedger:
             version,
         )
 
-    def approve_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    def approve_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.approve_version(version, meta), version
         )
 
-    def archive_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    def archive_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.archive_version(version, meta), version
@@ -245,7 +237,7 @@ class CampaignLedger:
 
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
-    ) -> CommandResult:
+    ) -> Outcome:
         kind = validation.member_of(ArtifactType, artifact_type, "artifactType")
         version = validation.entity_id(version_id, "versionId")
         return self._execute(
@@ -259,7 +251,7 @@ class CampaignLedger:
         *,
         iteration: Iteration,
         iteration_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         new_id = self._new_id(iteration_id)
         return self._execute(
             ctx,
@@ -282,7 +274,7 @@ class CampaignLedger:
         trigger: Trigger | None = None,
         base_run_id: str | None = None,
         run_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         mode = validation.member_of(ExecutionMode, execution_mode, "executionMode")
         new_id = self._new_id(run_id)
         base = None if base_run_id is None else validation.entity_id(base_run_id, "baseRunId")
@@ -302,7 +294,7 @@ class CampaignLedger:
             base,
         )
 
-    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.start_run(run, meta), run)
 
@@ -315,7 +307,7 @@ class CampaignLedger:
         step_id: str,
         artifacts: list[ContextArtifact],
         input_hash: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(
             ctx,
@@ -333,7 +325,7 @@ class CampaignLedger:
 
     def record_quality_check(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
-    ) -> CommandResult:
+    ) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.record_quality_check(run, check, meta), run
@@ -346,7 +338,7 @@ class CampaignLedger:
         run_id: str,
         *,
         artifact_version_ids: list[str] | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         run = validation.path_id(run_id)
         versions = [
             validation.entity_id(version_id, f"artifactVersionIds[{index}]")
@@ -358,13 +350,13 @@ class CampaignLedger:
 
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
-    ) -> CommandResult:
+    ) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta), run
         )
 
-    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta), run)
 
@@ -393,7 +385,7 @@ class CampaignLedger:
         command: Command,
         *entity_ids: str | None,
         restoring: bool = False,
-    ) -> CommandResult:
+    ) -> Outcome:
         """Load the campaign with the entities the command names (``entity_ids``: the ids it
         creates or refers to; the aggregate's rules look at no other), check access, decide,
         check the pinned version, append (retrying conflicts)."""
@@ -428,7 +420,7 @@ class CampaignLedger:
 
     def _run(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
-    ) -> CommandResult:
+    ) -> Outcome:
         """Run the command's attempts, then tell ``on_appended`` if it appended."""
         outcome = self._attempt(ctx, aggregate_id, attempt)
         if outcome.appended:

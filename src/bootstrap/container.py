@@ -1,66 +1,66 @@
 """The composition root: the one place that chooses concrete adapters and wires the service.
 
-Hosts (the HTTP app, the CLI, the Functions app) call ``build_ledger`` and receive a ``Ledger``:
-the command side, the read side, the store, the projection processor and (with live updates on)
-the notification hub that the processor publishes to and the SSE route reads, built once per
-process. The Azure Functions host gets its pieces from the ``functions_*`` factories below: one
-settings read, one runner, one read model per process, built on first use. Nothing here runs at
-import time.
+``build_container`` builds what a local process serves (``campaigns serve``, the CLI commands):
+a ``ServiceContainer`` holding the store it opened, the command side, the read side, the
+change-feed processor and (with live updates on) the notification hub that the processor
+publishes to and the SSE route reads. The Azure Functions process has its own root,
+``bootstrap.functions_host``. Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
 
-from application import CampaignApplication, CampaignLedger, load_artifact_types
+from eventsourcing.utils import Environment
+
+from application import CampaignApplication, CampaignService, load_artifact_types
 from bootstrap.settings import Settings
-from bootstrap.stores import close_document_store, document_store
+from bootstrap.stores import open_document_store
 from documentstore.port import DocumentStore
-from domain.errors import ConfigurationError
+from eventstore.factory import EventStoreFactory
 from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
-from projections.runner import ProjectionRunner
-from projections.status import FUNCTIONS_TRIGGER, LOCAL_PROCESSOR, LagSource
 
-PERSISTENCE_MODULE = "eventstore.factory"
+APPLICATION_ENV = {"CREATE_TABLE": "n"}
+"""The eventsourcing environment of the application: the store is prepared by whoever opened it
+(the embedded one by ``build_container``, a Cosmos DB account once by ``campaigns init``)."""
 
 
 @dataclass
-class Ledger:
-    """Everything a host needs, built once per process."""
+class ServiceContainer:
+    """Everything a local host needs; it owns what ``build_container`` opened for it."""
 
     settings: Settings
-    commands: CampaignLedger
+    commands: CampaignService
     reads: ReadModel
     store: DocumentStore
     processor: ChangeFeedProcessor
     notification_hub: NotificationHub | None = None
-    """The in-process live-update hub; None when ``ledger_live_updates`` is off (in Azure,
-    where the change-feed function sends notifications through SignalR instead)."""
+    """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
-        """Stop the processor (saving checkpoints), then close the process's store for these
-        settings (the store is shared per configuration, see ``bootstrap.stores``)."""
+        """End the live streams, stop the processor (saving checkpoints), then close the store
+        this container opened."""
         if self._closed:
             return
         self._closed = True
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
-        close_document_store(self.settings)
+        self.store.close()
 
 
-def build_ledger(
-    settings: Settings | None = None, *, lag_source: LagSource = LOCAL_PROCESSOR
-) -> Ledger:
-    """Build the service for ``settings`` (default: from the environment); ``lag_source``
-    says who projects its store (the Functions host passes ``functions-trigger``).
+def build_container(
+    settings: Settings | None = None,
+    *,
+    open_store: Callable[[Settings], DocumentStore] = open_document_store,
+) -> ServiceContainer:
+    """Build the service for ``settings`` (default: from the environment) on a store of its own,
+    opened by ``open_store`` (tests give an in-memory one).
 
     A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
     message. The embedded store creates its file and tables on the way; a Cosmos DB account is
@@ -68,41 +68,46 @@ def build_ledger(
     """
     settings = settings or Settings()
     artifact_types = load_artifact_types(settings.ledger_artifact_types_file)
-    store = document_store(settings)
-    if settings.ledger_store == "sqlite":
-        store.initialise()
-    hub = (
-        NotificationHub(
-            max_subscribers=settings.ledger_stream_max_subscribers,
-            queue_size=settings.ledger_stream_queue_size,
+    store = open_store(settings)
+    try:
+        if settings.ledger_store == "sqlite":
+            store.initialise()
+        hub = live_update_hub(settings)
+        processor = ChangeFeedProcessor(
+            store, poll_interval=settings.ledger_poll_interval, publisher=hub
         )
-        if settings.ledger_live_updates
-        else None
-    )
-    processor = ChangeFeedProcessor(
-        store, poll_interval=settings.ledger_poll_interval, publisher=hub
-    )
-    application = CampaignApplication(env=persistence_env(settings))
-    commands = CampaignLedger(
-        application,
-        artifact_types=artifact_types,
-        restore_window=timedelta(days=settings.ledger_restore_window_days),
-        on_appended=_waking(processor),
-    )
-    return Ledger(
+        commands = CampaignService(
+            campaign_application(store),
+            artifact_types=artifact_types,
+            restore_window=timedelta(days=settings.ledger_restore_window_days),
+            on_appended=_waking(processor),
+        )
+    except BaseException:
+        store.close()
+        raise
+    return ServiceContainer(
         settings=settings,
         commands=commands,
-        reads=ReadModel(store, lag_source=lag_source),
+        reads=ReadModel(store),
         store=store,
         processor=processor,
         notification_hub=hub,
     )
 
 
+def live_update_hub(settings: Settings) -> NotificationHub | None:
+    """The in-process hub of the SSE route, or None with ``LEDGER_LIVE_UPDATES`` off."""
+    if not settings.ledger_live_updates:
+        return None
+    return NotificationHub(
+        max_subscribers=settings.ledger_stream_max_subscribers,
+        queue_size=settings.ledger_stream_queue_size,
+    )
+
+
 def _waking(processor: ChangeFeedProcessor) -> Callable[[str, int], None]:
     """An ``on_appended`` listener that makes the processor poll at once, so that reads with
-    ``minVersion`` and the projection lag do not wait for the poll interval. (A processor that
-    is not running, as under Functions, merely keeps the signal for its next pause.)"""
+    ``minVersion`` and the projection lag do not wait for the poll interval."""
 
     def wake(_campaign_id: str, _version: int) -> None:
         processor.wake()
@@ -110,100 +115,11 @@ def _waking(processor: ChangeFeedProcessor) -> Callable[[str, int], None]:
     return wake
 
 
-def persistence_env(settings: Settings) -> dict[str, str]:
-    """The eventsourcing environment that selects our persistence module on the same store.
+def campaign_application(store: DocumentStore) -> CampaignApplication:
+    """The eventsourcing application on ``store``, through our persistence module: the factory
+    is given the store directly (nothing goes through the environment)."""
 
-    The module's default store topic (``bootstrap.stores:document_store_from_env``) reads these
-    values back and returns the store this process already opened for them.
-    """
-    env = {
-        "PERSISTENCE_MODULE": PERSISTENCE_MODULE,
-        "CREATE_TABLE": "n",
-        "LEDGER_STORE": settings.ledger_store,
-        "LEDGER_DATA_DIR": str(settings.ledger_data_dir),
-        "COSMOS_DATABASE": settings.cosmos_database,
-    }
-    if settings.cosmos_endpoint:
-        env["COSMOS_ENDPOINT"] = settings.cosmos_endpoint
-    if settings.cosmos_key:
-        env["COSMOS_KEY"] = settings.cosmos_key
-    return env
+    def event_store(env: Environment) -> EventStoreFactory:
+        return EventStoreFactory(env, store=store)
 
-
-# --- the Azure Functions host ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FunctionsHost:
-    """What the functions of one Functions process share."""
-
-    settings: Settings
-    runner: ProjectionRunner
-    """Refuses to project while its lease prefix is not the live generation's."""
-    reads: ReadModel
-
-
-_T = TypeVar("_T")
-_functions_lock = threading.RLock()
-_functions_built: dict[str, Any] = {}
-
-
-def _once(name: str, build: Callable[[], _T]) -> _T:
-    with _functions_lock:
-        if name not in _functions_built:
-            _functions_built[name] = build()
-        built: _T = _functions_built[name]
-        return built
-
-
-def functions_settings() -> Settings:
-    """The Functions process's settings, read from the app settings once."""
-    return _once("settings", Settings)
-
-
-def functions_host() -> FunctionsHost:
-    """The runner and read model of the Functions process, built on first use, then shared.
-
-    Raises ``ConfigurationError`` when ``LEDGER_LEASE_PREFIX`` is not set."""
-    return _once("host", lambda: _build_functions_host(functions_settings()))
-
-
-def functions_runner() -> ProjectionRunner:
-    """The change-feed trigger's runner."""
-    return functions_host().runner
-
-
-def functions_read_model() -> ReadModel:
-    """The read model of the SignalR functions (campaign visibility)."""
-    return functions_host().reads
-
-
-def functions_api_keys() -> Mapping[str, str]:
-    """The API keys ``negotiate`` checks (``LEDGER_API_KEYS``)."""
-    return dict(functions_settings().ledger_api_keys)
-
-
-def functions_ledger() -> Ledger:
-    """The ledger behind the HTTP API under Functions: its projections run in the trigger, so
-    its status does not measure lag from local checkpoints."""
-    return build_ledger(functions_settings(), lag_source=FUNCTIONS_TRIGGER)
-
-
-def forget_functions_host() -> None:
-    """Forget what the ``functions_*`` factories built, so the next call builds afresh (tests)."""
-    with _functions_lock:
-        _functions_built.clear()
-
-
-def _build_functions_host(settings: Settings) -> FunctionsHost:
-    if not settings.ledger_lease_prefix:
-        raise ConfigurationError(
-            "LEDGER_LEASE_PREFIX is not set: the change-feed trigger needs the lease prefix of "
-            "the live projection generation (views-g<N>-, see docs/projections.md)"
-        )
-    store = document_store(settings)
-    return FunctionsHost(
-        settings=settings,
-        runner=ProjectionRunner(store, lease_prefix=settings.ledger_lease_prefix),
-        reads=ReadModel(store, lag_source=FUNCTIONS_TRIGGER),
-    )
+    return CampaignApplication(env=APPLICATION_ENV, factory=event_store)

@@ -1,7 +1,9 @@
 """``campaigns``: the operator CLI of Campaign Ledger.
 
 Every command reads the same settings as the service (environment variables, see README) and
-gets the ledger from the composition root (``bootstrap.container.build_ledger``).
+gets its services from the builder ``build_cli`` was given: the composition root's
+``bootstrap.container.build_container`` for the installed ``campaigns`` (``app``), a fake in
+tests.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli import server
+from cli.ports import OperatorServices, ServicesBuilder
 from cli.tables import event_json, events_table, rebuild_table, status_table
 from domain.errors import ConfigurationError, LedgerError
 from projections.dead_letters import DeadLetter, DeadLetterBox
@@ -35,13 +38,6 @@ from projections.rebuild import (
     replay_dead_letters,
 )
 
-app = typer.Typer(
-    name="campaigns",
-    help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
-    "feed, rebuild projections, show lag and dead letters, print a campaign's events.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 console = Console()
 errors = Console(stderr=True)
 
@@ -61,38 +57,43 @@ def load_settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+def services_builder(ctx: typer.Context) -> ServicesBuilder:
+    """The builder ``build_cli`` put in the command's context."""
+    build: ServicesBuilder = ctx.obj
+    return build
+
+
 @contextmanager
-def opened_ledger(settings: Settings) -> Iterator[Ledger]:
-    """The ledger for one CLI command, closed afterwards; configuration errors exit 2."""
+def opened_services(ctx: typer.Context, settings: Settings) -> Iterator[OperatorServices]:
+    """The services of one CLI command, closed afterwards; configuration errors exit 2."""
     try:
-        ledger = build_ledger(settings)
+        services = services_builder(ctx)(settings)
     except ConfigurationError as wrong:
         errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
         raise typer.Exit(2) from None
     try:
-        yield ledger
+        yield services
     except LedgerError as refused:
         errors.print(f"[red]{refused.code}:[/red] {refused.detail}")
         raise typer.Exit(1) from None
     finally:
-        ledger.close()
+        services.close()
 
 
-@app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
 ) -> None:
     """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
-    server.serve(load_settings(host=host, port=port), console)
+    server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
 
 
-@app.command()
-def init() -> None:
+def init(ctx: typer.Context) -> None:
     """Create the store's database and containers (running it again changes nothing)."""
     settings = load_settings()
-    with opened_ledger(settings) as ledger:
-        ledger.store.initialise()
+    with opened_services(ctx, settings) as services:
+        services.store.initialise()
     console.print(f"Initialised {server.describe_store(settings)}.")
 
 
@@ -112,16 +113,16 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-@app.command()
 def follow(
+    ctx: typer.Context,
     once: Annotated[
         bool, typer.Option("--once", help="Stop when the feed has nothing new.")
     ] = False,
 ) -> None:
     """Run the change-feed processor in the foreground, printing what it applies, until Ctrl-C."""
     settings = load_settings()
-    with opened_ledger(settings) as ledger:
-        processor = ledger.processor
+    with opened_services(ctx, settings) as services:
+        processor = services.processor
         console.print(f"Following the change feed of {server.describe_store(settings)}…")
         applied = 0
         with stop_on_signals() as stop:
@@ -155,8 +156,8 @@ def _progress_bar() -> Progress:
     )
 
 
-@app.command()
 def rebuild(
+    ctx: typer.Context,
     campaign: Annotated[
         str | None, typer.Option("--campaign", help="Rebuild only this campaign's views.")
     ] = None,
@@ -170,7 +171,7 @@ def rebuild(
 ) -> None:
     """Replay the log into new views, verify them against the live ones, switch reads over."""
     settings = load_settings()
-    with opened_ledger(settings) as ledger, _progress_bar() as bar:
+    with opened_services(ctx, settings) as services, _progress_bar() as bar:
         task = bar.add_task("replay", total=None)
 
         def show(step: RebuildProgress) -> None:
@@ -181,11 +182,11 @@ def rebuild(
         report: RebuildReport
         if campaign is not None:
             report = rebuild_campaign(
-                ledger.store, campaign, progress=show, accept_differences=accept_differences
+                services.store, campaign, progress=show, accept_differences=accept_differences
             )
         else:
             report = rebuild_views(
-                ledger.store, progress=show, accept_differences=accept_differences
+                services.store, progress=show, accept_differences=accept_differences
             )
     console.print(rebuild_table(report))
     if report.switched and report.generation != report.previous_generation:
@@ -204,27 +205,27 @@ def rebuild(
         raise typer.Exit(1)
 
 
-@app.command()
 def status(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Show projection lag per feed range (events and seconds behind) and dead letters."""
-    with opened_ledger(load_settings()) as ledger:
-        report = ledger.reads.projection_status()
+    with opened_services(ctx, load_settings()) as services:
+        report = services.reads.projection_status()
     if as_json:
         console.print_json(data=report)
     else:
         console.print(status_table(report))
 
 
-@app.command("dead-letters")
 def dead_letters(
+    ctx: typer.Context,
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List the events the projections could not apply, with their errors."""
-    with opened_ledger(load_settings()) as ledger:
-        letters = DeadLetterBox(ledger.store).list(tenant_id=tenant)
+    with opened_services(ctx, load_settings()) as services:
+        letters = DeadLetterBox(services.store).list(tenant_id=tenant)
     if as_json:
         for letter in letters:
             typer.echo(json.dumps(letter.to_json(), ensure_ascii=False))
@@ -245,22 +246,22 @@ def _dead_letter_lines(letter: DeadLetter) -> str:
     )
 
 
-@app.command("replay-dead-letters")
 def replay_dead_letters_command(
+    ctx: typer.Context,
     campaign: Annotated[
         str | None, typer.Option("--campaign", help="Replay only this campaign's dead letters.")
     ] = None,
 ) -> None:
     """Re-project the campaigns of dead letters from their logs (after a fix) and forget the
     letters whose events now project; exit 1 while some still fail."""
-    with opened_ledger(load_settings()) as ledger, _progress_bar() as bar:
+    with opened_services(ctx, load_settings()) as services, _progress_bar() as bar:
         task = bar.add_task("replay", total=None)
 
         def show(step: RebuildProgress) -> None:
             bar.update(task, description=f"{step.phase} {step.detail}", completed=step.done)
             bar.update(task, total=step.total)
 
-        report = replay_dead_letters(ledger.store, campaign_id=campaign, progress=show)
+        report = replay_dead_letters(services.store, campaign_id=campaign, progress=show)
     console.print(
         f"Replayed {len(report.campaigns)} campaigns: {len(report.resolved)} dead letters "
         f"resolved, {len(report.still_failing)} still failing."
@@ -271,19 +272,45 @@ def replay_dead_letters_command(
         raise typer.Exit(1)
 
 
-@app.command()
 def events(
+    ctx: typer.Context,
     campaign_id: Annotated[str, typer.Argument(metavar="CID", help="The campaign's id.")],
+    *,
     after: Annotated[int, typer.Option(min=0, help="Only versions greater than this.")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 100,
     tenant: Annotated[str, typer.Option(help="The campaign's tenant.")] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Print a campaign's events in stream order."""
-    with opened_ledger(load_settings()) as ledger:
-        found = ledger.commands.read_events(tenant, campaign_id, after=after, limit=limit)
+    with opened_services(ctx, load_settings()) as services:
+        found = services.commands.read_events(tenant, campaign_id, after=after, limit=limit)
     if as_json:
         for event in found:
             typer.echo(event_json(event))
     else:
         console.print(events_table(campaign_id, found))
+
+
+def build_cli(build_services: ServicesBuilder = build_container) -> typer.Typer:
+    """The ``campaigns`` app; each command builds its services with ``build_services``."""
+    cli = typer.Typer(
+        name="campaigns",
+        help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
+        "feed, rebuild projections, show lag and dead letters, print a campaign's events.",
+        no_args_is_help=True,
+        add_completion=False,
+        context_settings={"obj": build_services},
+    )
+    cli.command()(serve)
+    cli.command()(init)
+    cli.command()(follow)
+    cli.command()(rebuild)
+    cli.command()(status)
+    cli.command("dead-letters")(dead_letters)
+    cli.command("replay-dead-letters")(replay_dead_letters_command)
+    cli.command()(events)
+    return cli
+
+
+app = build_cli()
+"""The installed ``campaigns`` (``pyproject.toml``), on the composition root's services."""

@@ -2,13 +2,13 @@
 
 Shutdown order on SIGINT or SIGTERM: uvicorn stops accepting connections and finishes the requests
 in flight (its graceful shutdown, bounded by ``GRACEFUL_SHUTDOWN_SECONDS``); then
-``ledger.close()`` stops the processor (saving its feed checkpoints) and releases the store; then
+``services.close()`` stops the processor (saving its feed checkpoints) and closes the store; then
 the process exits 0.
 
 Uvicorn re-raises a signal it handled once it has shut down, so that the previous handler runs.
 The previous handler installed here turns that signal into ``ShutdownRequested``, which ends
 ``serve`` normally instead of letting SIGTERM's default action kill the process before the
-ledger is closed.
+services are closed.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import uvicorn
 from rich.console import Console
 
 from api.app import create_app
-from bootstrap.container import Ledger, build_ledger
 from bootstrap.settings import Settings
+from cli.ports import OperatorServices, ServicesBuilder
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -59,12 +59,12 @@ class LedgerServer(uvicorn.Server):
     """Uvicorn that also ends the live-update streams when asked to stop: an open stream would
     otherwise hold the graceful shutdown for its whole timeout."""
 
-    def __init__(self, config: uvicorn.Config, ledger: Ledger) -> None:
+    def __init__(self, config: uvicorn.Config, services: OperatorServices) -> None:
         super().__init__(config)
-        self._ledger = ledger
+        self._services = services
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        hub = self._ledger.notification_hub
+        hub = self._services.notification_hub
         if hub is not None:
             # Not in the signal handler itself, which may have interrupted a holder of the
             # hub's lock.
@@ -72,17 +72,18 @@ class LedgerServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(settings: Settings, console: Console) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down in order (see the module docstring)."""
+def serve(settings: Settings, console: Console, build_services: ServicesBuilder) -> None:
+    """Serve the services ``build_services`` builds until SIGINT or SIGTERM, then shut down in
+    order (see the module docstring)."""
     with shutdown_signals():
         try:
-            ledger = build_ledger(settings)
+            services = build_services(settings)
         except ShutdownRequested:
             return
         try:
-            ledger.processor.start()
+            services.processor.start()
             config = uvicorn.Config(
-                create_app(ledger),
+                create_app(services),
                 host=settings.host,
                 port=settings.port,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
@@ -92,9 +93,9 @@ def serve(settings: Settings, console: Console) -> None:
                 f"Campaign Ledger on [bold]http://{settings.host}:{settings.port}/api[/bold] "
                 f"(docs: /api/docs; store: {describe_store(settings)})"
             )
-            LedgerServer(config, ledger).run()
+            LedgerServer(config, services).run()
         except ShutdownRequested:
             pass
         finally:
-            ledger.close()
+            services.close()
             console.print("Campaign Ledger stopped; feed checkpoints saved.")

@@ -3,11 +3,19 @@
 Select it with ``PERSISTENCE_MODULE=eventstore.factory``. The module holds exactly one
 ``InfrastructureFactory`` subclass, as the library requires.
 
-Only the composition root chooses a concrete document store, so the factory obtains its store
-through a topic, in the library's own idiom (like ``TRANSCODER_TOPIC``):
-``LEDGER_DOCUMENT_STORE_TOPIC`` names a callable ``(env) -> DocumentStore``, by default
-``bootstrap.stores:document_store_from_env``. With ``CREATE_TABLE`` true (the default) a
-recorder's store is initialised (containers created) before first use.
+Only the composition root chooses a concrete document store, so the factory never opens one by
+itself. It gets its store in one of two ways:
+
+* given: ``EventStoreFactory(env, store=...)``, as the composition root builds it (through
+  ``CampaignApplication``'s factory hook). The store stays the root's: the factory does not close
+  it.
+* named by the environment, for code that constructs the factory from the environment alone
+  (the library's own test suites): ``LEDGER_DOCUMENT_STORE_TOPIC`` names a callable
+  ``(env) -> DocumentStore``, in the library's own idiom (like ``TRANSCODER_TOPIC``). There is
+  no default. A store opened this way is the factory's, closed by ``close``.
+
+With ``CREATE_TABLE`` true (the default) a recorder's store is initialised (containers created)
+before first use.
 
 Tracking and process recorders need a global notification sequence, which this event log does
 not have (see ``eventstore.recorders``): asking for one raises ``NotSupportedError``.
@@ -33,30 +41,25 @@ from documentstore.port import DocumentStore
 from eventstore.recorders import NO_GLOBAL_SEQUENCE, EventLogRecorder, SnapshotRecorder
 
 DOCUMENT_STORE_TOPIC = "LEDGER_DOCUMENT_STORE_TOPIC"
-DEFAULT_DOCUMENT_STORE_TOPIC = "bootstrap.stores:document_store_from_env"
 
 
 class EventStoreFactory(InfrastructureFactory[TrackingRecorder]):
-    """Builds the event-log and snapshot recorders on the configured document store."""
+    """Builds the event-log and snapshot recorders on one document store."""
 
     CREATE_TABLE = "CREATE_TABLE"
 
-    def __init__(self, env: Environment | EnvType | None) -> None:
+    def __init__(
+        self, env: Environment | EnvType | None, *, store: DocumentStore | None = None
+    ) -> None:
         super().__init__(env)
-        self._store: DocumentStore | None = None
+        self._store = store
+        self._owns_store = False
 
     def document_store(self) -> DocumentStore:
-        """The store named by ``LEDGER_DOCUMENT_STORE_TOPIC``, opened once per factory."""
+        """The store given, else the one ``LEDGER_DOCUMENT_STORE_TOPIC`` opens (once)."""
         if self._store is None:
-            topic = self.env.get(DOCUMENT_STORE_TOPIC) or DEFAULT_DOCUMENT_STORE_TOPIC
-            opener: Callable[[Any], object] = resolve_topic(topic)
-            store = opener(self.env)
-            if not isinstance(store, DocumentStore):
-                raise InfrastructureFactoryError(
-                    f"{DOCUMENT_STORE_TOPIC}={topic!r} returned {type(store).__name__}, "
-                    "not a DocumentStore"
-                )
-            self._store = store
+            self._store = self._open_named_store()
+            self._owns_store = True
         return self._store
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
@@ -78,7 +81,26 @@ class EventStoreFactory(InfrastructureFactory[TrackingRecorder]):
         raise NotSupportedError(f"no process recorder: {NO_GLOBAL_SEQUENCE}")
 
     def close(self) -> None:
-        """Nothing to close: the store belongs to the process (the composition root)."""
+        """Close the store if this factory opened it; a given store is its giver's to close."""
+        if self._owns_store and self._store is not None:
+            self._owns_store = False
+            self._store.close()
+
+    def _open_named_store(self) -> DocumentStore:
+        topic = self.env.get(DOCUMENT_STORE_TOPIC)
+        if not topic:
+            raise InfrastructureFactoryError(
+                f"no document store: the composition root gives one, or {DOCUMENT_STORE_TOPIC} "
+                "names a callable (env) -> DocumentStore"
+            )
+        opener: Callable[[Any], object] = resolve_topic(topic)
+        store = opener(self.env)
+        if not isinstance(store, DocumentStore):
+            raise InfrastructureFactoryError(
+                f"{DOCUMENT_STORE_TOPIC}={topic!r} returned {type(store).__name__}, "
+                "not a DocumentStore"
+            )
+        return store
 
     def _ready_store(self) -> DocumentStore:
         store = self.document_store()

@@ -16,7 +16,7 @@
 
 Bindings read the connection string from app setting ``AzureSignalRConnectionString`` and the
 hub name from ``LEDGER_SIGNALR_HUB``. Nothing is built at import time: the read model and the
-API keys come from the composition root (``bootstrap.container``) on first use.
+API keys come from the composition root (``bootstrap.functions_host``) on first use.
 """
 
 from __future__ import annotations
@@ -30,15 +30,11 @@ from typing import Any
 import azure.functions as func
 from fastapi.responses import JSONResponse
 
+from api.ports import CampaignReads
 from api.problems import HttpProblem, problem_response
-from api.tenancy import tenant_of_key, validated_tenant
-from bootstrap.container import functions_api_keys, functions_read_model
+from api.tenancy import authorised_tenant, validated_tenant
 from domain.errors import CampaignNotFound
-from functions.projection_trigger import (
-    HUB_NAME_SETTING,
-    SIGNALR_CONNECTION_SETTING,
-    OncePerProcess,
-)
+from functions.projection_trigger import HUB_NAME_SETTING, SIGNALR_CONNECTION_SETTING
 
 JOIN_METHOD = "JoinCampaignGroup"
 JOIN_REFUSED = "JoinRefused"
@@ -62,9 +58,8 @@ def signalr_binding(**fields: Any) -> dict[str, Any]:
     }
 
 
-def campaign_access_of_host() -> CampaignAccess:
-    """Visibility from the live snapshot, through the Functions host's read model."""
-    reads = functions_read_model()
+def campaign_access_of(reads: CampaignReads) -> CampaignAccess:
+    """Visibility from the live snapshot, through ``reads``."""
 
     def is_visible(tenant_id: str, campaign_id: str) -> bool:
         try:
@@ -77,8 +72,9 @@ def campaign_access_of_host() -> CampaignAccess:
 
 
 def negotiating_tenant(headers: Mapping[str, str], api_keys: ApiKeys) -> str:
-    """The tenant a negotiation is for, by the HTTP API's rules (``api.tenancy``), except that
-    ``X-Tenant-Id`` is required (the binding signs it into the token); ``HttpProblem`` else."""
+    """The tenant a negotiation is for, by the HTTP API's check (``api.tenancy``), except that
+    ``X-Tenant-Id`` is required first (the binding signs it into the token); ``HttpProblem``
+    else."""
     header = headers.get("x-tenant-id")
     if header is None:
         raise HttpProblem(
@@ -87,23 +83,16 @@ def negotiating_tenant(headers: Mapping[str, str], api_keys: ApiKeys) -> str:
             "Negotiation needs X-Tenant-Id (1-64 characters of A-Z, a-z, 0-9, '_' and '-').",
         )
     tenant = validated_tenant(header)
-    if not api_keys:
-        return tenant
+    return authorised_tenant(api_keys, tenant, presented_key(headers))
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The API key of a request's headers: ``X-Api-Key``, else ``Authorization: Bearer``."""
     presented = headers.get("x-api-key")
     authorization = headers.get("authorization", "")
     if presented is None and authorization.lower().startswith("bearer "):
         presented = authorization[len("bearer ") :].strip()
-    key_tenant = tenant_of_key(api_keys, presented) if presented else None
-    if key_tenant is None:
-        raise HttpProblem(
-            401,
-            "unauthenticated",
-            "A valid API key is required (X-Api-Key or Authorization: Bearer).",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if key_tenant != tenant:
-        raise HttpProblem(403, "tenant-forbidden", "This API key is not for that tenant.")
-    return tenant
+    return presented
 
 
 def negotiation_refusal(request: func.HttpRequest, api_keys: ApiKeys) -> func.HttpResponse | None:
@@ -142,13 +131,11 @@ def join_actions(invocation: str | bytes, is_visible: CampaignAccess) -> dict[st
 
 
 def live_updates_blueprint(
-    campaign_access: Callable[[], CampaignAccess] = campaign_access_of_host,
-    api_keys: Callable[[], ApiKeys] = functions_api_keys,
+    campaign_access: Callable[[], CampaignAccess], api_keys: Callable[[], ApiKeys]
 ) -> func.Blueprint:
-    """``negotiate`` and ``join_campaign_group`` (see the module docstring)."""
+    """``negotiate`` and ``join_campaign_group`` (see the module docstring); each invocation
+    asks ``campaign_access`` and ``api_keys`` for what the process built on first use."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
-    access = OncePerProcess(campaign_access)
-    keys = OncePerProcess(api_keys)
 
     @blueprint.function_name(NEGOTIATE_FUNCTION)
     @blueprint.route(route=NEGOTIATE_ROUTE, methods=["POST"])
@@ -158,7 +145,7 @@ def live_updates_blueprint(
         **signalr_binding(userId="{headers.x-tenant-id}"),
     )
     def negotiate(req: func.HttpRequest, connection_info: str) -> func.HttpResponse:
-        refusal = negotiation_refusal(req, keys.get())
+        refusal = negotiation_refusal(req, api_keys())
         if refusal is not None:
             return refusal
         return func.HttpResponse(
@@ -176,7 +163,7 @@ def live_updates_blueprint(
     )
     @blueprint.generic_output_binding(arg_name="actions", type="signalR", **signalr_binding())
     def join_campaign_group(invocation: str, actions: func.Out[str]) -> None:
-        actions.set(json.dumps(join_actions(invocation, access.get())))
+        actions.set(json.dumps(join_actions(invocation, campaign_access())))
 
     return blueprint
 

@@ -20,21 +20,19 @@
   clients reconcile through the snapshot's version, see docs/notifications.md).
 
 Nothing is built at import time: the runner (and so the store client) comes from the
-composition root (``bootstrap.container.functions_runner``) on the first invocation, once per
-process.
+composition root (``bootstrap.functions_host.FunctionsHost.runner``) on the first invocation,
+once per process.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import azure.functions as func
 
-from bootstrap.container import functions_runner
 from projections.notifications import Notification
 from projections.runner import ProjectionRunner
 
@@ -50,26 +48,10 @@ SIGNALR_CONNECTION_SETTING = "AzureSignalRConnectionString"
 HUB_NAME_SETTING = "%LEDGER_SIGNALR_HUB%"
 NOTIFICATIONS_BINDING = "notifications"
 
-RunnerFactory = Callable[[], ProjectionRunner]
+RunnerSource = Callable[[], ProjectionRunner]
+"""Gives the runner of the process (built on its first call, then the same)."""
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-class OncePerProcess(Generic[T]):
-    """Calls ``factory`` on first use only, from whichever worker thread gets there first."""
-
-    def __init__(self, factory: Callable[[], T]) -> None:
-        self._factory = factory
-        self._lock = threading.Lock()
-        self._built: list[T] = []
-
-    def get(self) -> T:
-        with self._lock:
-            if not self._built:
-                self._built.append(self._factory())
-            return self._built[0]
 
 
 def group_messages(notifications: list[Notification]) -> list[dict[str, Any]]:
@@ -84,10 +66,9 @@ def group_messages(notifications: list[Notification]) -> list[dict[str, Any]]:
     ]
 
 
-def projection_blueprint(runner_factory: RunnerFactory = functions_runner) -> func.Blueprint:
+def projection_blueprint(runner: RunnerSource) -> func.Blueprint:
     """A blueprint holding the change-feed trigger; register it on any function app."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
-    runner = OncePerProcess(runner_factory)
     trigger_options: dict[str, Any] = {"start_from_beginning": True}
 
     @blueprint.function_name(FUNCTION_NAME)
@@ -115,7 +96,7 @@ def projection_blueprint(runner_factory: RunnerFactory = functions_runner) -> fu
         connectionStringSetting=SIGNALR_CONNECTION_SETTING,
     )
     def project_events(documents: func.DocumentList, notifications: func.Out[str]) -> None:
-        outcome = runner.get().project([document.to_dict() for document in documents])
+        outcome = runner().project([document.to_dict() for document in documents])
         logger.info(
             "projected %d events of %d campaigns (%d skipped, %d dead-lettered, %d notified)",
             outcome.applied,

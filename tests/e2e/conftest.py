@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real service (``build_ledger`` on the embedded SQLite store in a
+"""End-to-end fixtures: the real service (``build_container`` on the embedded SQLite store in a
 temporary LEDGER_DATA_DIR) served by uvicorn on a free loopback port, driven over real HTTP."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import uvicorn
 from pydantic import BaseModel
 
 from api.app import create_app
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 
 HASH = "b" * 64
@@ -35,7 +35,7 @@ def free_port() -> int:
 @dataclass
 class RunningService:
     base_url: str
-    ledger: Ledger
+    services: ServiceContainer
     settings: Settings
 
     def client(self, **headers: str) -> httpx.Client:
@@ -59,10 +59,10 @@ def e2e_settings(data_dir: Path, **overrides: Any) -> Settings:
 def running_service(settings: Settings) -> Iterator[RunningService]:
     """The service of ``settings`` on uvicorn in a background thread, with its processor (and,
     with live updates on, its SSE route)."""
-    ledger = build_ledger(settings)
-    ledger.processor.start()
+    services = build_container(settings)
+    services.processor.start()
     config = uvicorn.Config(
-        create_app(ledger),
+        create_app(services),
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -77,13 +77,13 @@ def running_service(settings: Settings) -> Iterator[RunningService]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield RunningService(f"http://{settings.host}:{settings.port}", ledger, settings)
+        yield RunningService(f"http://{settings.host}:{settings.port}", services, settings)
     finally:
-        if ledger.notification_hub is not None:
-            ledger.notification_hub.close()  # open streams would hold uvicorn's shutdown
+        if services.notification_hub is not None:
+            services.notification_hub.close()  # open streams would hold uvicorn's shutdown
         server.should_exit = True
         thread.join(15)
-        ledger.close()
+        services.close()
 
 
 @pytest.fixture(scope="session")

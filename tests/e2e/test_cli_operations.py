@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from application.service import CommandContext
-from bootstrap.container import build_ledger
+from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli.main import app
 from documentstore.port import EVENTS
@@ -29,15 +29,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def write_campaign(data_dir: Path) -> str:
     """A campaign with two events, written through the service with no processor running."""
-    ledger = build_ledger(Settings(ledger_data_dir=data_dir))
+    services = build_container(Settings(ledger_data_dir=data_dir))
     try:
         ctx = CommandContext(tenant_id="acme", actor="ops")
         brief = Brief(objective="o", target_audience="a", product_details="p")
-        cid = ledger.commands.create_campaign(ctx, name="Spring", brief=brief).id
-        ledger.commands.update_campaign(ctx, cid, name="Summer")
+        cid = services.commands.create_campaign(ctx, name="Spring", brief=brief).id
+        services.commands.update_campaign(ctx, cid, name="Summer")
         return cid
     finally:
-        ledger.close()
+        services.close()
 
 
 def test_operators_initialise_inspect_project_and_rebuild_a_store(data_dir: Path) -> None:
@@ -71,24 +71,24 @@ def test_operators_initialise_inspect_project_and_rebuild_a_store(data_dir: Path
     one = runner.invoke(app, ["rebuild", "--campaign", cid])
     assert one.exit_code == 0, one.output
 
-    ledger = build_ledger(Settings(ledger_data_dir=data_dir))
+    services = build_container(Settings(ledger_data_dir=data_dir))
     try:
-        assert ledger.reads.campaign("acme", cid).body["name"] == "Summer"
+        assert services.reads.campaign("acme", cid).body["name"] == "Summer"
     finally:
-        ledger.close()
+        services.close()
 
 
 def test_operators_list_and_replay_dead_letters(data_dir: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
     cid = write_campaign(data_dir)
     assert runner.invoke(app, ["follow", "--once"]).exit_code == 0
-    ledger = build_ledger(Settings(ledger_data_dir=data_dir))
+    services = build_container(Settings(ledger_data_dir=data_dir))
     try:  # a projector bug met the rename, since fixed
-        renamed = ledger.store.read(EVENTS, cid, "e-0000000002")
+        renamed = services.store.read(EVENTS, cid, "e-0000000002")
         assert renamed is not None
-        DeadLetterBox(ledger.store).record(renamed, RuntimeError("a projector bug"), generation=1)
+        DeadLetterBox(services.store).record(renamed, RuntimeError("a projector bug"), generation=1)
     finally:
-        ledger.close()
+        services.close()
 
     listed = runner.invoke(app, ["dead-letters", "--json"])
     assert listed.exit_code == 0, listed.output

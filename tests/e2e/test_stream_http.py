@@ -151,7 +151,7 @@ def listening(service: RunningService, cid: str, tenant: str, **headers: str) ->
 
 
 def wait_for_subscribers(service: RunningService, count: int) -> None:
-    hub = service.ledger.notification_hub
+    hub = service.services.notification_hub
     assert hub is not None
     deadline = time.monotonic() + WAIT
     while hub.subscriber_count != count:

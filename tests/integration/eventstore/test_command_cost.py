@@ -4,12 +4,12 @@ known ids in the campaign's partition) and one batch, however long the history."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import pytest
 
-from application import CampaignApplication, CampaignLedger, CommandContext
+from application import CampaignService, CommandContext
+from bootstrap.container import campaign_application
 from documentstore.port import DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.values import Brief
@@ -17,31 +17,16 @@ from tests.integration.eventstore.counting import CountingDocumentStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
-_counted: list[CountingDocumentStore] = []
-
-
-def counted_store(env: Mapping[str, str]) -> DocumentStore:
-    """The ``LEDGER_DOCUMENT_STORE_TOPIC`` of these tests: the store the fixture counts."""
-    return _counted[-1]
-
 
 @pytest.fixture
-def counting(store: DocumentStore) -> Iterator[CountingDocumentStore]:
-    _counted.append(CountingDocumentStore(store))
-    yield _counted[-1]
-    _counted.clear()
+def counting(store: DocumentStore) -> CountingDocumentStore:
+    return CountingDocumentStore(store)
 
 
-def new_ledger() -> CampaignLedger:
-    """A ledger as the composition root builds it, on the counted store."""
-    application = CampaignApplication(
-        env={
-            "PERSISTENCE_MODULE": "eventstore.factory",
-            "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:counted_store",
-        }
-    )
-    return CampaignLedger(
-        application,
+def new_ledger(store: DocumentStore) -> CampaignService:
+    """A service as the composition root builds it, on ``store`` (the counted one)."""
+    return CampaignService(
+        campaign_application(store),
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),
     )
@@ -51,7 +36,7 @@ def context() -> CommandContext:
     return CommandContext(actor="cost-test")
 
 
-def campaign_with_history(ledger: CampaignLedger, events: int) -> tuple[str, str]:
+def campaign_with_history(ledger: CampaignService, events: int) -> tuple[str, str]:
     """A campaign whose stream holds ``events`` events: created, one artifact, versions."""
     brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe")
     campaign = ledger.create_campaign(context(), name="Cost", brief=brief).id
@@ -64,10 +49,10 @@ def campaign_with_history(ledger: CampaignLedger, events: int) -> tuple[str, str
 def round_trips_of_commands(counting: CountingDocumentStore, history: int) -> dict[str, str]:
     """The calls of one ``create_version`` on a campaign with ``history`` prior events: by the
     ledger that built the history, then by a new ledger (as a freshly started process)."""
-    writer = new_ledger()
+    writer = new_ledger(counting)
     campaign, artifact = campaign_with_history(writer, history)
     figures: dict[str, str] = {}
-    for name, ledger in (("same ledger", writer), ("new ledger", new_ledger())):
+    for name, ledger in (("same ledger", writer), ("new ledger", new_ledger(counting))):
         counting.reset()
         result = ledger.create_version(context(), campaign, artifact, content="the new draft")
         assert result.version == history + 1 + len(figures)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from application import CommandContext
-from bootstrap.container import Ledger, build_ledger
+from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 from domain.errors import IdConflict, RuleViolation
 from domain.values import AuditReport, Iteration
@@ -25,11 +25,11 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "layout1"
 
 
 @pytest.fixture
-def written_before(tmp_path: Path) -> Iterator[tuple[Ledger, dict[str, Any]]]:
+def written_before(tmp_path: Path) -> Iterator[tuple[ServiceContainer, dict[str, Any]]]:
     data_dir = tmp_path / "ledger"
     data_dir.mkdir()
     shutil.copy(FIXTURE / "ledger.sqlite3", data_dir / "ledger.sqlite3")
-    ledger = build_ledger(Settings(ledger_data_dir=data_dir, ledger_live_updates=False))
+    ledger = build_container(Settings(ledger_data_dir=data_dir, ledger_live_updates=False))
     yield ledger, json.loads((FIXTURE / "manifest.json").read_text())
     ledger.close()
 
@@ -49,7 +49,7 @@ def test_the_fixture_holds_heads_of_the_old_layout() -> None:
 
 
 def test_commands_on_an_old_campaign_see_every_entity_it_had(
-    written_before: tuple[Ledger, dict[str, Any]],
+    written_before: tuple[ServiceContainer, dict[str, Any]],
 ) -> None:
     ledger, ids = written_before
     service = ledger.commands
@@ -80,7 +80,7 @@ def test_commands_on_an_old_campaign_see_every_entity_it_had(
 
 
 def test_an_old_create_repeated_still_answers_its_first_result(
-    written_before: tuple[Ledger, dict[str, Any]],
+    written_before: tuple[ServiceContainer, dict[str, Any]],
 ) -> None:
     ledger, ids = written_before
     service = ledger.commands
@@ -107,7 +107,7 @@ def test_an_old_create_repeated_still_answers_its_first_result(
 
 
 def test_the_first_load_moves_the_campaign_to_the_split_layout_and_later_loads_use_it(
-    written_before: tuple[Ledger, dict[str, Any]],
+    written_before: tuple[ServiceContainer, dict[str, Any]],
 ) -> None:
     ledger, ids = written_before
     ctx = CommandContext(tenant_id=ids["tenant"], actor="test")
@@ -125,7 +125,7 @@ def test_the_first_load_moves_the_campaign_to_the_split_layout_and_later_loads_u
 
 
 def test_after_the_upgrade_a_rebuild_serves_the_old_campaigns_paged_reads(
-    written_before: tuple[Ledger, dict[str, Any]],
+    written_before: tuple[ServiceContainer, dict[str, Any]],
 ) -> None:
     ledger, ids = written_before
     ctx = CommandContext(tenant_id=ids["tenant"], actor="test")

@@ -1,5 +1,9 @@
 """The eventsourcing library's own recorder and factory suites, on SQLite and on Cosmos DB.
 
+The factory suite constructs the factory from the environment alone
+(``PERSISTENCE_MODULE=eventstore.factory``), so its fixtures name the store to open with
+``LEDGER_DOCUMENT_STORE_TOPIC``; the composition root gives the factory its store instead.
+
 Which library suites do not apply, and why, is in docs/storage.md ("eventsourcing library
 suites"): the application, tracking and process recorder suites need a global notification
 sequence, which this event log deliberately does not have.
@@ -8,7 +12,7 @@ sequence, which this event log deliberately does not have.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +31,23 @@ from eventsourcing.tests.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from bootstrap.stores import close_document_stores
 from documentstore.port import DocumentStore
-from eventstore.factory import EventStoreFactory
+from eventstore.factory import DOCUMENT_STORE_TOPIC, EventStoreFactory
 from eventstore.recorders import EventLogRecorder, SnapshotRecorder
 from tests.conftest import CosmosEndpoint
 from tests.integration.documentstore.stores import (
+    FAST_RETRIES,
     drop_database,
     open_sqlite,
     quiet_test_server_warnings,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+
+SQLITE_PATH = "SUITE_SQLITE_PATH"
+COSMOS_URL = "SUITE_COSMOS_ENDPOINT"
+COSMOS_KEY = "SUITE_COSMOS_KEY"
+COSMOS_DATABASE = "SUITE_COSMOS_DATABASE"
 
 
 class OnSqlite:
@@ -132,25 +141,40 @@ class FactoryExpectations(InfrastructureFactoryTestCase[EventStoreFactory]):
         assert first.store is second.store is self.factory.document_store()
 
 
+def sqlite_store_of(env: Mapping[str, str]) -> DocumentStore:
+    """``LEDGER_DOCUMENT_STORE_TOPIC`` of the SQLite suite: a store on the file the fixture
+    chose (initialised by the factory, closed by it)."""
+    from documentstore.sqlite import SqliteDocumentStore
+
+    return SqliteDocumentStore(Path(env[SQLITE_PATH]), retry=FAST_RETRIES)
+
+
+def cosmos_store_of(env: Mapping[str, str]) -> DocumentStore:
+    """``LEDGER_DOCUMENT_STORE_TOPIC`` of the Cosmos DB suite: a store on the database the
+    fixture chose (created by the factory, its client closed by it)."""
+    from documentstore.cosmos import CosmosDocumentStore, connect_cosmos
+
+    client = connect_cosmos(env[COSMOS_URL], key=env[COSMOS_KEY])
+    return CosmosDocumentStore(client, env[COSMOS_DATABASE], retry=FAST_RETRIES)
+
+
 class TestFactoryOnSqlite(FactoryExpectations):
     __test__ = True
 
     @pytest.fixture(autouse=True)
-    def _environment(self, tmp_path: Path) -> Iterator[None]:
+    def _environment(self, tmp_path: Path) -> None:
         self.env = Environment(
             env={
                 InfrastructureFactory.PERSISTENCE_MODULE: "eventstore.factory",
-                "LEDGER_STORE": "sqlite",
-                "LEDGER_DATA_DIR": str(tmp_path),
+                DOCUMENT_STORE_TOPIC: f"{__name__}:sqlite_store_of",
+                SQLITE_PATH: str(tmp_path / "ledger.sqlite3"),
             }
         )
-        yield
-        close_document_stores()
 
-    def test_the_store_is_the_sqlite_file_under_the_data_directory(self) -> None:
+    def test_the_store_is_the_one_the_environment_names(self) -> None:
         store: Any = self.factory.document_store()
         assert store.kind == "sqlite"
-        assert store.path == Path(self.env["LEDGER_DATA_DIR"]) / "ledger.sqlite3"
+        assert store.path == Path(self.env[SQLITE_PATH])
 
 
 class TestFactoryOnCosmos(FactoryExpectations):
@@ -163,18 +187,19 @@ class TestFactoryOnCosmos(FactoryExpectations):
         self.env = Environment(
             env={
                 InfrastructureFactory.PERSISTENCE_MODULE: "eventstore.factory",
-                "LEDGER_STORE": "cosmos",
-                "COSMOS_ENDPOINT": cosmos_endpoint.url,
-                "COSMOS_KEY": cosmos_endpoint.key,
-                "COSMOS_DATABASE": database,
+                DOCUMENT_STORE_TOPIC: f"{__name__}:cosmos_store_of",
+                COSMOS_URL: cosmos_endpoint.url,
+                COSMOS_KEY: cosmos_endpoint.key,
+                COSMOS_DATABASE: database,
             }
         )
         yield
-        store: Any = self.factory.document_store()
-        drop_database(store._client, database)  # also closes the client
-        close_document_stores()
+        # The factory closed its store (and client) in tearDown; drop the database with a new one.
+        from documentstore.cosmos import connect_cosmos
 
-    def test_the_store_is_the_configured_cosmos_database(self) -> None:
+        drop_database(connect_cosmos(cosmos_endpoint.url, key=cosmos_endpoint.key), database)
+
+    def test_the_store_is_the_one_the_environment_names(self) -> None:
         store: Any = self.factory.document_store()
         assert store.kind == "cosmos"
-        assert store.database_name == self.env["COSMOS_DATABASE"]
+        assert store.database_name == self.env[COSMOS_DATABASE]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from application import CampaignLedger
+from application import CampaignService
 from documentstore.port import EVENTS, DocumentStore, Query
 from domain.campaign import Campaign
 
@@ -48,7 +48,7 @@ def read_log(store: DocumentStore, campaign_id: str) -> CampaignLog:
     return CampaignLog(campaign_id, events, store.read(EVENTS, campaign_id, "head"))
 
 
-def assert_log_is_whole(log: CampaignLog, ledger: CampaignLedger) -> None:
+def assert_log_is_whole(log: CampaignLog, ledger: CampaignService) -> None:
     """Versions 1..N once each; the head at N naming the last event's command; the head's
     snapshot equal to the campaign replayed from the events alone."""
     assert log.versions == list(range(1, len(log.events) + 1)), log.versions

@@ -17,15 +17,17 @@ from pathlib import Path
 from documentstore.port import VIEWS, Document, DocumentStore, Operation
 from documentstore.sqlite import SqliteDocumentStore
 from projections.processor import ChangeFeedProcessor
+from tests.integration.store_decorator import DelegatingStore
 
 PAGE_ITEMS = 40
 
 
-class PausingStore(SqliteDocumentStore):
-    """The embedded store, frozen for good after the N-th batch written to ``views``."""
+class PausingStore(DelegatingStore):
+    """A store frozen for good after the N-th batch written to ``views`` (each batch of an
+    ``execute_batches`` call counts, as the port's default applies them one by one)."""
 
-    def __init__(self, path: Path, pause_after: int | None) -> None:
-        super().__init__(path)
+    def __init__(self, inner: DocumentStore, pause_after: int | None) -> None:
+        super().__init__(inner)
         self.pause_after = pause_after
         self.view_writes = 0
 
@@ -46,7 +48,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--pause-after", type=int, default=None)
     arguments = parser.parse_args(argv)
-    store: DocumentStore = PausingStore(arguments.path, arguments.pause_after)
+    store: DocumentStore = PausingStore(SqliteDocumentStore(arguments.path), arguments.pause_after)
     ChangeFeedProcessor(store, max_items=PAGE_ITEMS).run_until_caught_up()
     print("CAUGHT UP", flush=True)
 

@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from application import CampaignLedger, CommandContext, CommandResult
+from application import CampaignService, CommandContext
+from domain.campaign import Outcome
 from domain.errors import StoreThrottled, StoreUnavailable, WriteContention
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration
 
@@ -45,7 +46,7 @@ class Sent:
     name: str
     ctx: CommandContext
     attempts: int = 0
-    result: CommandResult | None = None
+    result: Outcome | None = None
 
 
 @dataclass
@@ -53,17 +54,17 @@ class ScriptedOrchestrator:
     """Sends commands to ``ledger``; ``tries`` bounds how often one command is sent. A command
     must name every id it creates outside the callable, so that each try sends the same ids."""
 
-    ledger: CampaignLedger
+    ledger: CampaignService
     tries: int = 12
     sent: list[Sent] = field(default_factory=list)
 
     def send(
         self,
         name: str,
-        command: Callable[[CommandContext], CommandResult],
+        command: Callable[[CommandContext], Outcome],
         *,
         tries: int | None = None,
-    ) -> CommandResult | None:
+    ) -> Outcome | None:
         """The command's answer, or None when every try met a transient refusal."""
         record = Sent(name, CommandContext(actor="orchestrator", command_id=new_id()))
         self.sent.append(record)

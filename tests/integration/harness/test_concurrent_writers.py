@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from application import CampaignLedger, CommandContext
+from application import CampaignService, CommandContext
 from documentstore.port import DocumentStore
 from domain.errors import WriteContention
 from projections.processor import ChangeFeedProcessor
@@ -36,7 +36,7 @@ class WriterLog:
 
 
 def add_versions(
-    ledger: CampaignLedger,
+    ledger: CampaignService,
     campaign: str,
     artifacts: list[str],
     *,

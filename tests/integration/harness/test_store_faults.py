@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from azure.core.pipeline.transport import HttpRequest
 
-from application import CampaignLedger
+from application import CampaignService
 from documentstore.backoff import RetryPolicy
 from documentstore.port import DocumentStore
 from domain.errors import StoreThrottled, StoreUnavailable
@@ -62,7 +62,7 @@ ENTITY_IDS = {
 }
 
 
-def drive_scenario(ledger: CampaignLedger, campaigns: int, drafts: int) -> ScriptedOrchestrator:
+def drive_scenario(ledger: CampaignService, campaigns: int, drafts: int) -> ScriptedOrchestrator:
     """The scripted campaigns, then versions sent once each and never again (some of them
     meet a fault the service cannot hide and stay unanswered)."""
     client = ScriptedOrchestrator(ledger)

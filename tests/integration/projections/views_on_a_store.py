@@ -1,21 +1,21 @@
 """The projections on a real adapter (SQLite, Cosmos DB): after a scripted scenario, the views
 the incremental path wrote equal a fresh rebuild byte for byte, and the reads answer from them.
 
-The scenario runs through the application service (``CampaignLedger`` with
-``PERSISTENCE_MODULE=eventstore.factory`` on the store under test) while the change-feed
+The scenario runs through the application service (``CampaignService`` on our event store over
+the store under test, as the composition root wires it) while the change-feed
 processor follows the log, as the embedded service does. A second scenario appends hand-built
 event documents (every event type, deletions included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from application import CampaignApplication, CampaignLedger, CommandContext
+from application import CampaignService, CommandContext
+from bootstrap.container import campaign_application
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import CampaignNotFound
@@ -37,32 +37,17 @@ from tests.unit.projections.campaign_events import (
 )
 from tests.unit.projections.views_dump import dump_views
 
-_stores: list[DocumentStore] = []
-
-
-def store_under_test(env: Mapping[str, str]) -> DocumentStore:
-    """``LEDGER_DOCUMENT_STORE_TOPIC`` of these tests: the store the fixture opened."""
-    return _stores[-1]
-
 
 @pytest.fixture
-def ledger(store: DocumentStore) -> Iterator[CampaignLedger]:
-    _stores.append(store)
-    application = CampaignApplication(
-        env={
-            "PERSISTENCE_MODULE": "eventstore.factory",
-            "LEDGER_DOCUMENT_STORE_TOPIC": f"{__name__}:store_under_test",
-        }
-    )
-    yield CampaignLedger(
-        application,
+def ledger(store: DocumentStore) -> CampaignService:
+    return CampaignService(
+        campaign_application(store),
         artifact_types=ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),
     )
-    _stores.clear()
 
 
-def drive_scenario(ledger: CampaignLedger, follow: ChangeFeedProcessor) -> dict[str, str]:
+def drive_scenario(ledger: CampaignService, follow: ChangeFeedProcessor) -> dict[str, str]:
     """Every command of API.md on three campaigns; the processor catches up now and then."""
     ctx = CommandContext(tenant_id="acme", actor="integration")
     brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe")
@@ -160,7 +145,7 @@ class ViewsOnAStore:
     """The tests; a subclass provides the ``store`` fixture (one adapter)."""
 
     def test_incremental_views_of_the_application_scenario_equal_a_fresh_rebuild_byte_for_byte(
-        self, store: DocumentStore, ledger: CampaignLedger
+        self, store: DocumentStore, ledger: CampaignService
     ) -> None:
         follow = ChangeFeedProcessor(store, max_items=7)
         ids = drive_scenario(ledger, follow)
@@ -187,7 +172,7 @@ class ViewsOnAStore:
         ]
 
     def test_the_event_documents_the_event_store_wrote_read_as_the_events_of_the_log(
-        self, store: DocumentStore, ledger: CampaignLedger
+        self, store: DocumentStore, ledger: CampaignService
     ) -> None:
         ctx = CommandContext(tenant_id="acme", actor="integration")
         brief = Brief(objective="Launch", target_audience="Runners", product_details="Shoe ✓")

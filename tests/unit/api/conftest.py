@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bootstrap.settings import Settings
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 
 
 def hermetic_settings(**overrides: object) -> Settings:
@@ -25,21 +25,21 @@ def hermetic_settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def shared_app() -> Iterator[tuple[FakeLedger, TestClient]]:
+def shared_app() -> Iterator[tuple[FakeServices, TestClient]]:
     """One app for the whole session (building one per test would dominate the run time)."""
-    ledger = FakeLedger(settings=hermetic_settings())
-    with TestClient(create_app(ledger), raise_server_exceptions=False) as test_client:
-        yield ledger, test_client
+    services = FakeServices(settings=hermetic_settings())
+    with TestClient(create_app(services), raise_server_exceptions=False) as test_client:
+        yield services, test_client
 
 
 @pytest.fixture
-def ledger(shared_app: tuple[FakeLedger, TestClient]) -> FakeLedger:
+def services(shared_app: tuple[FakeServices, TestClient]) -> FakeServices:
     """The fakes behind ``client``, reset for each test."""
-    shared_ledger, _ = shared_app
-    shared_ledger.reset()
-    return shared_ledger
+    shared_services, _ = shared_app
+    shared_services.reset()
+    return shared_services
 
 
 @pytest.fixture
-def client(shared_app: tuple[FakeLedger, TestClient], ledger: FakeLedger) -> TestClient:
+def client(shared_app: tuple[FakeServices, TestClient], services: FakeServices) -> TestClient:
     return shared_app[1]

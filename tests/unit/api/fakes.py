@@ -1,5 +1,6 @@
-"""Fakes of the two ports the HTTP layer uses: they subclass ``CampaignLedger`` and ``ReadModel``,
-record what the API asked and answer what a test prepared."""
+"""Fakes of the ports the hosts use (``api.ports``): ``FakeCommands`` and ``FakeReads`` implement
+``CampaignCommands`` and ``CampaignReads``, record what a host asked and answer what a test
+prepared; ``FakeServices`` bundles them as ``ApiServices``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.service import CampaignLedger, CommandContext, CommandResult
+from application.service import CommandContext
 from bootstrap.settings import Settings
+from domain.campaign import Outcome
 from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError
 from domain.recorded import RecordedEvent
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
-from projections.reads import CampaignPage, ReadModel, View
+from projections.notification_hub import NotificationHub
+from projections.reads import CampaignPage, View
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,9 @@ class Call:
     kwargs: dict[str, Any]
 
 
-class FakeCampaignLedger(CampaignLedger):
-    """Answers every command with the next stream version, or raises ``error`` when set."""
+class FakeCommands:
+    """A ``CampaignCommands`` that answers every command with the next stream version, or raises
+    ``error`` when set."""
 
     def __init__(self) -> None:
         self.reset()
@@ -46,12 +50,12 @@ class FakeCampaignLedger(CampaignLedger):
 
     def _answer(
         self, method: str, ctx: CommandContext, *args: Any, entity_id: str | None = None, **kw: Any
-    ) -> CommandResult:
+    ) -> Outcome:
         self.calls.append(Call(method, ctx, args, kw))
         if self.error is not None:
             raise self.error
         self.version += 1
-        return CommandResult(
+        return Outcome(
             id=entity_id or (args[0] if args else str(uuid.uuid4())),
             version=self.version,
             status=self.status,
@@ -60,7 +64,7 @@ class FakeCampaignLedger(CampaignLedger):
 
     def create_campaign(
         self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_campaign",
             ctx,
@@ -77,16 +81,16 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         name: str | None = None,
         brief: Brief | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("update_campaign", ctx, campaign_id, name=name, brief=brief)
 
-    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> CommandResult:
+    def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> Outcome:
         return self._answer("change_status", ctx, campaign_id, status)
 
-    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._answer("delete_campaign", ctx, campaign_id)
 
-    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> CommandResult:
+    def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._answer("restore_campaign", ctx, campaign_id)
 
     def create_artifact(
@@ -96,7 +100,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         artifact_type: str,
         artifact_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_artifact",
             ctx,
@@ -115,7 +119,7 @@ class FakeCampaignLedger(CampaignLedger):
         content: str,
         run_id: str | None = None,
         version_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "create_version",
             ctx,
@@ -135,7 +139,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         report: AuditReport,
         audit_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "record_audit",
             ctx,
@@ -146,19 +150,15 @@ class FakeCampaignLedger(CampaignLedger):
             audit_id=audit_id,
         )
 
-    def approve_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    def approve_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         return self._answer("approve_version", ctx, campaign_id, version_id, entity_id=version_id)
 
-    def archive_version(
-        self, ctx: CommandContext, campaign_id: str, version_id: str
-    ) -> CommandResult:
+    def archive_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         return self._answer("archive_version", ctx, campaign_id, version_id, entity_id=version_id)
 
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer("set_active_version", ctx, campaign_id, artifact_type, version_id)
 
     def log_iteration(
@@ -168,7 +168,7 @@ class FakeCampaignLedger(CampaignLedger):
         *,
         iteration: Iteration,
         iteration_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "log_iteration",
             ctx,
@@ -188,7 +188,7 @@ class FakeCampaignLedger(CampaignLedger):
         trigger: Trigger | None = None,
         base_run_id: str | None = None,
         run_id: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "queue_run",
             ctx,
@@ -201,7 +201,7 @@ class FakeCampaignLedger(CampaignLedger):
             run_id=run_id,
         )
 
-    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         return self._answer("start_run", ctx, campaign_id, run_id, entity_id=run_id)
 
     def attach_step_result(
@@ -213,7 +213,7 @@ class FakeCampaignLedger(CampaignLedger):
         step_id: str,
         artifacts: list[ContextArtifact],
         input_hash: str | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "attach_step_result",
             ctx,
@@ -227,7 +227,7 @@ class FakeCampaignLedger(CampaignLedger):
 
     def record_quality_check(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "record_quality_check", ctx, campaign_id, run_id, entity_id=run_id, check=check
         )
@@ -239,7 +239,7 @@ class FakeCampaignLedger(CampaignLedger):
         run_id: str,
         *,
         artifact_version_ids: list[str] | None = None,
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "complete_run",
             ctx,
@@ -251,12 +251,12 @@ class FakeCampaignLedger(CampaignLedger):
 
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
-    ) -> CommandResult:
+    ) -> Outcome:
         return self._answer(
             "fail_run", ctx, campaign_id, run_id, entity_id=run_id, error_message=error_message
         )
 
-    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> CommandResult:
+    def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         return self._answer("cancel_run", ctx, campaign_id, run_id, entity_id=run_id)
 
     def read_events(
@@ -281,8 +281,9 @@ class FakeCampaignLedger(CampaignLedger):
         return [e for e in mine if e.version > after][:limit]
 
 
-class FakeReadModel(ReadModel):
-    """Serves prepared views keyed by (kind, tenant, campaign, entity); a missing key is 404."""
+class FakeReads:
+    """A ``CampaignReads`` serving prepared views keyed by (kind, tenant, campaign, entity); a
+    missing key is 404."""
 
     def __init__(self) -> None:
         self.reset()
@@ -352,12 +353,13 @@ class FakeReadModel(ReadModel):
 
 
 @dataclass
-class FakeLedger:
-    """What ``create_app`` needs: commands, reads and settings."""
+class FakeServices:
+    """``ApiServices`` over the fakes, without live updates; counts how often it was closed."""
 
-    commands: FakeCampaignLedger = field(default_factory=FakeCampaignLedger)
-    reads: FakeReadModel = field(default_factory=FakeReadModel)
+    commands: FakeCommands = field(default_factory=FakeCommands)
+    reads: FakeReads = field(default_factory=FakeReads)
     settings: Settings = field(default_factory=Settings)
+    notification_hub: NotificationHub | None = None
     closed: int = 0
 
     def close(self) -> None:
@@ -367,3 +369,8 @@ class FakeLedger:
         self.commands.reset()
         self.reads.reset()
         self.closed = 0
+
+
+FakeLedger = FakeServices
+"""The name ``tests/unit/api/test_openapi.py`` imports: that test stays as it was, to show that
+the OpenAPI document did not change when the routes moved."""

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.tenancy import tenant_of_key
 from tests.unit.api.conftest import hermetic_settings
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import CID
 
 KEYS = {"key-of-acme": "acme", "key-of-globex": "globex"}
@@ -19,13 +19,13 @@ B = f"/api/campaigns/{CID}"
 
 
 @pytest.fixture
-def keyed_ledger() -> FakeLedger:
-    return FakeLedger(settings=hermetic_settings(ledger_api_keys=KEYS))
+def keyed_services() -> FakeServices:
+    return FakeServices(settings=hermetic_settings(ledger_api_keys=KEYS))
 
 
 @pytest.fixture
-def keyed_client(keyed_ledger: FakeLedger) -> Iterator[TestClient]:
-    with TestClient(create_app(keyed_ledger), raise_server_exceptions=False) as client:
+def keyed_client(keyed_services: FakeServices) -> Iterator[TestClient]:
+    with TestClient(create_app(keyed_services), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -39,38 +39,38 @@ def keyed_client(keyed_ledger: FakeLedger) -> Iterator[TestClient]:
     ],
 )
 def test_a_request_without_a_valid_key_is_401(
-    keyed_client: TestClient, keyed_ledger: FakeLedger, headers: dict[str, str]
+    keyed_client: TestClient, keyed_services: FakeServices, headers: dict[str, str]
 ) -> None:
     for response in (keyed_client.delete(B, headers=headers), keyed_client.get(B, headers=headers)):
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == "unauthenticated"
         assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert keyed_ledger.commands.calls == []
+    assert keyed_services.commands.calls == []
 
 
 @pytest.mark.parametrize(
     "headers", [{"X-Api-Key": "key-of-acme"}, {"Authorization": "Bearer key-of-acme"}]
 )
 def test_the_keys_tenant_is_the_requests_tenant(
-    keyed_client: TestClient, keyed_ledger: FakeLedger, headers: dict[str, str]
+    keyed_client: TestClient, keyed_services: FakeServices, headers: dict[str, str]
 ) -> None:
     response = keyed_client.delete(B, headers=headers)
     assert response.status_code == 200
-    ctx = keyed_ledger.commands.last.ctx
+    ctx = keyed_services.commands.last.ctx
     assert ctx is not None
     assert ctx.tenant_id == "acme"
 
 
 def test_naming_the_keys_own_tenant_is_allowed(
-    keyed_client: TestClient, keyed_ledger: FakeLedger
+    keyed_client: TestClient, keyed_services: FakeServices
 ) -> None:
     response = keyed_client.delete(B, headers={"X-Api-Key": "key-of-acme", "X-Tenant-Id": "acme"})
     assert response.status_code == 200
 
 
 def test_naming_another_tenant_than_the_keys_is_403(
-    keyed_client: TestClient, keyed_ledger: FakeLedger
+    keyed_client: TestClient, keyed_services: FakeServices
 ) -> None:
     response = keyed_client.get(B, headers={"X-Api-Key": "key-of-acme", "X-Tenant-Id": "globex"})
     assert response.status_code == 403

@@ -21,7 +21,7 @@ from domain.values import (
     MAX_TEXT,
     NOT_A_FINITE_NUMBER,
 )
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import AID, CID, RID, VID, VID2, audit, brief, context_artifact
 from tests.unit.api.test_errors import fields_of, post_raw, problem_of
 
@@ -84,21 +84,21 @@ def queue_with_payload(payload_json: str) -> bytes:
     ],
 )
 def test_an_integer_beyond_two_to_the_53_anywhere_in_a_body_is_422_naming_its_path(
-    client: TestClient, ledger: FakeLedger, path: str, raw: bytes, field: str
+    client: TestClient, services: FakeServices, path: str, raw: bytes, field: str
 ) -> None:
     problem = problem_of(post_raw(client, path, raw), 422, "validation-failed")
     assert fields_of(problem) == {field: INTEGER_OUT_OF_RANGE}
-    assert ledger.commands.calls == []
+    assert services.commands.calls == []
 
 
 @pytest.mark.parametrize("number", ["1e400", "-1e400", "1.5e309"])
 def test_a_number_that_overflows_a_double_is_422_instead_of_being_stored_as_null(
-    client: TestClient, ledger: FakeLedger, number: str
+    client: TestClient, services: FakeServices, number: str
 ) -> None:
     raw = queue_with_payload(f'{{"ratio": {number}}}')
     problem = problem_of(post_raw(client, RUNS, raw), 422, "validation-failed")
     assert fields_of(problem) == {"trigger.payload.ratio": NOT_A_FINITE_NUMBER}
-    assert ledger.commands.calls == []
+    assert services.commands.calls == []
 
 
 def test_an_integer_too_long_for_python_to_convert_is_refused_like_any_other_big_integer(
@@ -110,12 +110,12 @@ def test_an_integer_too_long_for_python_to_convert_is_refused_like_any_other_big
 
 
 def test_integers_of_magnitude_up_to_two_to_the_53_and_large_finite_numbers_pass_exactly(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     payload = {"top": MAX_EXACT_INTEGER, "bottom": -MAX_EXACT_INTEGER, "big": 1.7e308}
     response = post_raw(client, RUNS, queue_with_payload(json.dumps(payload)))
     assert response.status_code == 201, response.text
-    assert ledger.commands.last.kwargs["trigger"].payload == payload
+    assert services.commands.last.kwargs["trigger"].payload == payload
 
 
 def test_at_most_twenty_out_of_range_numbers_are_listed(client: TestClient) -> None:
@@ -313,18 +313,18 @@ BOUND_IDS = [f"{bound.field}<={bound.limit}" for bound in BOUNDS]
 
 @pytest.mark.parametrize("bound", BOUNDS, ids=BOUND_IDS)
 def test_a_text_list_or_free_form_object_over_its_bound_is_422_naming_the_field(
-    client: TestClient, ledger: FakeLedger, bound: Bound
+    client: TestClient, services: FakeServices, bound: Bound
 ) -> None:
     response = client.post(bound.path, json=bound.body(bound.limit + 1))
     problem = problem_of(response, 422, "validation-failed")
     assert any(field.startswith(bound.field) for field in fields_of(problem)), problem["errors"]
-    assert ledger.commands.calls == []
+    assert services.commands.calls == []
 
 
 @pytest.mark.parametrize("bound", BOUNDS, ids=BOUND_IDS)
 def test_a_text_list_or_free_form_object_at_its_bound_is_accepted(
-    client: TestClient, ledger: FakeLedger, bound: Bound
+    client: TestClient, services: FakeServices, bound: Bound
 ) -> None:
     response = client.post(bound.path, json=bound.body(bound.limit))
     assert response.status_code in (200, 201), response.text
-    assert len(ledger.commands.calls) == 1
+    assert len(services.commands.calls) == 1

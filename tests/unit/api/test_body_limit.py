@@ -13,31 +13,31 @@ from starlette.types import Message, Receive, Scope, Send
 from api.app import create_app
 from api.limits import BodySizeLimit
 from tests.unit.api.conftest import hermetic_settings
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import CID
 
 LIMIT = 1024
 
 
-def small_limit_client(ledger: FakeLedger) -> TestClient:
-    ledger.settings = hermetic_settings(ledger_max_body_bytes=LIMIT)
-    return TestClient(create_app(ledger), raise_server_exceptions=False)
+def small_limit_client(services: FakeServices) -> TestClient:
+    services.settings = hermetic_settings(ledger_max_body_bytes=LIMIT)
+    return TestClient(create_app(services), raise_server_exceptions=False)
 
 
 def test_a_declared_length_over_the_limit_is_413_and_reaches_no_service() -> None:
-    ledger = FakeLedger()
-    with small_limit_client(ledger) as client:
+    services = FakeServices()
+    with small_limit_client(services) as client:
         body = {"content": "x" * (LIMIT + 1)}
         response = client.post(f"/api/campaigns/{CID}/artifacts/{CID}/versions", json=body)
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "body-too-large"
-    assert ledger.commands.calls == []
+    assert services.commands.calls == []
 
 
 def test_a_body_at_the_limit_is_accepted() -> None:
-    ledger = FakeLedger()
-    with small_limit_client(ledger) as client:
+    services = FakeServices()
+    with small_limit_client(services) as client:
         padding = LIMIT - len(json.dumps({"type": "Copy", "p": ""}))
         raw = json.dumps({"type": "Copy", "p": "x" * padding}).encode()
         assert len(raw) == LIMIT
@@ -79,15 +79,15 @@ async def _run_chunked(app: Any, chunks: list[bytes]) -> list[Message]:
 
 
 def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit() -> None:
-    ledger = FakeLedger(settings=hermetic_settings(ledger_max_body_bytes=LIMIT))
-    app = create_app(ledger)
+    services = FakeServices(settings=hermetic_settings(ledger_max_body_bytes=LIMIT))
+    app = create_app(services)
     chunks = [b'{"content": "', b"x" * 600, b"x" * 600, b'"}']
     sent = anyio.run(_run_chunked, app, chunks)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert start["status"] == 413
     assert json.loads(body)["code"] == "body-too-large"
-    assert ledger.commands.calls == []
+    assert services.commands.calls == []
 
 
 def test_the_limit_middleware_counts_without_touching_smaller_bodies() -> None:

@@ -1,4 +1,4 @@
-"""Every command route of API.md against a fake ``CampaignLedger``: status, body, headers, and
+"""Every command route of API.md against a fake ``CampaignService``: status, body, headers, and
 what reaches the service."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import AID, CID, HASH, RID, VID, VID2, audit, brief, context_artifact
 
 B = f"/api/campaigns/{CID}"
@@ -112,16 +112,16 @@ def send(
 
 @pytest.mark.parametrize("case", COMMANDS, ids=[case.service_method for case in COMMANDS])
 def test_every_command_answers_its_status_body_and_version_header(
-    client: TestClient, ledger: FakeLedger, case: Case
+    client: TestClient, services: FakeServices, case: Case
 ) -> None:
-    ledger.commands.version = 6
+    services.commands.version = 6
     response = send(client, case.method, case.path, case.body)
     assert response.status_code == case.status, response.text
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == case.keys
     assert response.json()["version"] == 7
     assert response.headers["X-Campaign-Version"] == "7"
-    assert ledger.commands.last.method == case.service_method
+    assert services.commands.last.method == case.service_method
 
 
 @pytest.mark.parametrize("case", CREATES, ids=[case.service_method for case in CREATES])
@@ -136,13 +136,13 @@ def test_creates_answer_a_location_to_read_what_they_created(
 
 
 def test_create_campaign_passes_the_validated_brief_and_the_callers_id(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     response = send(
         client, "POST", "/api/campaigns", {"id": CID.upper(), "name": "S", "brief": brief()}
     )
     assert response.status_code == 201
-    call = ledger.commands.last
+    call = services.commands.last
     assert call.kwargs["campaign_id"] == CID
     assert isinstance(call.kwargs["brief"], Brief)
     assert call.kwargs["brief"].constraints is not None
@@ -151,14 +151,14 @@ def test_create_campaign_passes_the_validated_brief_and_the_callers_id(
 
 
 def test_a_command_names_the_campaign_in_canonical_lower_case(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     send(client, "DELETE", f"/api/campaigns/{CID.upper()}")
-    assert ledger.commands.last.args == (CID,)
+    assert services.commands.last.args == (CID,)
 
 
 def test_command_context_takes_tenant_ids_and_actor_from_the_headers(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     headers = {
         "X-Tenant-Id": "acme",
@@ -168,7 +168,7 @@ def test_command_context_takes_tenant_ids_and_actor_from_the_headers(
         "X-Actor": "planner-agent",
     }
     response = send(client, "POST", f"{B}/restore", headers=headers)
-    ctx = ledger.commands.last.ctx
+    ctx = services.commands.last.ctx
     assert ctx is not None
     assert (ctx.tenant_id, ctx.command_id, ctx.correlation_id, ctx.causation_id, ctx.actor) == (
         "acme",
@@ -182,12 +182,12 @@ def test_command_context_takes_tenant_ids_and_actor_from_the_headers(
 
 
 def test_without_headers_a_command_gets_a_fresh_id_that_also_correlates_it(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     send(client, "POST", f"{B}/restore")
-    first = ledger.commands.last.ctx
+    first = services.commands.last.ctx
     send(client, "POST", f"{B}/restore")
-    second = ledger.commands.last.ctx
+    second = services.commands.last.ctx
     assert first is not None
     assert second is not None
     assert first.tenant_id == "default"
@@ -200,22 +200,22 @@ def test_without_headers_a_command_gets_a_fresh_id_that_also_correlates_it(
 
 @pytest.mark.parametrize(("header", "expected"), [("4", 4), ('"12"', 12), (" 0 ", 0)])
 def test_if_match_pins_the_expected_version(
-    client: TestClient, ledger: FakeLedger, header: str, expected: int
+    client: TestClient, services: FakeServices, header: str, expected: int
 ) -> None:
     response = send(client, "PATCH", B, {"name": "x"}, headers={"If-Match": header})
     assert response.status_code == 200
-    ctx = ledger.commands.last.ctx
+    ctx = services.commands.last.ctx
     assert ctx is not None
     assert ctx.expected_version == expected
 
 
 def test_status_answers_carry_the_status_the_service_reports(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.status = "Generated"
+    services.commands.status = "Generated"
     response = send(client, "POST", f"{B}/status", {"status": "Generated"})
     assert response.json()["status"] == "Generated"
-    assert ledger.commands.last.args == (CID, "Generated")
+    assert services.commands.last.args == (CID, "Generated")
 
 
 @pytest.mark.parametrize(
@@ -234,26 +234,26 @@ def test_status_answers_fall_back_to_the_status_the_command_sets(
 
 
 def test_create_version_answers_the_new_versions_number(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.version_number = 3
+    services.commands.version_number = 3
     response = send(
         client, "POST", f"{B}/artifacts/{AID}/versions", {"content": "{}", "runId": RID}
     )
     assert response.json()["versionNumber"] == 3
-    call = ledger.commands.last
+    call = services.commands.last
     assert call.args == (CID, AID)
     assert call.kwargs["run_id"] == RID
     assert call.kwargs["content"] == "{}"
 
 
 def test_record_audit_passes_the_report_without_the_id(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     audit_id = "9a1e0e9c-0f1b-4b8e-8d7a-1c2b3c4d5e6f"
     response = send(client, "POST", f"{B}/versions/{VID}/audits", {**audit(), "id": audit_id})
     assert response.status_code == 201
-    call = ledger.commands.last
+    call = services.commands.last
     report = call.kwargs["report"]
     assert type(report) is AuditReport
     assert report.category_scores["tone"].score == 92.5
@@ -262,17 +262,19 @@ def test_record_audit_passes_the_report_without_the_id(
 
 
 def test_log_iteration_passes_the_iteration_with_default_tags(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     body = {"artifactId": AID, "oldVersionId": VID, "newVersionId": VID2, "feedbackText": "x"}
     send(client, "POST", f"{B}/iterations", body)
-    iteration = ledger.commands.last.kwargs["iteration"]
+    iteration = services.commands.last.kwargs["iteration"]
     assert type(iteration) is Iteration
     assert iteration.feedback_tags == []
     assert iteration.new_version_id == VID2
 
 
-def test_queue_run_passes_mode_trigger_and_base_run(client: TestClient, ledger: FakeLedger) -> None:
+def test_queue_run_passes_mode_trigger_and_base_run(
+    client: TestClient, services: FakeServices
+) -> None:
     body = {
         "executionMode": "Sequential",
         "workflowName": "full",
@@ -280,7 +282,7 @@ def test_queue_run_passes_mode_trigger_and_base_run(client: TestClient, ledger: 
         "baseRunId": RID,
     }
     send(client, "POST", f"{B}/runs", body)
-    kwargs = ledger.commands.last.kwargs
+    kwargs = services.commands.last.kwargs
     assert kwargs["execution_mode"] == "Sequential"
     assert kwargs["workflow_name"] == "full"
     assert kwargs["trigger"].initiated_by == "ana"
@@ -288,7 +290,7 @@ def test_queue_run_passes_mode_trigger_and_base_run(client: TestClient, ledger: 
 
 
 def test_attach_step_result_passes_artifacts_with_lower_case_hashes(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     artifact = {**context_artifact(), "hash": HASH.upper(), "metadata": {"w": 1}}
     send(
@@ -297,7 +299,7 @@ def test_attach_step_result_passes_artifacts_with_lower_case_hashes(
         f"{B}/runs/{RID}/steps",
         {"stepId": "s1", "inputHash": HASH, "artifacts": [artifact]},
     )
-    kwargs = ledger.commands.last.kwargs
+    kwargs = services.commands.last.kwargs
     (passed,) = kwargs["artifacts"]
     assert isinstance(passed, ContextArtifact)
     assert passed.hash == HASH
@@ -305,10 +307,10 @@ def test_attach_step_result_passes_artifacts_with_lower_case_hashes(
     assert kwargs["input_hash"] == HASH
 
 
-def test_record_quality_check_passes_the_check(client: TestClient, ledger: FakeLedger) -> None:
+def test_record_quality_check_passes_the_check(client: TestClient, services: FakeServices) -> None:
     body = {"artifactId": AID, "checkType": "schema", "status": "warning", "details": {"n": 1}}
     send(client, "POST", f"{B}/runs/{RID}/quality-checks", body)
-    check = ledger.commands.last.kwargs["check"]
+    check = services.commands.last.kwargs["check"]
     assert isinstance(check, QualityCheck)
     assert check.status == "warning"
     assert check.details == {"n": 1}
@@ -318,35 +320,35 @@ def test_record_quality_check_passes_the_check(client: TestClient, ledger: FakeL
     ("body", "expected"), [(None, None), ({}, None), ({"artifactVersionIds": [VID]}, [VID])]
 )
 def test_complete_run_takes_an_optional_body(
-    client: TestClient, ledger: FakeLedger, body: dict[str, Any] | None, expected: Any
+    client: TestClient, services: FakeServices, body: dict[str, Any] | None, expected: Any
 ) -> None:
     response = send(client, "POST", f"{B}/runs/{RID}/complete", body)
     assert response.status_code == 200
-    assert ledger.commands.last.kwargs["artifact_version_ids"] == expected
+    assert services.commands.last.kwargs["artifact_version_ids"] == expected
 
 
-def test_fail_run_passes_the_error_message(client: TestClient, ledger: FakeLedger) -> None:
+def test_fail_run_passes_the_error_message(client: TestClient, services: FakeServices) -> None:
     send(client, "POST", f"{B}/runs/{RID}/fail", {"errorMessage": "model timed out"})
-    assert ledger.commands.last.kwargs["error_message"] == "model timed out"
+    assert services.commands.last.kwargs["error_message"] == "model timed out"
 
 
 def test_set_active_version_passes_the_type_from_the_path(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     send(client, "PUT", f"{B}/active-versions/VisualConcept", {"versionId": VID})
-    assert ledger.commands.last.args == (CID, "VisualConcept", VID)
+    assert services.commands.last.args == (CID, "VisualConcept", VID)
 
 
 def test_update_campaign_replaces_the_brief_when_given(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     send(client, "PATCH", B, {"brief": brief()})
-    kwargs = ledger.commands.last.kwargs
+    kwargs = services.commands.last.kwargs
     assert kwargs["name"] is None
     assert isinstance(kwargs["brief"], Brief)
 
 
-def test_unknown_body_fields_are_ignored(client: TestClient, ledger: FakeLedger) -> None:
+def test_unknown_body_fields_are_ignored(client: TestClient, services: FakeServices) -> None:
     response = send(client, "POST", f"{B}/artifacts", {"type": "Copy", "colour": "red"})
     assert response.status_code == 201
-    assert ledger.commands.last.kwargs["artifact_type"] == "Copy"
+    assert services.commands.last.kwargs["artifact_type"] == "Copy"

@@ -28,7 +28,7 @@ from domain.errors import (
     UnknownReference,
     WriteContention,
 )
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import AID, CID, RID, VID, brief, context_artifact
 
 B = f"/api/campaigns/{CID}"
@@ -79,7 +79,7 @@ def test_a_body_that_is_not_declared_as_json_is_415(client: TestClient) -> None:
 
 
 def test_a_json_body_without_content_type_is_read_as_json(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     response = client.post(f"{B}/artifacts", content=b'{"type": "Copy"}')
     assert response.status_code == 201
@@ -146,25 +146,27 @@ def test_an_id_in_the_path_that_is_not_a_uuid_names_nothing_404(
     ],
 )
 def test_domain_refusals_answer_their_status_and_keep_their_code(
-    client: TestClient, ledger: FakeLedger, error: LedgerError, status: int
+    client: TestClient, services: FakeServices, error: LedgerError, status: int
 ) -> None:
-    ledger.commands.error = error
+    services.commands.error = error
     problem = problem_of(client.post(f"{B}/restore"), status, error.code)
     assert problem["detail"] == error.detail
 
 
 def test_invalid_input_from_the_service_lists_its_fields(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.error = InvalidInput("bad", [FieldError("artifacts[0].type", "not registered")])
+    services.commands.error = InvalidInput(
+        "bad", [FieldError("artifacts[0].type", "not registered")]
+    )
     problem = problem_of(client.post(f"{B}/restore"), 422, "validation-failed")
     assert problem["errors"] == [{"field": "artifacts[0].type", "message": "not registered"}]
 
 
 def test_a_stale_if_match_is_412_with_the_current_version(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.error = PreconditionFailed("moved on", expected=3, actual=5)
+    services.commands.error = PreconditionFailed("moved on", expected=3, actual=5)
     response = client.delete(B, headers={"If-Match": "3"})
     problem = problem_of(response, 412, "precondition-failed")
     assert problem["currentVersion"] == 5
@@ -181,25 +183,27 @@ def test_a_stale_if_match_is_412_with_the_current_version(
     ],
 )
 def test_store_pressure_is_429_or_503_with_retry_after(
-    client: TestClient, ledger: FakeLedger, error: LedgerError, status: int, retry_after: str
+    client: TestClient, services: FakeServices, error: LedgerError, status: int, retry_after: str
 ) -> None:
-    ledger.commands.error = error
+    services.commands.error = error
     response = client.post(f"{B}/restore")
     problem_of(response, status, error.code)
     assert response.headers["Retry-After"] == retry_after
 
 
-def test_store_pressure_on_a_read_is_also_retryable(client: TestClient, ledger: FakeLedger) -> None:
-    ledger.reads.error = StoreUnavailable("down", retry_after=2)
+def test_store_pressure_on_a_read_is_also_retryable(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.reads.error = StoreUnavailable("down", retry_after=2)
     response = client.get(B)
     problem_of(response, 503, "store-unavailable")
     assert response.headers["Retry-After"] == "2"
 
 
 def test_a_bug_is_a_500_problem_that_does_not_leak_the_error(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.error = RuntimeError("secret internals")
+    services.commands.error = RuntimeError("secret internals")
     response = client.post(f"{B}/restore")
     problem_of(response, 500, "internal-error")
     assert "secret" not in response.text
@@ -306,7 +310,7 @@ def test_a_body_or_parameter_that_breaks_a_rule_of_shape_is_422_naming_the_field
     ],
 )
 def test_a_query_parameter_out_of_its_range_or_vocabulary_is_422_naming_it(
-    client: TestClient, ledger: FakeLedger, path: str, parameter: str
+    client: TestClient, services: FakeServices, path: str, parameter: str
 ) -> None:
     problem = problem_of(client.get(path), 422, "validation-failed")
     assert parameter in fields_of(problem), problem["errors"]
@@ -328,7 +332,7 @@ def test_an_unreadable_continuation_is_400(client: TestClient) -> None:
 
 
 def test_an_invalid_continuation_error_is_400_by_its_class(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.reads.error = InvalidContinuation("the continuation token is not valid")
+    services.reads.error = InvalidContinuation("the continuation token is not valid")
     problem_of(client.get(B), 400, "invalid-continuation")

@@ -1,4 +1,4 @@
-"""The Azure Functions entry: the ledger is built on the first request, not before, and closed
+"""The Azure Functions entry: the services are built on the first request, not before, and closed
 on lifespan shutdown."""
 
 from __future__ import annotations
@@ -8,33 +8,33 @@ import asyncio
 import azure.functions as func
 from fastapi.testclient import TestClient
 
-from api.lazy_app import LazyLedgerApp
+from api.lazy_app import LazyApiApp
 from tests.unit.api.conftest import hermetic_settings
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import CID
 
 
 class CountingBuild:
     def __init__(self) -> None:
-        self.built: list[FakeLedger] = []
+        self.built: list[FakeServices] = []
 
-    def __call__(self) -> FakeLedger:
-        ledger = FakeLedger(settings=hermetic_settings())
-        self.built.append(ledger)
-        return ledger
+    def __call__(self) -> FakeServices:
+        services = FakeServices(settings=hermetic_settings())
+        self.built.append(services)
+        return services
 
 
 def test_creating_the_app_and_starting_its_lifespan_builds_nothing() -> None:
     build = CountingBuild()
-    app = LazyLedgerApp(build)
+    app = LazyApiApp(build)
     with TestClient(app):
         assert build.built == []
     assert not app.is_built
 
 
-def test_the_first_request_builds_the_ledger_once_and_is_served_by_it() -> None:
+def test_the_first_request_builds_the_services_once_and_is_served_by_it() -> None:
     build = CountingBuild()
-    app = LazyLedgerApp(build)
+    app = LazyApiApp(build)
     with TestClient(app) as client:
         first = client.get("/api/health")
         second = client.post("/api/campaigns/0f8fad5b-d9cb-469f-a165-70867728950e/restore")
@@ -44,9 +44,9 @@ def test_the_first_request_builds_the_ledger_once_and_is_served_by_it() -> None:
         assert build.built[0].commands.last.method == "restore_campaign"
 
 
-def test_lifespan_shutdown_closes_the_built_ledger() -> None:
+def test_lifespan_shutdown_closes_the_built_services() -> None:
     build = CountingBuild()
-    with TestClient(LazyLedgerApp(build)) as client:
+    with TestClient(LazyApiApp(build)) as client:
         client.get("/api/health")
     assert build.built[0].closed == 1
 
@@ -54,7 +54,7 @@ def test_lifespan_shutdown_closes_the_built_ledger() -> None:
 def test_azure_functions_serves_the_same_paths_through_asgi_function_app() -> None:
     build = CountingBuild()
     function_app = func.AsgiFunctionApp(
-        app=LazyLedgerApp(build), http_auth_level=func.AuthLevel.ANONYMOUS
+        app=LazyApiApp(build), http_auth_level=func.AuthLevel.ANONYMOUS
     )
     assert [f.get_function_name() for f in function_app.get_functions()] == ["http_app_func"]
     assert build.built == []
@@ -74,8 +74,8 @@ def test_azure_functions_serves_the_same_paths_through_asgi_function_app() -> No
     response = asyncio.run(serve_one())
     assert response.status_code == 201
     assert response.headers["x-campaign-version"] == "1"
-    (ledger,) = build.built
-    ctx = ledger.commands.last.ctx
+    (services,) = build.built
+    ctx = services.commands.last.ctx
     assert ctx is not None
     assert ctx.tenant_id == "acme"
-    assert ledger.closed == 1
+    assert services.closed == 1

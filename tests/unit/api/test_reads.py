@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from domain.recorded import RecordedEvent
 from projections.reads import CampaignPage, View
-from tests.unit.api.fakes import FakeLedger
+from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import AID, CID, RID, VID, snapshot_body
 
 B = f"/api/campaigns/{CID}"
@@ -33,8 +33,8 @@ POINT_READS = [
 ]
 
 
-def put_snapshot(ledger: FakeLedger, tenant: str = "default", version: int = 3) -> None:
-    ledger.reads.put(
+def put_snapshot(services: FakeServices, tenant: str = "default", version: int = 3) -> None:
+    services.reads.put(
         "campaign", tenant, CID, None, View(snapshot_body(version), version, f"etag-{version}")
     )
 
@@ -43,10 +43,10 @@ def put_snapshot(ledger: FakeLedger, tenant: str = "default", version: int = 3) 
     "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
 )
 def test_every_point_read_answers_the_views_body_with_its_etag(
-    client: TestClient, ledger: FakeLedger, case: Case
+    client: TestClient, services: FakeServices, case: Case
 ) -> None:
     body = {"marker": case.kind}
-    ledger.reads.put(case.kind, "default", CID, case.entity, View(body, 4, "abc123"))
+    services.reads.put(case.kind, "default", CID, case.entity, View(body, 4, "abc123"))
     response = client.get(case.path)
     assert response.status_code == 200
     assert response.json() == body
@@ -59,9 +59,9 @@ def test_every_point_read_answers_the_views_body_with_its_etag(
     "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
 )
 def test_a_campaign_of_another_tenant_is_404_like_one_that_does_not_exist(
-    client: TestClient, ledger: FakeLedger, case: Case
+    client: TestClient, services: FakeServices, case: Case
 ) -> None:
-    ledger.reads.put(case.kind, "acme", CID, case.entity, View({}, 1, "e"))
+    services.reads.put(case.kind, "acme", CID, case.entity, View({}, 1, "e"))
     response = client.get(case.path, headers={"X-Tenant-Id": "other"})
     assert response.status_code == 404
     assert response.json()["code"] == "campaign-not-found"
@@ -69,26 +69,26 @@ def test_a_campaign_of_another_tenant_is_404_like_one_that_does_not_exist(
 
 
 def test_an_unknown_entity_of_a_visible_campaign_is_404_entity_not_found(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    put_snapshot(ledger)
+    put_snapshot(services)
     response = client.get(f"{B}/versions/{VID}")
     assert response.status_code == 404
     assert response.json()["code"] == "entity-not-found"
 
 
 def test_an_etag_that_is_already_quoted_is_sent_as_it_is(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.reads.put("campaign", "default", CID, None, View({}, 1, '"00000a-0000"'))
+    services.reads.put("campaign", "default", CID, None, View({}, 1, '"00000a-0000"'))
     assert client.get(B).headers["ETag"] == '"00000a-0000"'
 
 
 @pytest.mark.parametrize("if_none_match", ['"etag-3"', 'W/"etag-3"', '"old", "etag-3"', "*"])
 def test_if_none_match_naming_the_current_etag_is_304_without_a_body(
-    client: TestClient, ledger: FakeLedger, if_none_match: str
+    client: TestClient, services: FakeServices, if_none_match: str
 ) -> None:
-    put_snapshot(ledger)
+    put_snapshot(services)
     response = client.get(B, headers={"If-None-Match": if_none_match})
     assert response.status_code == 304
     assert response.content == b""
@@ -96,82 +96,84 @@ def test_if_none_match_naming_the_current_etag_is_304_without_a_body(
 
 
 def test_if_none_match_naming_an_older_etag_gets_the_new_body(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    put_snapshot(ledger)
+    put_snapshot(services)
     response = client.get(B, headers={"If-None-Match": '"etag-2"'})
     assert response.status_code == 200
     assert response.json()["version"] == 3
 
 
 def test_min_version_already_reached_answers_fresh_after_waiting_with_the_configured_timeout(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    put_snapshot(ledger)
-    ledger.reads.projected_version = 3
+    put_snapshot(services)
+    services.reads.projected_version = 3
     response = client.get(f"{B}?minVersion=3")
     assert response.status_code == 200
     assert "X-Projection-Stale" not in response.headers
-    assert ledger.reads.waits == [(CID, 3, ledger.settings.ledger_read_wait_seconds)]
+    assert services.reads.waits == [(CID, 3, services.settings.ledger_read_wait_seconds)]
 
 
 @pytest.mark.parametrize(
     "case", POINT_READS, ids=[c.path.split(CID)[1] or "/" for c in POINT_READS]
 )
 def test_min_version_not_reached_answers_what_it_has_marked_stale(
-    client: TestClient, ledger: FakeLedger, case: Case
+    client: TestClient, services: FakeServices, case: Case
 ) -> None:
-    ledger.reads.put(case.kind, "default", CID, case.entity, View({"v": 2}, 2, "e2"))
-    ledger.reads.projected_version = 2
+    services.reads.put(case.kind, "default", CID, case.entity, View({"v": 2}, 2, "e2"))
+    services.reads.projected_version = 2
     separator = "&" if "?" in case.path else "?"
     response = client.get(f"{case.path}{separator}minVersion=5")
     assert response.status_code == 200
     assert response.json() == {"v": 2}
     assert response.headers["X-Projection-Stale"] == "true"
-    assert ledger.reads.waits == [(CID, 5, ledger.settings.ledger_read_wait_seconds)]
+    assert services.reads.waits == [(CID, 5, services.settings.ledger_read_wait_seconds)]
 
 
-def test_a_read_without_min_version_does_not_wait(client: TestClient, ledger: FakeLedger) -> None:
-    put_snapshot(ledger)
+def test_a_read_without_min_version_does_not_wait(
+    client: TestClient, services: FakeServices
+) -> None:
+    put_snapshot(services)
     client.get(B)
-    assert ledger.reads.waits == []
+    assert services.reads.waits == []
 
 
 def test_an_upper_case_artifact_id_filter_is_read_in_its_canonical_form(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.reads.put("iterations", "default", CID, AID, View({"items": []}, 1, "e"))
+    services.reads.put("iterations", "default", CID, AID, View({"items": []}, 1, "e"))
     response = client.get(f"{B}/iterations?artifactId={AID.upper()}")
     assert response.status_code == 200, response.text
 
 
 def test_the_campaign_list_passes_filter_limit_and_continuation_and_answers_the_page(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     item = {"id": CID, "name": "S", "status": "Draft", "createdAt": "t", "updatedAt": "t"}
-    ledger.reads.pages[("acme", "tok")] = CampaignPage(items=[item], continuation="next")
+    services.reads.pages[("acme", "tok")] = CampaignPage(items=[item], continuation="next")
     response = client.get(
         "/api/campaigns?status=Draft&limit=5&continuation=tok", headers={"X-Tenant-Id": "acme"}
     )
     assert response.status_code == 200
     assert response.json() == {"items": [item], "continuation": "next"}
-    assert ledger.reads.last_list == ("acme", "Draft", 5, "tok")
+    assert services.reads.last_list == ("acme", "Draft", 5, "tok")
 
 
 def test_the_campaign_list_defaults_to_twenty_and_ends_with_a_null_continuation(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     response = client.get("/api/campaigns")
     assert response.json() == {"items": [], "continuation": None}
-    assert ledger.reads.last_list == ("default", None, 20, None)
+    assert services.reads.last_list == ("default", None, 20, None)
 
 
 def test_the_campaign_list_sends_an_etag_that_revalidates_to_304(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
     etag = client.get("/api/campaigns").headers["ETag"]
     assert client.get("/api/campaigns", headers={"If-None-Match": etag}).status_code == 304
-    ledger.reads.pages[("default", None)] = CampaignPage(items=[{"id": CID}], continuation=None)
+    services.reads.pages[("default", None)] = CampaignPage(items=[{"id": CID}], continuation=None)
     changed = client.get("/api/campaigns", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
@@ -189,9 +191,9 @@ def event(version: int, tenant: str = "default") -> RecordedEvent:
 
 
 def test_events_answer_the_log_in_stream_order_after_a_version(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.commands.events = [event(1), event(2), event(3)]
+    services.commands.events = [event(1), event(2), event(3)]
     response = client.get(f"{B}/events?after=1&limit=1")
     assert response.status_code == 200
     assert response.json() == {
@@ -205,18 +207,20 @@ def test_events_answer_the_log_in_stream_order_after_a_version(
             }
         ]
     }
-    assert ledger.commands.last.kwargs == {"after": 1, "limit": 1}
+    assert services.commands.last.kwargs == {"after": 1, "limit": 1}
     assert response.headers["ETag"].startswith('"')
 
 
-def test_events_default_to_the_first_hundred(client: TestClient, ledger: FakeLedger) -> None:
-    ledger.commands.events = [event(1)]
+def test_events_default_to_the_first_hundred(client: TestClient, services: FakeServices) -> None:
+    services.commands.events = [event(1)]
     client.get(f"{B}/events")
-    assert ledger.commands.last.kwargs == {"after": 0, "limit": 100}
+    assert services.commands.last.kwargs == {"after": 0, "limit": 100}
 
 
-def test_events_of_another_tenants_campaign_are_404(client: TestClient, ledger: FakeLedger) -> None:
-    ledger.commands.events = [event(1, tenant="acme")]
+def test_events_of_another_tenants_campaign_are_404(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.commands.events = [event(1, tenant="acme")]
     response = client.get(f"{B}/events")
     assert response.status_code == 404
     assert response.json()["code"] == "campaign-not-found"
@@ -229,9 +233,9 @@ def test_health_names_the_configured_store(client: TestClient) -> None:
 
 
 def test_projection_status_answers_what_the_read_model_reports(
-    client: TestClient, ledger: FakeLedger
+    client: TestClient, services: FakeServices
 ) -> None:
-    ledger.reads.status = {"projections": [{"name": "views", "eventsBehind": 2}]}
+    services.reads.status = {"projections": [{"name": "views", "eventsBehind": 2}]}
     response = client.get("/api/projections/status")
     assert response.status_code == 200
-    assert response.json() == ledger.reads.status
+    assert response.json() == services.reads.status

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from application.campaign_application import CampaignApplication
-from application.service import CampaignLedger, CommandContext
+from application.service import CampaignService, CommandContext
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.values import AuditReport, AuditStatus, Brief
 
@@ -51,8 +51,8 @@ def ledger(
     max_attempts: int = 8,
     registry: ArtifactTypeRegistry | None = None,
     on_appended: Callable[[str, int], None] | None = None,
-) -> CampaignLedger:
-    return CampaignLedger(
+) -> CampaignService:
+    return CampaignService(
         application or CampaignApplication(env=POPO),
         artifact_types=registry or ArtifactTypeRegistry.standard(),
         restore_window=timedelta(days=30),

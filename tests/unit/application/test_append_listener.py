@@ -15,7 +15,7 @@ from documentstore.memory import InMemoryDocumentStore
 from domain.campaign import Outcome
 from domain.errors import RuleViolation
 from projections.processor import ChangeFeedProcessor
-from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
+from tests.unit.application.builders import brief, ctx, ledger, new_id
 
 
 class Listener:
@@ -93,10 +93,10 @@ def test_the_composition_root_wakes_the_processor_after_each_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = InMemoryDocumentStore()
-    monkeypatch.setattr(container, "document_store", lambda settings: store)
-    monkeypatch.setattr(container, "persistence_env", lambda settings: dict(POPO))
     monkeypatch.setattr(container, "ChangeFeedProcessor", CountingProcessor)
-    built = container.build_ledger(Settings(ledger_live_updates=False))
+    built = container.build_container(
+        Settings(ledger_live_updates=False), open_store=lambda settings: store
+    )
 
     campaign_id = built.commands.create_campaign(ctx(), name="Spring", brief=brief()).id
     built.commands.create_campaign(ctx(), name="Spring", brief=brief(), campaign_id=campaign_id)

@@ -14,7 +14,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 
 from application.campaign_application import CampaignApplication
 from application.retry_policy import ConflictRetryPolicy, ConflictTally
-from application.service import CampaignLedger
+from application.service import CampaignService
 from domain.campaign import Campaign
 from domain.errors import ConcurrencyConflict, PreconditionFailed, StoreError, WriteContention
 from domain.metadata import CommandMetadata
@@ -69,14 +69,14 @@ class ConflictingApplication(CampaignApplication):
 
 
 def _add_versions_concurrently(
-    services: list[CampaignLedger], campaign_id: str, artifact_id: str, per_thread: int
+    services: list[CampaignService], campaign_id: str, artifact_id: str, per_thread: int
 ) -> tuple[list[int], list[BaseException]]:
     """Each service gets a thread adding ``per_thread`` versions; all start together."""
     start = threading.Barrier(len(services))
     numbers: list[int] = []
     failures: list[BaseException] = []
 
-    def add_versions(service: CampaignLedger) -> None:
+    def add_versions(service: CampaignService) -> None:
         start.wait()
         for _ in range(per_thread):
             try:
@@ -94,7 +94,7 @@ def _add_versions_concurrently(
     return numbers, failures
 
 
-def _campaign_with_artifact(service: CampaignLedger) -> tuple[str, str]:
+def _campaign_with_artifact(service: CampaignService) -> tuple[str, str]:
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     return campaign_id, service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
 

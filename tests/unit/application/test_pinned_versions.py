@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from application.service import CampaignLedger
+from application.service import CampaignService
 from domain.errors import IdConflict, PreconditionFailed, RuleViolation
 from tests.unit.application.builders import brief, ctx, ledger, new_id
 
 
 @pytest.fixture
-def service() -> CampaignLedger:
+def service() -> CampaignService:
     return ledger()
 
 
-def _event_count(service: CampaignLedger, campaign_id: str, tenant_id: str = "default") -> int:
+def _event_count(service: CampaignService, campaign_id: str, tenant_id: str = "default") -> int:
     return len(service.read_events(tenant_id, campaign_id, limit=1000))
 
 
 def test_a_campaign_creation_repeated_with_the_same_if_match_answers_the_first_result(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = new_id()
     first = service.create_campaign(
@@ -37,7 +37,7 @@ def test_a_campaign_creation_repeated_with_the_same_if_match_answers_the_first_r
 
 
 def test_a_new_campaign_under_a_pin_other_than_zero_is_a_failed_precondition(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = new_id()
 
@@ -50,7 +50,7 @@ def test_a_new_campaign_under_a_pin_other_than_zero_is_a_failed_precondition(
 
 
 def test_a_create_repeated_under_its_first_pin_after_other_commands_answers_the_first_result(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     artifact_id = new_id()
@@ -68,7 +68,7 @@ def test_a_create_repeated_under_its_first_pin_after_other_commands_answers_the_
 
 
 def test_a_command_whose_effect_is_in_place_answers_the_current_version_whatever_the_pin(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
@@ -83,7 +83,7 @@ def test_a_command_whose_effect_is_in_place_answers_the_current_version_whatever
 
 
 def test_a_command_that_would_append_under_a_stale_pin_is_refused_and_appends_nothing(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     service.update_campaign(ctx(), campaign_id, name="Renamed")
@@ -96,7 +96,7 @@ def test_a_command_that_would_append_under_a_stale_pin_is_refused_and_appends_no
 
 
 def test_a_refusal_decided_on_a_state_other_than_the_pinned_one_is_a_failed_precondition(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
@@ -111,7 +111,7 @@ def test_a_refusal_decided_on_a_state_other_than_the_pinned_one_is_a_failed_prec
 
 
 def test_a_campaign_id_reused_by_another_tenant_stays_an_id_conflict_under_a_stale_pin(
-    service: CampaignLedger,
+    service: CampaignService,
 ) -> None:
     campaign_id = service.create_campaign(ctx("acme"), name="Spring", brief=brief()).id
     service.update_campaign(ctx("acme"), campaign_id, name="Renamed")

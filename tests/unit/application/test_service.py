@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from application.service import CampaignLedger
+from application.service import CampaignService
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import (
     CampaignNotFound,
@@ -33,7 +33,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def service(clock: Clock) -> CampaignLedger:
+def service(clock: Clock) -> CampaignService:
     registry = ArtifactTypeRegistry.from_config(
         {"customTypes": [{"name": "voice_over", "description": "Narration"}]}
     )
@@ -41,20 +41,20 @@ def service(clock: Clock) -> CampaignLedger:
 
 
 @pytest.fixture
-def campaign_id(service: CampaignLedger) -> str:
+def campaign_id(service: CampaignService) -> str:
     return service.create_campaign(ctx(), name="Spring", brief=brief()).id
 
 
-def _types(service: CampaignLedger, campaign_id: str) -> list[str]:
+def _types(service: CampaignService, campaign_id: str) -> list[str]:
     return [e.type for e in service.read_events("default", campaign_id, limit=1000)]
 
 
-def _version(service: CampaignLedger, campaign_id: str) -> str:
+def _version(service: CampaignService, campaign_id: str) -> str:
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
     return service.create_version(ctx(), campaign_id, artifact_id, content="Run further.").id
 
 
-def _running_run(service: CampaignLedger, campaign_id: str) -> str:
+def _running_run(service: CampaignService, campaign_id: str) -> str:
     run_id = service.queue_run(ctx(), campaign_id, execution_mode="Sequential").id
     service.start_run(ctx(), campaign_id, run_id)
     return run_id
@@ -67,7 +67,7 @@ def _artifact(artifact_type: str = "plan") -> ContextArtifact:
 # -- campaigns ---------------------------------------------------------------------------
 
 
-def test_a_created_campaign_answers_its_id_and_version_one(service: CampaignLedger) -> None:
+def test_a_created_campaign_answers_its_id_and_version_one(service: CampaignService) -> None:
     given = "6F1C2A52-1D0B-4A52-9A43-0D5A3F0B7E11"
 
     result = service.create_campaign(ctx(), name="Spring", brief=brief(), campaign_id=given)
@@ -75,13 +75,13 @@ def test_a_created_campaign_answers_its_id_and_version_one(service: CampaignLedg
     assert (result.id, result.version, result.appended) == (given.lower(), 1, True)
 
 
-def test_a_campaign_id_that_is_not_a_uuid_is_invalid_input(service: CampaignLedger) -> None:
+def test_a_campaign_id_that_is_not_a_uuid_is_invalid_input(service: CampaignService) -> None:
     with pytest.raises(InvalidInput):
         service.create_campaign(ctx(), name="Spring", brief=brief(), campaign_id="spring")
 
 
 def test_a_repeated_campaign_creation_answers_the_first_result_and_appends_nothing(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     service.update_campaign(ctx(), campaign_id, name="Renamed")
 
@@ -93,24 +93,26 @@ def test_a_repeated_campaign_creation_answers_the_first_result_and_appends_nothi
 
 @pytest.mark.parametrize(("tenant", "name"), [("default", "Autumn"), ("acme", "Spring")])
 def test_a_campaign_id_reused_with_another_payload_or_tenant_is_an_id_conflict(
-    service: CampaignLedger, campaign_id: str, tenant: str, name: str
+    service: CampaignService, campaign_id: str, tenant: str, name: str
 ) -> None:
     with pytest.raises(IdConflict):
         service.create_campaign(ctx(tenant), name=name, brief=brief(), campaign_id=campaign_id)
 
 
-def test_a_status_change_answers_the_new_status(service: CampaignLedger, campaign_id: str) -> None:
+def test_a_status_change_answers_the_new_status(service: CampaignService, campaign_id: str) -> None:
     result = service.change_status(ctx(), campaign_id, "Generating")
 
     assert (result.id, result.status, result.version) == (campaign_id, "Generating", 2)
 
 
-def test_an_unknown_status_name_is_invalid_input(service: CampaignLedger, campaign_id: str) -> None:
+def test_an_unknown_status_name_is_invalid_input(
+    service: CampaignService, campaign_id: str
+) -> None:
     with pytest.raises(InvalidInput):
         service.change_status(ctx(), campaign_id, "Done")
 
 
-def test_an_unknown_or_malformed_campaign_is_not_found(service: CampaignLedger) -> None:
+def test_an_unknown_or_malformed_campaign_is_not_found(service: CampaignService) -> None:
     for missing in (new_id(), "not-a-uuid"):
         with pytest.raises(CampaignNotFound):
             service.change_status(ctx(), missing, "Generating")
@@ -119,7 +121,7 @@ def test_an_unknown_or_malformed_campaign_is_not_found(service: CampaignLedger) 
 
 
 def test_a_campaign_of_another_tenant_is_not_found_for_commands_and_reads(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(CampaignNotFound):
         service.update_campaign(ctx("acme"), campaign_id, name="Mine now")
@@ -130,7 +132,7 @@ def test_a_campaign_of_another_tenant_is_not_found_for_commands_and_reads(
 
 
 def test_a_deleted_campaign_is_not_found_for_everything_but_restore(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     service.delete_campaign(ctx(), campaign_id)
 
@@ -148,7 +150,7 @@ def test_a_deleted_campaign_is_not_found_for_everything_but_restore(
 
 
 def test_a_delete_records_restore_until_from_the_clock_and_the_window(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     service.delete_campaign(ctx(), campaign_id)
     service.restore_campaign(ctx(), campaign_id)
@@ -159,7 +161,7 @@ def test_a_delete_records_restore_until_from_the_clock_and_the_window(
 
 
 def test_a_restore_after_the_window_is_refused(
-    service: CampaignLedger, campaign_id: str, clock: Clock
+    service: CampaignService, campaign_id: str, clock: Clock
 ) -> None:
     service.delete_campaign(ctx(), campaign_id)
     clock.advance(days=30, seconds=1)
@@ -171,7 +173,7 @@ def test_a_restore_after_the_window_is_refused(
 
 
 def test_restoring_a_campaign_that_is_not_deleted_is_refused(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(RuleViolation) as refusal:
         service.restore_campaign(ctx(), campaign_id)
@@ -183,14 +185,14 @@ def test_restoring_a_campaign_that_is_not_deleted_is_refused(
 
 
 def test_an_unknown_artifact_type_is_invalid_input(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(InvalidInput):
         service.create_artifact(ctx(), campaign_id, artifact_type="Poster")
 
 
 def test_a_repeated_version_creation_answers_the_first_result(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
     version_id = new_id()
@@ -214,14 +216,14 @@ def test_a_repeated_version_creation_answers_the_first_result(
 
 
 def test_a_version_of_an_unknown_artifact_is_not_found(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(EntityNotFound):
         service.create_version(ctx(), campaign_id, new_id(), content="x")
 
 
 def test_a_malformed_run_id_in_a_body_is_invalid_input(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
 
@@ -230,7 +232,7 @@ def test_a_malformed_run_id_in_a_body_is_invalid_input(
 
 
 def test_audit_approve_activate_archive_answer_statuses_and_versions(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     version_id = _version(service, campaign_id)
     audit = service.record_audit(ctx(), campaign_id, version_id, report=report())
@@ -247,14 +249,14 @@ def test_audit_approve_activate_archive_answer_statuses_and_versions(
 
 
 def test_an_audit_of_an_unknown_version_is_not_found(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(EntityNotFound):
         service.record_audit(ctx(), campaign_id, "nope", report=report())
 
 
 def test_activating_needs_a_known_type_and_a_known_version(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     version_id = _version(service, campaign_id)
 
@@ -267,7 +269,7 @@ def test_activating_needs_a_known_type_and_a_known_version(
 
 
 def test_archiving_answers_archived_and_again_appends_nothing(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     version_id = _version(service, campaign_id)
 
@@ -282,7 +284,7 @@ def test_archiving_answers_archived_and_again_appends_nothing(
     )
 
 
-def test_an_iteration_is_logged_with_its_id(service: CampaignLedger, campaign_id: str) -> None:
+def test_an_iteration_is_logged_with_its_id(service: CampaignService, campaign_id: str) -> None:
     artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
     old = service.create_version(ctx(), campaign_id, artifact_id, content="a").id
     new = service.create_version(ctx(), campaign_id, artifact_id, content="b").id
@@ -302,7 +304,7 @@ def test_an_iteration_is_logged_with_its_id(service: CampaignLedger, campaign_id
 # -- runs --------------------------------------------------------------------------------
 
 
-def test_a_run_goes_from_queued_to_completed(service: CampaignLedger, campaign_id: str) -> None:
+def test_a_run_goes_from_queued_to_completed(service: CampaignService, campaign_id: str) -> None:
     version_id = _version(service, campaign_id)
     queued = service.queue_run(
         ctx(), campaign_id, execution_mode="Parallel", workflow_name="launch"
@@ -319,7 +321,7 @@ def test_a_run_goes_from_queued_to_completed(service: CampaignLedger, campaign_i
 
 
 def test_a_run_uses_the_api_trigger_unless_told_otherwise(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     service.queue_run(ctx(), campaign_id, execution_mode="Parallel")
     service.queue_run(ctx(), campaign_id, execution_mode="Parallel", trigger=Trigger(type="manual"))
@@ -329,14 +331,14 @@ def test_a_run_uses_the_api_trigger_unless_told_otherwise(
 
 
 def test_an_unknown_execution_mode_is_invalid_input(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     with pytest.raises(InvalidInput):
         service.queue_run(ctx(), campaign_id, execution_mode="Eventually")
 
 
 def test_a_step_with_a_registered_custom_type_sets_its_ref(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     run_id = _running_run(service, campaign_id)
     voice = _artifact("voice_over")
@@ -354,7 +356,7 @@ def test_a_step_with_a_registered_custom_type_sets_its_ref(
 
 
 def test_a_step_with_an_unregistered_type_is_an_invalid_artifact_type(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     run_id = _running_run(service, campaign_id)
 
@@ -365,7 +367,7 @@ def test_a_step_with_an_unregistered_type_is_an_invalid_artifact_type(
 
 
 def test_a_quality_check_and_a_failure_are_recorded_on_a_running_run(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     run_id = _running_run(service, campaign_id)
     plan = _artifact()
@@ -385,7 +387,7 @@ def test_a_quality_check_and_a_failure_are_recorded_on_a_running_run(
 
 
 def test_a_queued_run_can_be_cancelled_and_a_run_named_in_a_path_must_exist(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     run_id = service.queue_run(ctx(), campaign_id, execution_mode="Sequential").id
 
@@ -395,7 +397,7 @@ def test_a_queued_run_can_be_cancelled_and_a_run_named_in_a_path_must_exist(
 
 
 def test_a_malformed_version_id_in_a_completion_is_invalid_input(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     run_id = _running_run(service, campaign_id)
 
@@ -406,7 +408,7 @@ def test_a_malformed_version_id_in_a_completion_is_invalid_input(
 # -- events ------------------------------------------------------------------------------
 
 
-def test_every_event_carries_the_command_metadata(service: CampaignLedger) -> None:
+def test_every_event_carries_the_command_metadata(service: CampaignService) -> None:
     command = ctx("acme", command_id="c-1", correlation_id="flow-7")
     campaign_id = service.create_campaign(command, name="Spring", brief=brief()).id
 
@@ -424,7 +426,7 @@ def test_every_event_carries_the_command_metadata(service: CampaignLedger) -> No
 
 
 def test_events_are_read_in_pages_after_a_version(
-    service: CampaignLedger, campaign_id: str
+    service: CampaignService, campaign_id: str
 ) -> None:
     for status in ("Generating", "Generated", "Auditing"):
         service.change_status(ctx(), campaign_id, status)
@@ -437,7 +439,7 @@ def test_events_are_read_in_pages_after_a_version(
 
 @pytest.mark.parametrize(("after", "limit"), [(-1, 10), (0, 0), (0, 1001)])
 def test_an_events_page_out_of_range_is_invalid_input(
-    service: CampaignLedger, campaign_id: str, after: int, limit: int
+    service: CampaignService, campaign_id: str, after: int, limit: int
 ) -> None:
     with pytest.raises(InvalidInput):
         service.read_events("default", campaign_id, after=after, limit=limit)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import azure.functions as func
@@ -12,10 +13,17 @@ import pytest
 from api.problems import problem_response
 from documentstore.memory import InMemoryDocumentStore
 from functions.app import build_function_app
-from functions.live_updates import JOIN_FUNCTION, JOIN_METHOD, JOIN_REFUSED, NEGOTIATE_FUNCTION
+from functions.live_updates import (
+    JOIN_FUNCTION,
+    JOIN_METHOD,
+    JOIN_REFUSED,
+    NEGOTIATE_FUNCTION,
+    CampaignAccess,
+)
 from functions.projection_trigger import FUNCTION_NAME
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
+from tests.unit.functions.hosts import PartsHost, never_built
 from tests.unit.functions.outputs import CapturedOutput
 from tests.unit.projections.campaign_events import CampaignStream, interleaved_documents
 
@@ -35,17 +43,12 @@ def bindings_of(app: Any, name: str) -> dict[str, dict[str, Any]]:
     return {binding["type"]: binding for binding in bindings}
 
 
-def never_built() -> Any:
-    pytest.fail("built before the first invocation")
-
-
-def app_with(**factories: Any) -> Any:
-    defaults: dict[str, Any] = {
-        "runner_factory": never_built,
-        "campaign_access": never_built,
-        "api_keys": never_built,
-    }
-    return build_function_app(**{**defaults, **factories})
+def app_with(
+    runner_factory: Callable[[], ProjectionRunner] = never_built,
+    campaign_access: Callable[[], CampaignAccess] = never_built,
+    api_keys: Callable[[], Mapping[str, str]] = never_built,
+) -> Any:
+    return build_function_app(PartsHost(runner_factory, campaign_access, api_keys))
 
 
 def document_list(documents: list[dict[str, Any]]) -> func.DocumentList:

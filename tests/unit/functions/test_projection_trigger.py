@@ -10,6 +10,8 @@ from typing import Any
 import azure.functions as func
 import pytest
 
+from bootstrap.functions_host import FunctionsHost
+from bootstrap.settings import Settings
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
 from domain.errors import ConfigurationError, StoreUnavailable
@@ -21,6 +23,7 @@ from projections.generations import ProjectionState, ProjectionStateStore
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
 from projections.view_size import MAX_VIEW_DOCUMENT_BYTES
+from tests.unit.functions.hosts import PartsHost
 from tests.unit.functions.outputs import CapturedOutput
 from tests.unit.projections.campaign_events import CampaignStream, interleaved_documents
 
@@ -35,7 +38,7 @@ def document_list(documents: list[dict[str, Any]]) -> func.DocumentList:
 
 
 def test_the_trigger_follows_the_events_container_with_leases_and_a_per_generation_prefix() -> None:
-    trigger = trigger_of(build_function_app(runner_factory=lambda: pytest.fail("built early")))
+    trigger = trigger_of(build_function_app(PartsHost()))
     bindings = json.loads(trigger.get_function_json())["bindings"]  # what the host indexes
     [binding] = [b for b in bindings if b["type"] == "cosmosDBTrigger"]
     assert binding["type"] == "cosmosDBTrigger"
@@ -50,7 +53,7 @@ def test_the_trigger_follows_the_events_container_with_leases_and_a_per_generati
 
 
 def test_the_trigger_retries_failed_batches_with_exponential_backoff_forever() -> None:
-    retry = trigger_of(build_function_app()).get_settings_dict("retry_policy")
+    retry = trigger_of(build_function_app(PartsHost())).get_settings_dict("retry_policy")
     assert retry["strategy"] == "exponential_backoff"
     assert retry["max_retry_count"] == "-1"
     assert retry["minimum_interval"]
@@ -59,13 +62,14 @@ def test_the_trigger_retries_failed_batches_with_exponential_backoff_forever() -
 
 def test_an_invocation_projects_the_event_documents_and_ignores_heads() -> None:
     store = InMemoryDocumentStore()
-    built: list[ProjectionRunner] = []
+    built: list[InMemoryDocumentStore] = []
 
-    def factory() -> ProjectionRunner:
-        built.append(ProjectionRunner(store))
-        return built[-1]
+    def open_store(settings: Settings) -> InMemoryDocumentStore:
+        built.append(store)
+        return store
 
-    trigger = trigger_of(build_function_app(runner_factory=factory))
+    host = FunctionsHost(lambda: Settings(ledger_lease_prefix="views-g1-"), open_store)
+    trigger = trigger_of(build_function_app(host))
     assert built == []  # nothing is built before the first invocation
     streams = [CampaignStream("A"), CampaignStream("B")]
     streams[0].status("Generating")
@@ -79,7 +83,7 @@ def test_an_invocation_projects_the_event_documents_and_ignores_heads() -> None:
 
 def test_a_poison_event_goes_to_a_dead_letter_and_the_rest_of_the_batch_is_projected() -> None:
     store = InMemoryDocumentStore()
-    trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(store)))
+    trigger = trigger_of(build_function_app(PartsHost(lambda: ProjectionRunner(store))))
     poisoned = CampaignStream("Poisoned")
     poisoned.emit("RunCompleted", runId="never-queued", artifactVersionIds=[])
     poisoned.status("Generating")
@@ -104,7 +108,7 @@ def test_a_poison_event_goes_to_a_dead_letter_and_the_rest_of_the_batch_is_proje
 
 def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_invocation_succeeds() -> None:
     store = InMemoryDocumentStore()
-    trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(store)))
+    trigger = trigger_of(build_function_app(PartsHost(lambda: ProjectionRunner(store))))
     crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
     copy = crowded.artifact("Copy")
     large = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
@@ -135,7 +139,7 @@ def test_a_trigger_on_the_lease_prefix_of_an_older_generation_fails_and_writes_n
     store = InMemoryDocumentStore()
     ProjectionStateStore(store).save(ProjectionState(live=2))
     trigger = trigger_of(
-        build_function_app(runner_factory=lambda: ProjectionRunner(store, lease_prefix="views-g1-"))
+        build_function_app(PartsHost(lambda: ProjectionRunner(store, lease_prefix="views-g1-")))
     )
     stream = CampaignStream()
     with pytest.raises(ConfigurationError, match="views-g2-"):
@@ -153,7 +157,7 @@ def test_a_store_failure_fails_the_invocation_so_the_retry_policy_runs_it_again(
                 raise StoreUnavailable("no route to host")
             return super().execute_batch(container, partition_key, operations)
 
-    trigger = trigger_of(build_function_app(runner_factory=lambda: ProjectionRunner(DownStore())))
+    trigger = trigger_of(build_function_app(PartsHost(lambda: ProjectionRunner(DownStore()))))
     with pytest.raises(StoreUnavailable):
         trigger.get_user_function()(document_list(CampaignStream().documents()), CapturedOutput())
 
@@ -162,7 +166,7 @@ def test_the_http_api_joins_the_same_app_as_one_asgi_function() -> None:
     async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("not called while indexing")
 
-    app = build_function_app(asgi_app=asgi_app)
+    app = build_function_app(PartsHost(), asgi_app=asgi_app)
     names = {function.get_function_name() for function in app.get_functions()}
     assert names == {FUNCTION_NAME, NEGOTIATE_FUNCTION, JOIN_FUNCTION, "http_app_func"}
 
