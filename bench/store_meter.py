@@ -10,10 +10,13 @@ adapters answer it with one query).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tests.integration.eventstore.counting import CountingDocumentStore
+from tests.integration.store_decorator import Result
 
 from bench.request_units import read_charge, write_charge
 from documentstore.port import (
@@ -28,8 +31,8 @@ from documentstore.port import (
 
 
 class MeteredDocumentStore(CountingDocumentStore):
-    """Counts calls by name (``calls``, ``round_trips``) and, while ``recording``, keeps the
-    documents read and the operations written since the last ``reset``."""
+    """Counts calls by name (``calls``, ``round_trips``) and, while ``recording``, times them
+    by name and keeps the documents read and the operations written since the last ``reset``."""
 
     def __init__(self, inner: DocumentStore) -> None:
         super().__init__(inner)
@@ -37,12 +40,23 @@ class MeteredDocumentStore(CountingDocumentStore):
         self.read_documents: list[Document] = []
         self.written: list[Operation] = []
         self.ids_asked = 0
+        self.seconds: defaultdict[str, float] = defaultdict(float)
 
     def reset(self) -> None:
         super().reset()
         self.read_documents.clear()
         self.written.clear()
         self.ids_asked = 0
+        self.seconds.clear()
+
+    def _pass(self, name: str, call: Callable[[], Result]) -> Result:
+        if not self.recording:
+            return super()._pass(name, call)
+        started = time.perf_counter()
+        try:
+            return super()._pass(name, call)
+        finally:
+            self.seconds[name] += time.perf_counter() - started
 
     def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
         found = super().read(container, partition_key, document_id)
@@ -87,6 +101,8 @@ class CommandCost:
     """What one command cost the store, as the meter saw it."""
 
     calls: dict[str, int]
+    seconds: dict[str, float]
+    """Time spent in the store's calls, by call name."""
     ids_asked: int
     documents_read: int
     bytes_read: int
@@ -116,6 +132,7 @@ class CommandCost:
         ]
         return cls(
             calls=dict(meter.calls),
+            seconds=dict(meter.seconds),
             ids_asked=meter.ids_asked,
             documents_read=len(read_sizes),
             bytes_read=sum(read_sizes),
