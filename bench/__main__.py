@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import (
     append_throughput,
     command_cost,
+    growth,
     http_load,
     machine,
     rebuild_throughput,
@@ -57,6 +58,23 @@ def command_costs(directory: Path, table: ResultTable) -> None:
             table.add(command_cost.measure(cosmos, "Cosmos test server"))
 
 
+def growths(directory: Path, table: ResultTable) -> None:
+    for shape in (growth.SPREAD, growth.ONE_ARTIFACT):
+        table.add(*growth.measure_sqlite(directory, shape))
+    with cosmos_account() as account:
+        if account is None:
+            table.add(
+                Row(
+                    "Growth, Cosmos test server",
+                    "as on SQLite",
+                    "not run: no COSMOS_ENDPOINT and no test server",
+                    "MISSED",
+                )
+            )
+            return
+        table.add(*growth.measure_cosmos(account))
+
+
 def snapshots(directory: Path, table: ResultTable) -> None:
     table.add(*snapshot_reads.measure(directory))
 
@@ -76,6 +94,7 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
 
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
+    "growth": growths,
     "snapshot": snapshots,
     "append": appends,
     "load": load,
