@@ -151,17 +151,66 @@ class CampaignReads(Protocol):
 
     def campaign(self, tenant_id: str, campaign_id: str, /) -> View: ...
 
-    def version_history(self, tenant_id: str, campaign_id: str, artifact_id: str, /) -> View: ...
+    def version_history(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str,
+        /,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View: ...
 
     def version(self, tenant_id: str, campaign_id: str, version_id: str, /) -> View: ...
 
-    def audits(self, tenant_id: str, campaign_id: str, version_id: str, /) -> View: ...
+    def audits(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        version_id: str,
+        /,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View: ...
+
+    def campaign_audits(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        /,
+        *,
+        artifact_id: str | None = None,
+        version_id_: str | None = None,
+        overall_status: str | None = None,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View: ...
 
     def iterations(
-        self, tenant_id: str, campaign_id: str, artifact_id: str | None = None, /
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str | None = None,
+        /,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
     ) -> View: ...
 
     def run(self, tenant_id: str, campaign_id: str, run_id: str, /) -> View: ...
+
+    def runs(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        /,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View: ...
 
     def list_campaigns(
         self,

@@ -57,7 +57,7 @@ _CACHING = {"Cache-Control": "private, no-cache", "Vary": "X-Tenant-Id, X-Api-Ke
 _REFUSALS = (400, 401, 403, 404, 413, 422, 429, 500, 503)
 
 
-def _documented(*refusals: int) -> dict[int | str, dict[str, Any]]:
+def read_responses(*refusals: int) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"headers": _READ_HEADERS},
         304: {"description": "Not Modified: If-None-Match names the current ETag."},
@@ -74,6 +74,21 @@ MinVersion = Annotated[
         description="Wait briefly until the projection reflects at least this stream version.",
     ),
 ]
+def page_limit(default: int) -> Any:
+    """The ``limit`` of a campaign's paged list (API.md round 2: 1 to 1,000)."""
+    return Query(ge=1, le=1_000, description=f"Items per page (1 to 1,000, default {default}).")
+
+
+PageLimit = Annotated[int, page_limit(1_000)]
+Continuation = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=1_024,
+        description="The token of the previous page (400 invalid-continuation if not ours).",
+    ),
+]
+
 IfNoneMatch = Annotated[
     str | None,
     Header(alias="If-None-Match", description="An ETag from an earlier answer (304 if current)."),
@@ -124,7 +139,7 @@ Views = Annotated[ViewReader, Depends(view_reader)]
 router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
 
 
-@router.get("/campaigns", response_model=CampaignList, responses=_documented())
+@router.get("/campaigns", response_model=CampaignList, responses=read_responses())
 def list_campaigns(
     tenant: Tenant,
     if_none_match: IfNoneMatch = None,
@@ -147,7 +162,7 @@ def list_campaigns(
     return _conditional_answer(body, hash_entity_tag(body), if_none_match)
 
 
-@router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=_documented())
+@router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=read_responses())
 def read_campaign(
     cid: CampaignIdPath,
     tenant: Tenant,
@@ -169,7 +184,7 @@ def read_campaign(
 @router.get(
     "/campaigns/{cid}/artifacts/{aid}/versions",
     response_model=VersionHistory,
-    responses=_documented(),
+    responses=read_responses(),
 )
 def read_version_history(
     cid: CampaignIdPath,
@@ -178,21 +193,25 @@ def read_version_history(
     min_version: MinVersion = None,
     if_none_match: IfNoneMatch = None,
     *,
+    limit: PageLimit = 1_000,
+    continuation: Continuation = None,
     views: Views,
 ) -> Response:
-    """An artifact's versions in ascending number, with their audit state."""
+    """An artifact's versions in ascending number, with their audit state, a page at a time."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
     return views.answer(
         campaign_id,
-        lambda reads: reads.version_history(tenant, campaign_id, artifact_id),
+        lambda reads: reads.version_history(
+            tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
+        ),
         min_version,
         if_none_match,
     )
 
 
 @router.get(
-    "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=_documented()
+    "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=read_responses()
 )
 def read_version(
     cid: CampaignIdPath,
@@ -217,7 +236,7 @@ def read_version(
 @router.get(
     "/campaigns/{cid}/versions/{vid}/audits",
     response_model=AuditList,
-    responses=_documented(),
+    responses=read_responses(),
 )
 def read_audits(
     cid: CampaignIdPath,
@@ -226,20 +245,24 @@ def read_audits(
     min_version: MinVersion = None,
     if_none_match: IfNoneMatch = None,
     *,
+    limit: PageLimit = 1_000,
+    continuation: Continuation = None,
     views: Views,
 ) -> Response:
-    """Every audit report of a version, oldest first (its audit lineage)."""
+    """Every audit report of a version, oldest first (its audit lineage), a page at a time."""
     campaign_id = campaign_id_from_path(cid)
     version_id = entity_id_from_path(vid, "version")
     return views.answer(
         campaign_id,
-        lambda reads: reads.audits(tenant, campaign_id, version_id),
+        lambda reads: reads.audits(
+            tenant, campaign_id, version_id, limit=limit, continuation=continuation
+        ),
         min_version,
         if_none_match,
     )
 
 
-@router.get("/campaigns/{cid}/iterations", response_model=IterationList, responses=_documented())
+@router.get("/campaigns/{cid}/iterations", response_model=IterationList, responses=read_responses())
 def read_iterations(
     cid: CampaignIdPath,
     tenant: Tenant,
@@ -254,19 +277,23 @@ def read_iterations(
     min_version: MinVersion = None,
     if_none_match: IfNoneMatch = None,
     *,
+    limit: PageLimit = 1_000,
+    continuation: Continuation = None,
     views: Views,
 ) -> Response:
-    """The campaign's feedback iterations, oldest first."""
+    """The campaign's feedback iterations, oldest first, a page at a time."""
     campaign_id = campaign_id_from_path(cid)
     return views.answer(
         campaign_id,
-        lambda reads: reads.iterations(tenant, campaign_id, artifact_id),
+        lambda reads: reads.iterations(
+            tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
+        ),
         min_version,
         if_none_match,
     )
 
 
-@router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=_documented())
+@router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=read_responses())
 def read_run(
     cid: CampaignIdPath,
     rid: EntityIdPath,
@@ -287,7 +314,7 @@ def read_run(
     )
 
 
-@router.get("/campaigns/{cid}/events", response_model=EventList, responses=_documented())
+@router.get("/campaigns/{cid}/events", response_model=EventList, responses=read_responses())
 def read_events(
     cid: CampaignIdPath,
     tenant: Tenant,

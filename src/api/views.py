@@ -9,7 +9,7 @@ Unknown extra fields are allowed: the contract may grow.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -90,7 +90,8 @@ class CampaignSnapshot(View):
         description="By version id: the latest report of each active version."
     )
     artifacts: list[ArtifactSummary]
-    runs: list[RunSummary]
+    runs: list[RunSummary] = Field(description="The latest 50 runs queued (GET …/runs has all).")
+    run_count: int = Field(description="How many runs the campaign has.")
 
 
 class CampaignSummary(View):
@@ -119,6 +120,7 @@ class VersionHistory(View):
     artifact_id: str
     type: ArtifactType
     versions: list[VersionSummary]
+    continuation: PageToken
 
 
 class VersionDetail(View):
@@ -133,8 +135,39 @@ class VersionDetail(View):
     audit_report_ids: list[str]
 
 
+PageToken = Annotated[
+    str | None,
+    Field(description="Pass it back as `continuation` for the next page; null at the end."),
+]
+
+
 class AuditList(View):
     items: list[AuditReportView]
+    continuation: PageToken
+
+
+class CampaignAuditView(AuditReportView):
+    artifact_id: str
+    version_number: int
+
+
+class CampaignAuditList(View):
+    items: list[CampaignAuditView]
+    continuation: PageToken
+
+
+class RunListItem(View):
+    id: str
+    status: RunStatus
+    execution_mode: ExecutionMode
+    workflow_name: str | None
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+
+
+class RunList(View):
+    items: list[RunListItem]
+    continuation: PageToken
 
 
 class IterationView(View):
@@ -149,6 +182,7 @@ class IterationView(View):
 
 class IterationList(View):
     items: list[IterationView]
+    continuation: PageToken
 
 
 class ContextArtifactView(View):
@@ -241,9 +275,7 @@ class FeedRangeStatus(View):
     checkpoint_updated_at: Timestamp | None
     events_behind: int | None
     events_behind_is_lower_bound: bool
-    seconds_behind: float | None = Field(
-        description="Age of the oldest event not yet projected."
-    )
+    seconds_behind: float | None = Field(description="Age of the oldest event not yet projected.")
 
 
 class ProjectionLag(View):

@@ -298,6 +298,8 @@ class FakeReads:
         self.status: dict[str, Any] = {"projections": []}
         self.status_tenant: str | None = None
         self.last_list: tuple[str, str | None, int, str | None] | None = None
+        self.last_page: dict[str, Any] | None = None
+        """The paging and filter arguments of the last read of a campaign's list."""
 
     def put(self, kind: str, tenant: str, campaign_id: str, entity: str | None, view: View) -> None:
         self.views[(kind, tenant, campaign_id, entity)] = view
@@ -315,20 +317,79 @@ class FakeReads:
     def campaign(self, tenant_id: str, campaign_id: str) -> View:
         return self._view("campaign", tenant_id, campaign_id, None)
 
-    def version_history(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+    def version_history(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {"limit": limit, "continuation": continuation}
         return self._view("history", tenant_id, campaign_id, artifact_id)
 
     def version(self, tenant_id: str, campaign_id: str, version_id: str) -> View:
         return self._view("version", tenant_id, campaign_id, version_id)
 
-    def audits(self, tenant_id: str, campaign_id: str, version_id: str) -> View:
+    def audits(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        version_id: str,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {"limit": limit, "continuation": continuation}
         return self._view("audits", tenant_id, campaign_id, version_id)
 
-    def iterations(self, tenant_id: str, campaign_id: str, artifact_id: str | None = None) -> View:
+    def campaign_audits(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        artifact_id: str | None = None,
+        version_id_: str | None = None,
+        overall_status: str | None = None,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {
+            "artifactId": artifact_id,
+            "versionId": version_id_,
+            "overallStatus": overall_status,
+            "limit": limit,
+            "continuation": continuation,
+        }
+        return self._view("campaign-audits", tenant_id, campaign_id, None)
+
+    def iterations(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str | None = None,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {"limit": limit, "continuation": continuation}
         return self._view("iterations", tenant_id, campaign_id, artifact_id)
 
     def run(self, tenant_id: str, campaign_id: str, run_id: str) -> View:
         return self._view("run", tenant_id, campaign_id, run_id)
+
+    def runs(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {"status": status, "limit": limit, "continuation": continuation}
+        return self._view("runs", tenant_id, campaign_id, None)
 
     def list_campaigns(
         self,

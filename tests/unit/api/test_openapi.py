@@ -40,6 +40,9 @@ API_MD_ROUTES = [
     ("get", "/api/campaigns/{cid}/iterations", "200"),
     ("get", "/api/campaigns/{cid}/runs/{rid}", "200"),
     ("get", "/api/campaigns/{cid}/events", "200"),
+    # API.md round 2, "Campaign-level reads"
+    ("get", "/api/campaigns/{cid}/audits", "200"),
+    ("get", "/api/campaigns/{cid}/runs", "200"),
     ("get", "/api/health", "200"),
     ("get", "/api/projections/status", "200"),
 ]
