@@ -38,7 +38,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
 from documentstore.port import DocumentStore
-from eventstore.recorders import NO_GLOBAL_SEQUENCE, EventLogRecorder, SnapshotRecorder
+from eventstore.recorders import NO_GLOBAL_SEQUENCE, EventLogRecorder
+from eventstore.snapshot_recorder import SnapshotRecorder
 
 DOCUMENT_STORE_TOPIC = "LEDGER_DOCUMENT_STORE_TOPIC"
 

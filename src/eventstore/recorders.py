@@ -22,14 +22,13 @@ none is faked with a hot counter document. Projections follow the change feed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    AggregateRecorder,
     ApplicationRecorder,
     IntegrityError,
     Notification,
@@ -46,15 +45,12 @@ from documentstore.port import (
     Document,
     DocumentStore,
     Operation,
-    Query,
     Replace,
 )
-from domain.errors import CommandTooLarge, DocumentConflict, DocumentNotFound, EtagMismatch
+from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch
 from eventstore.documents import (
     EVENT_DOC,
     HEAD_ID,
-    MAX_VERSION,
-    SNAPSHOT_DOC,
     SPLIT_LAYOUT,
     command_id_of,
     event_document,
@@ -63,14 +59,13 @@ from eventstore.documents import (
     head_with_snapshot,
     new_append_id,
     partition_of,
-    snapshot_document,
-    snapshot_id,
     state_document,
     state_id,
     stored_event_from,
     stored_snapshot_from,
 )
 from eventstore.head_cache import HeadCache
+from eventstore.stream_documents import StreamDocuments, check_fits_one_batch, one_stream
 
 NO_GLOBAL_SEQUENCE = (
     "the event log has no global notification sequence: Cosmos DB orders events only within "
@@ -78,7 +73,6 @@ NO_GLOBAL_SEQUENCE = (
     "spot. Projections follow the change feed instead (see docs/storage.md)."
 )
 
-_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -97,67 +91,7 @@ EntityStates = Mapping[str, tuple[Mapping[str, Any], str | None]]
 """Entity states by entity id, each with the etag of its document (None: no document yet)."""
 
 
-class _StreamDocuments:
-    """Selecting one kind of document of one stream in id (= version) order."""
-
-    def __init__(self, store: DocumentStore) -> None:
-        self.store = store
-
-    def _select(
-        self,
-        originator_id: UUID | str,
-        *,
-        doc_type: str,
-        document_id: Callable[[int], str],
-        convert: Callable[[Document, UUID | str], StoredEvent],
-        gt: int | None,
-        lte: int | None,
-        desc: bool,
-        limit: int | None,
-    ) -> list[StoredEvent]:
-        if (lte is not None and lte < 0) or (gt is not None and gt >= MAX_VERSION):
-            return []
-        if limit is not None and limit <= 0:
-            return []
-        query = Query(
-            partition_key=partition_of(originator_id),
-            equals={"docType": doc_type},
-            id_gt=document_id(gt) if gt is not None and gt >= 0 else None,
-            id_lte=document_id(min(lte, MAX_VERSION)) if lte is not None else None,
-            order_by=(("id", desc),),
-            limit=limit,
-        )
-        found: list[StoredEvent] = []
-        continuation: str | None = None
-        page_size = min(limit, _PAGE_SIZE) if limit is not None else _PAGE_SIZE
-        while True:
-            page = self.store.query(EVENTS, query, page_size=page_size, continuation=continuation)
-            found.extend(convert(document, originator_id) for document in page.items)
-            continuation = page.continuation
-            if continuation is None:
-                return found
-
-
-def _one_stream(stored_events: Sequence[StoredEvent]) -> str:
-    partitions = {partition_of(event.originator_id) for event in stored_events}
-    if len(partitions) > 1:
-        raise NotSupportedError(
-            "events of several streams cannot be appended atomically: a transactional batch "
-            "covers one partition (one campaign); save one aggregate per call"
-        )
-    return partitions.pop()
-
-
-def _check_fits_one_batch(operation_count: int) -> None:
-    if operation_count > MAX_BATCH_OPERATIONS:
-        raise CommandTooLarge(
-            f"the command would write {operation_count} documents; one transactional batch "
-            f"holds at most {MAX_BATCH_OPERATIONS} (so at most {MAX_BATCH_OPERATIONS - 1} "
-            "events per command)"
-        )
-
-
-class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
+class EventLogRecorder(StreamDocuments, ApplicationRecorder):
     """The events recorder: event documents plus a head document per stream."""
 
     def __init__(self, store: DocumentStore, *, head_cache: HeadCache | None = None) -> None:
@@ -186,12 +120,12 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         """
         if not stored_events:
             return None
-        partition = _one_stream(stored_events)
+        partition = one_stream(stored_events)
         versions = [event.originator_version for event in stored_events]
         if any(later != earlier + 1 for earlier, later in pairwise(versions)):
             raise IntegrityError(f"versions of one append must be contiguous: {versions}")
         states = entity_states or {}
-        _check_fits_one_batch(len(stored_events) + 1 + len(states))
+        check_fits_one_batch(len(stored_events) + 1 + len(states))
         if head_snapshot is not None and partition_of(head_snapshot.originator_id) != partition:
             raise ProgrammingError("head_snapshot belongs to another stream")
 
@@ -441,50 +375,3 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         self, gt: int | None = None, topics: Sequence[str] = ()
     ) -> Subscription[ApplicationRecorder]:
         raise NotSupportedError(NO_GLOBAL_SEQUENCE)
-
-
-class SnapshotRecorder(_StreamDocuments, AggregateRecorder):
-    """The library's snapshots, one document each, in the stream's partition of ``events``."""
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        if not stored_events:
-            return None
-        partition = _one_stream(stored_events)
-        versions = [event.originator_version for event in stored_events]
-        if len(set(versions)) != len(versions):
-            raise IntegrityError(f"snapshot versions repeat within one call: {versions}")
-        _check_fits_one_batch(len(stored_events))
-        operations: list[Operation] = [Create(snapshot_document(event)) for event in stored_events]
-        try:
-            self.store.execute_batch(EVENTS, partition, operations)
-        except DocumentConflict as conflict:
-            raise IntegrityError(
-                f"a snapshot of stream {partition} at that version exists: {conflict.detail}"
-            ) from conflict
-        return None
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        return self._select(
-            originator_id,
-            doc_type=SNAPSHOT_DOC,
-            document_id=snapshot_id,
-            convert=_snapshot_from_document,
-            gt=gt,
-            lte=lte,
-            desc=desc,
-            limit=limit,
-        )
-
-
-def _snapshot_from_document(document: Document, originator_id: UUID | str) -> StoredEvent:
-    return stored_snapshot_from(document["snapshot"], originator_id)

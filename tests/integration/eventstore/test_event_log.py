@@ -13,7 +13,8 @@ from eventsourcing.persistence import IntegrityError, NotSupportedError, StoredE
 
 from documentstore.port import EVENTS, Document, DocumentStore, Operation, Query
 from domain.errors import CommandTooLarge
-from eventstore.recorders import EventLogRecorder, SnapshotRecorder
+from eventstore.recorders import EventLogRecorder
+from eventstore.snapshot_recorder import SnapshotRecorder
 from tests.integration.eventstore.counting import CountingDocumentStore
 from tests.integration.eventstore.samples import MAPPER, events, snapshot
 

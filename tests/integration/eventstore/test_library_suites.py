@@ -33,7 +33,8 @@ from eventsourcing.utils import Environment
 
 from documentstore.port import DocumentStore
 from eventstore.factory import DOCUMENT_STORE_TOPIC, EventStoreFactory
-from eventstore.recorders import EventLogRecorder, SnapshotRecorder
+from eventstore.recorders import EventLogRecorder
+from eventstore.snapshot_recorder import SnapshotRecorder
 from tests.conftest import CosmosEndpoint
 from tests.integration.documentstore.stores import (
     FAST_RETRIES,
