@@ -225,17 +225,7 @@ class ViewsOnAStore:
         copy = crowded.artifact("Copy")
         large = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
         version = crowded.version(copy, "v" * large)
-        crowded.emit(
-            "AuditRecorded",
-            auditReportId=crowded.next_id("audit"),
-            versionId=version,
-            artifactId=copy,
-            overallStatus="Pass",
-            categoryScores={},
-            flaggedItems=[],
-            recommendations=[{"category": "tone", "text": "r" * large}],
-            versionStatus="Audited",
-        )
+        crowded.long_audit(version, large)
         crowded.status("Generating")
         append_to_log(store, crowded)
 

@@ -112,18 +112,7 @@ def test_an_event_too_large_for_its_view_is_dead_lettered_and_the_invocation_suc
     crowded, neighbour = CampaignStream("Crowded"), CampaignStream("Neighbour")
     copy = crowded.artifact("Copy")
     large = MAX_VIEW_DOCUMENT_BYTES * 3 // 5
-    version = crowded.version(copy, "v" * large)
-    crowded.emit(
-        "AuditRecorded",
-        auditReportId=crowded.next_id("audit"),
-        versionId=version,
-        artifactId=copy,
-        overallStatus="Pass",
-        categoryScores={},
-        flaggedItems=[],
-        recommendations=[{"category": "tone", "text": "r" * large}],
-        versionStatus="Audited",
-    )
+    crowded.long_audit(crowded.version(copy, "v" * large), large)
     neighbour.status("Generating")
 
     trigger.get_user_function()(

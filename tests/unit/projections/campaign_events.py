@@ -112,6 +112,22 @@ class CampaignStream:
         )
         return report_id
 
+    def long_audit(self, version_id: str, length: int) -> str:
+        """A passing audit whose one recommendation is ``length`` characters long."""
+        report_id = self.next_id("audit")
+        self.emit(
+            "AuditRecorded",
+            auditReportId=report_id,
+            versionId=version_id,
+            artifactId=self._artifact_of(version_id),
+            overallStatus="Pass",
+            categoryScores={},
+            flaggedItems=[],
+            recommendations=[{"category": "tone", "text": "r" * length}],
+            versionStatus="Audited",
+        )
+        return report_id
+
     def approve(self, version_id: str) -> None:
         self.emit("VersionApproved", versionId=version_id, artifactId=self._artifact_of(version_id))
 

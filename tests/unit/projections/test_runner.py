@@ -244,17 +244,7 @@ def overflowing_version(stream: CampaignStream) -> str:
 
 
 def large_audit(stream: CampaignStream, version_id: str, artifact_id: str) -> None:
-    stream.emit(
-        "AuditRecorded",
-        auditReportId=stream.next_id("audit"),
-        versionId=version_id,
-        artifactId=artifact_id,
-        overallStatus="Pass",
-        categoryScores={},
-        flaggedItems=[],
-        recommendations=[{"category": "tone", "text": "r" * LARGE}],
-        versionStatus="Audited",
-    )
+    stream.long_audit(version_id, LARGE)
 
 
 def overflowing_snapshot(stream: CampaignStream) -> str:
