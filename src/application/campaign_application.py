@@ -166,7 +166,9 @@ class CampaignApplication(Application[UUID]):
         if head.layout < 2 or head.snapshot is None:
             self._split(recorder, campaign_id)
             head, states = recorder.read_stream(campaign_id, entity_ids)
-            if head is None or head.snapshot is None:
+            if head is None or head.layout < 2 or head.snapshot is None:
+                # Never decide on a whole snapshot: its append would write a core head and
+                # leave the entities it did not change behind. Retry from a fresh load.
                 raise ConcurrencyConflict(f"campaign {campaign_id} changed while loading")
         snapshot = self.mapper.to_domain_event(head.snapshot)
         campaign = cast("Campaign.Snapshot", snapshot).mutate(None)
