@@ -16,7 +16,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from application.campaign_application import CampaignApplication
 from application.stream_head import StreamHeadReader, StreamStateReader
 from domain.campaign import Campaign
-from domain.errors import CampaignNotFound
+from domain.errors import CampaignNotFound, ConcurrencyConflict
 from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
 
 
@@ -239,3 +239,24 @@ def test_without_a_head_keeping_recorder_the_library_loads_from_events() -> None
     campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
 
     assert application.load_campaign(UUID(campaign_id)).version == 1
+
+
+def test_a_head_still_whole_after_the_split_is_retried_never_decided_on() -> None:
+    class StuckRecorder(HeadKeepingRecorder):
+        def migrate_stream(self, originator_id: UUID, **kwargs: Any) -> None:
+            self.calls["migrate_stream"] += 1  # another writer keeps the old layout
+
+    class StuckApplication(CampaignApplication):
+        def construct_recorder(self) -> StuckRecorder:
+            return StuckRecorder()
+
+    application = StuckApplication(env=POPO)
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    recorder = _recorder(application)
+    head = recorder.heads[campaign_id]
+    recorder.heads[campaign_id] = Head(version=head.version, snapshot=None, layout=1)
+
+    with pytest.raises(ConcurrencyConflict):
+        application.load_campaign(UUID(campaign_id))
+    assert recorder.calls["migrate_stream"] == 1
