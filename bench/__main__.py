@@ -72,7 +72,7 @@ def growths(directory: Path, table: ResultTable) -> None:
                 )
             )
             return
-        table.add(*growth.measure_cosmos(account))
+        table.add(*growth.measure_cosmos(account, directory))
 
 
 def snapshots(directory: Path, table: ResultTable) -> None:
