@@ -294,7 +294,7 @@ def _time_row(label: str, subjects: Sequence[Subject], commands: int) -> Row:
         server = ""
         if probe is not None and base_probe is not None:
             ratio = (mean - (probe - base_probe)) / base
-            server = f"; the server's own time for the same 2 calls on nothing {probe * 1000:.2f} ms"
+            server = f"; the server's own time for those calls on nothing {probe * 1000:.2f} ms"
         if subject.versions == JUDGED_AT:
             judged = ratio
         shown = "" if subject is subjects[0] else f", {ratio:.2f}x"
