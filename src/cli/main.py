@@ -281,9 +281,12 @@ def events(
     tenant: Annotated[str, typer.Option(help="The campaign's tenant.")] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Print a campaign's events in stream order."""
+    """Print a campaign's events in stream order (a soft-deleted one's within its restore
+    window)."""
     with opened_services(ctx, load_settings()) as services:
-        found = services.commands.read_events(tenant, campaign_id, after=after, limit=limit)
+        found = services.commands.read_events(
+            tenant, campaign_id, after=after, limit=limit, restorable=True
+        )
     if as_json:
         for event in found:
             typer.echo(event_json(event))

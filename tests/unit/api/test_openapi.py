@@ -43,6 +43,9 @@ API_MD_ROUTES = [
     # API.md round 2, "Campaign-level reads"
     ("get", "/api/campaigns/{cid}/audits", "200"),
     ("get", "/api/campaigns/{cid}/runs", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts/{aid}", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts/{aid}/versions/latest", "200"),
     ("get", "/api/health", "200"),
     ("get", "/api/projections/status", "200"),
 ]
