@@ -30,6 +30,9 @@ POINT_READS = [
     Case("iterations", f"{B}/iterations", None),
     Case("iterations", f"{B}/iterations?artifactId={AID}", AID),
     Case("run", f"{B}/runs/{RID}", RID),
+    Case("artifacts", f"{B}/artifacts", None),
+    Case("artifact", f"{B}/artifacts/{AID}", AID),
+    Case("latest-version", f"{B}/artifacts/{AID}/versions/latest", AID),
 ]
 
 

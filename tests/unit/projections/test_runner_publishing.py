@@ -11,9 +11,9 @@ import pytest
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
 from domain.errors import StoreUnavailable
+from projections.live_views import LiveViews
 from projections.notifications import Notification
 from projections.processor import ChangeFeedProcessor
-from projections.live_views import LiveViews
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
 from tests.unit.projections.campaign_events import (
