@@ -24,6 +24,7 @@ from typing import Any
 
 from documentstore.port import DocumentStore
 from domain.errors import VersionNotFound
+from eventstore.documents import MAX_VERSION
 from projections.campaign_views import CampaignViews, load_nothing
 from projections.events import read_campaign_events
 from projections.feed import RawEvent, parsed, position_of
@@ -130,6 +131,8 @@ def past_views(
     (``generation`` only measures the documents as that generation would store them).
     ``VersionNotFound`` when the campaign has no such past: a version above its current one,
     an instant before its first event."""
+    if moment.version is not None and moment.version > MAX_VERSION:
+        raise VersionNotFound(f"campaign {campaign_id} has no past at {moment}")
     prefix: dict[int | str, RawEvent] = {}
     closed = moment.instant is None
     page_size = PREFIX_PAGE if moment.version is None else min(moment.version, PREFIX_PAGE)

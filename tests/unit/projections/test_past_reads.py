@@ -115,6 +115,8 @@ def test_a_version_above_the_current_one_or_an_instant_before_creation_has_no_pa
         reads.campaign_at(
             "default", stream.campaign_id, Moment(instant=created - timedelta(microseconds=1))
         )
+    with pytest.raises(VersionNotFound):
+        reads.campaign_at("default", stream.campaign_id, Moment(version=2**53 - 1))
     with pytest.raises(CampaignNotFound):
         reads.campaign_at("someone-else", stream.campaign_id, Moment(version=1))
 
