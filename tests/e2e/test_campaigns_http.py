@@ -64,7 +64,9 @@ def test_status_follows_the_lifecycle_and_refuses_other_transitions(http: httpx.
     assert snapshot["status"] == "Cancelled"
 
 
-def test_a_deleted_campaign_is_404_everywhere_but_its_log_until_restored(http: httpx.Client) -> None:
+def test_a_deleted_campaign_is_404_everywhere_but_its_log_until_restored(
+    http: httpx.Client,
+) -> None:
     cid = create_campaign(http)["id"]
     path = f"/api/campaigns/{cid}"
     problem(http.post(f"{path}/restore"), 409, "campaign-not-deleted")
