@@ -222,7 +222,10 @@ def test_the_events_of_a_deleted_campaign_are_readable_but_nothing_else(
         "CampaignDeleted",
     ]
     assert events[-1]["version"] == deleted["version"]
-    problem(foreign, 404, "campaign-not-found")
+    unknown_id = str(uuid.uuid4())
+    unknown = problem(http.get(f"/api/campaigns/{unknown_id}/events"), 404, "campaign-not-found")
+    refused = problem(foreign, 404, "campaign-not-found")
+    assert refused["detail"].replace(cid, "?") == unknown["detail"].replace(unknown_id, "?")
     for path in ("", "/artifacts", f"/artifacts/{aid}", f"/artifacts/{aid}/versions", "/runs"):
         problem(http.get(f"/api/campaigns/{cid}{path}"), 404, "campaign-not-found")
     problem(http.get(f"/api/campaigns/{cid}", params={"atVersion": 1}), 404, "campaign-not-found")
