@@ -1,7 +1,7 @@
 """The campaign-level reads (API.md round 2, "Campaign-level reads"): the campaign's artifacts,
 one artifact and its latest version, the whole audit lineage and the runs (each a page at a
 time), with the same freshness and caching rules as the other reads of one campaign
-(``api.read_answers``)."""
+(``api.reads``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.paths import CampaignIdPath, EntityIdPath, campaign_id_from_path, entity_id_from_path
-from api.read_answers import (
+from api.reads import (
     Continuation,
     IfNoneMatch,
     MinVersion,

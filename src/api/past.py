@@ -4,20 +4,23 @@ on ``GET /api/campaigns/{cid}`` and ``GET …/artifacts/{aid}/versions``.
 ``atVersion`` is an integer of 1 or more; ``asOf`` an RFC 3339 timestamp (ISO 8601 with its
 offset, ``Z`` or ``±hh:mm``; a ``+`` must be sent percent-encoded, ``%2B``). Anything else, or
 both at once, is 422 ``validation-failed`` naming the parameter. The read model answers 404
-``version-not-found`` for a past the campaign does not have.
+``version-not-found`` for a past the campaign does not have. ``campaign_read`` and
+``history_read`` pick the live read or the read of the past for the two routes (``api.reads``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
 
+from api.ports import CampaignReads
 from domain.errors import FieldError, InvalidInput
 from domain.values import MAX_EXACT_INTEGER
-from projections.reads import Moment
+from projections.reads import Moment, View
 
 _RFC3339 = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$"
@@ -77,3 +80,31 @@ def parse_instant(text: str) -> datetime:
         return datetime.fromisoformat(f"{date}T{time}{micros}{zone}")
     except ValueError:
         raise InvalidInput(f"asOf: {message}", [FieldError("asOf", message)]) from None
+
+
+def campaign_read(
+    tenant: str, campaign_id: str, moment: Moment | None
+) -> Callable[[CampaignReads], View]:
+    """The read of ``GET /api/campaigns/{cid}``: live, or at ``moment``."""
+    if moment is None:
+        return lambda reads: reads.campaign(tenant, campaign_id)
+    return lambda reads: reads.campaign_at(tenant, campaign_id, moment)
+
+
+def history_read(
+    tenant: str,
+    campaign_id: str,
+    artifact_id: str,
+    moment: Moment | None,
+    *,
+    limit: int,
+    continuation: str | None,
+) -> Callable[[CampaignReads], View]:
+    """The read of ``GET …/artifacts/{aid}/versions``: live, or at ``moment``; paged alike."""
+    if moment is None:
+        return lambda reads: reads.version_history(
+            tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
+        )
+    return lambda reads: reads.version_history_at(
+        tenant, campaign_id, artifact_id, moment, limit=limit, continuation=continuation
+    )

@@ -3,21 +3,23 @@ campaign list, a campaign's raw events, health and projection lag.
 
 Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up to
 ``Settings.ledger_read_wait_seconds`` for the projection, then answer with what it has and
-``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``
-(``api.read_answers``). The snapshot and an artifact's versions also answer as they stood in
-the past (``?atVersion=``, ``?asOf=``: ``api.past``).
+``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
+The snapshot and an artifact's versions also answer as they stood in the past (``?atVersion=``,
+``?asOf=``: ``api.past``), cached for good once they can never change.
 
 Each route is a module-level function; the read model, the commands (for the raw events) and the
 caller's tenant come as FastAPI dependencies.
 """
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import AppSettings, Commands, Reads
-from api.past import AsOf, AtVersion, moment_of
+from api.past import IMMUTABLE, AsOf, AtVersion, campaign_read, history_read, moment_of
 from api.paths import (
     CampaignIdPath,
     EntityIdPath,
@@ -25,18 +27,8 @@ from api.paths import (
     entity_id_from_path,
 )
 from api.ports import CampaignReads
-from api.preconditions import hash_entity_tag
+from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
 from api.problems import problem_responses
-from api.read_answers import (
-    MAX_SAFE_INTEGER,
-    Continuation,
-    IfNoneMatch,
-    MinVersion,
-    PageLimit,
-    Views,
-    conditional_answer,
-    read_responses,
-)
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
 from api.views import (
@@ -54,6 +46,108 @@ from api.views import (
 from domain.values import CampaignStatus, EntityId
 from projections.reads import View
 
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer every JSON client reads exactly; bounds versions given in a query."""
+
+_READ_HEADERS: dict[str, Any] = {
+    "ETag": {"description": "Opaque; send it as If-None-Match.", "schema": {"type": "string"}},
+    "X-Projection-Stale": {
+        "description": "'true' when minVersion was not reached in time.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Cache-Control": {
+        "description": f"'private, no-cache'; a past answer that never changes: '{IMMUTABLE}'.",
+        "schema": {"type": "string"},
+    },
+}
+_CACHING = {"Cache-Control": "private, no-cache", "Vary": "X-Tenant-Id, X-Api-Key, Authorization"}
+_REFUSALS = (400, 401, 403, 404, 413, 422, 429, 500, 503)
+
+
+def read_responses(*refusals: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"headers": _READ_HEADERS},
+        304: {"description": "Not Modified: If-None-Match names the current ETag."},
+        **problem_responses(*(refusals or _REFUSALS)),
+    }
+
+
+MinVersion = Annotated[
+    int | None,
+    Query(
+        alias="minVersion",
+        ge=0,
+        le=MAX_SAFE_INTEGER,
+        description="Wait briefly until the projection reflects at least this stream version.",
+    ),
+]
+
+
+def page_limit(default: int) -> Any:
+    """The ``limit`` of a campaign's paged list (API.md round 2: 1 to 1,000)."""
+    return Query(ge=1, le=1_000, description=f"Items per page (1 to 1,000, default {default}).")
+
+
+PageLimit = Annotated[int, page_limit(1_000)]
+Continuation = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=1_024,
+        description="The token of the previous page (400 invalid-continuation if not ours).",
+    ),
+]
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="An ETag from an earlier answer (304 if current)."),
+]
+
+
+def _conditional_answer(
+    body: Any, etag: str, if_none_match: str | None, *, stale: bool = False, immutable: bool = False
+) -> Response:
+    headers = {"ETag": etag, **_CACHING}
+    if immutable:
+        headers["Cache-Control"] = IMMUTABLE
+    if stale:
+        headers["X-Projection-Stale"] = "true"
+    if is_not_modified(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
+@dataclass(frozen=True)
+class ViewReader:
+    """Answers a read of one campaign's projection: waits for ``minVersion`` first (up to
+    ``wait_seconds``), then answers the view with its ETag, or 304."""
+
+    reads: CampaignReads
+    wait_seconds: float
+
+    def answer(
+        self,
+        campaign_id: str,
+        read: Callable[[CampaignReads], View],
+        min_version: int | None,
+        if_none_match: str | None,
+    ) -> Response:
+        reached = True
+        if min_version:
+            reached = self.reads.wait_for(campaign_id, min_version, self.wait_seconds)
+        view = read(self.reads)
+        etag = quote_entity_tag(view.etag)
+        return _conditional_answer(
+            view.body, etag, if_none_match, stale=not reached, immutable=view.immutable
+        )
+
+
+async def view_reader(reads: Reads, settings: AppSettings) -> ViewReader:
+    return ViewReader(reads, settings.ledger_read_wait_seconds)
+
+
+Views = Annotated[ViewReader, Depends(view_reader)]
+
 router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
 
 
@@ -68,16 +162,11 @@ def list_campaigns(
     ] = None,
     *,
     deleted: Annotated[
-        bool,
-        Query(
-            description="true: the soft-deleted campaigns only, each with deletedAt and "
-            "restorableUntil (what an operator may restore)."
-        ),
+        bool, Query(description="true: only the soft-deleted ones, with their restore window.")
     ] = False,
     reads: Reads,
 ) -> Response:
-    """The tenant's campaigns, newest first; deleted campaigns are left out (or, with
-    deleted=true, listed alone)."""
+    """The tenant's campaigns, newest first; deleted ones left out (or alone, deleted=true)."""
     page = reads.list_campaigns(
         tenant,
         status=status.value if status else None,
@@ -86,7 +175,7 @@ def list_campaigns(
         continuation=continuation,
     )
     body = {"items": page.items, "continuation": page.continuation}
-    return conditional_answer(body, hash_entity_tag(body), if_none_match)
+    return _conditional_answer(body, hash_entity_tag(body), if_none_match)
 
 
 @router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=read_responses())
@@ -100,17 +189,15 @@ def read_campaign(
     as_of: AsOf = None,
     views: Views,
 ) -> Response:
-    """The campaign snapshot: brief, status, active versions with their audits, runs; with
-    atVersion or asOf, exactly as it stood then."""
+    """The campaign snapshot: brief, status, active versions with their audits, runs (as it
+    stood then with atVersion or asOf)."""
     campaign_id = campaign_id_from_path(cid)
-    moment = moment_of(at_version, as_of)
-
-    def read(reads: CampaignReads) -> View:
-        if moment is None:
-            return reads.campaign(tenant, campaign_id)
-        return reads.campaign_at(tenant, campaign_id, moment)
-
-    return views.answer(campaign_id, read, min_version, if_none_match)
+    return views.answer(
+        campaign_id,
+        campaign_read(tenant, campaign_id, moment_of(at_version, as_of)),
+        min_version,
+        if_none_match,
+    )
 
 
 @router.get(
@@ -131,22 +218,19 @@ def read_version_history(
     as_of: AsOf = None,
     views: Views,
 ) -> Response:
-    """An artifact's versions in ascending number, with their audit state, a page at a time;
-    with atVersion or asOf, as they stood then."""
+    """An artifact's versions in ascending number, with their audit state, a page at a time
+    (as they stood then with atVersion or asOf)."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
     moment = moment_of(at_version, as_of)
-
-    def read(reads: CampaignReads) -> View:
-        if moment is None:
-            return reads.version_history(
-                tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
-            )
-        return reads.version_history_at(
+    return views.answer(
+        campaign_id,
+        history_read(
             tenant, campaign_id, artifact_id, moment, limit=limit, continuation=continuation
-        )
-
-    return views.answer(campaign_id, read, min_version, if_none_match)
+        ),
+        min_version,
+        if_none_match,
+    )
 
 
 @router.get(
@@ -263,8 +347,8 @@ def read_events(
     *,
     commands: Commands,
 ) -> Response:
-    """The campaign's events in stream order, straight from the log; a soft-deleted
-    campaign's too, within its restore window."""
+    """The campaign's events in stream order, straight from the log (a soft-deleted
+    campaign's too, within its restore window)."""
     events = commands.read_events(
         tenant, campaign_id_from_path(cid), after=after, limit=limit, restorable=True
     )
@@ -280,7 +364,7 @@ def read_events(
             for event in events
         ]
     }
-    return conditional_answer(body, hash_entity_tag(body), if_none_match)
+    return _conditional_answer(body, hash_entity_tag(body), if_none_match)
 
 
 @router.get(
