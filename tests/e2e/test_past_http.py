@@ -4,6 +4,7 @@ of a past history; every refusal; the caching of answers that can never change."
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -246,3 +247,29 @@ def test_a_past_token_serves_only_its_own_past(
         problem(reader.get(path, params=params), 400, "invalid-continuation")
     resumed = check(reader.get(path, params={"atVersion": 5, "continuation": past_token}), 200)
     assert [v["id"] for v in resumed["versions"]] == recorded["versions"][1:3]
+
+
+def test_paging_a_past_history_while_commands_append_sees_exactly_that_past(
+    http: httpx.Client,
+) -> None:
+    cid = create_campaign(http)["id"]
+    aid = create_artifact(http, cid, "Copy")
+    before = [create_version(http, cid, aid, f"draft {n}") for n in range(12)]
+    at = before[-1]["version"]
+    path = f"/api/campaigns/{cid}/artifacts/{aid}/versions"
+    whole = check(http.get(path, params={"atVersion": at}), 200)["versions"]
+
+    def append() -> None:
+        with httpx.Client(base_url=str(http.base_url), headers=http.headers, timeout=30) as writer:
+            for n in range(12):
+                create_version(writer, cid, aid, f"more {n}")
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        pages, _ = past_pages(http, path, at, 3)
+    finally:
+        writer.join()
+
+    assert [v for page in pages for v in page] == [v["id"] for v in whole]
+    assert [v["id"] for v in whole] == [v["id"] for v in before]
