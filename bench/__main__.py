@@ -21,6 +21,7 @@ from bench import (
     growth,
     http_load,
     machine,
+    past_reads,
     rebuild_throughput,
     snapshot_reads,
 )
@@ -79,6 +80,22 @@ def snapshots(directory: Path, table: ResultTable) -> None:
     table.add(*snapshot_reads.measure(directory))
 
 
+def past(directory: Path, table: ResultTable) -> None:
+    table.add(past_reads.measure_sqlite(directory))
+    with cosmos_account() as account:
+        if account is None:
+            table.add(
+                Row(
+                    "Snapshot at atVersion, Cosmos test server",
+                    "one read of the log prefix",
+                    "not run: no COSMOS_ENDPOINT and no test server",
+                    "MISSED",
+                )
+            )
+            return
+        table.add(past_reads.measure_cosmos(account))
+
+
 def appends(directory: Path, table: ResultTable) -> None:
     table.add(append_throughput.measure(prior_events=2))
     table.add(append_throughput.measure(prior_events=100))
@@ -99,6 +116,7 @@ SECTIONS: dict[str, Section] = {
     "append": appends,
     "load": load,
     "rebuild": rebuilds,
+    "past": past,
 }
 
 

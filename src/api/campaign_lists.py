@@ -1,6 +1,7 @@
-"""The campaign-level lists (API.md round 2, "Campaign-level reads"): the whole audit lineage
-and the runs of one campaign, each a page at a time, with the same freshness and caching rules
-as the other reads of one campaign (``api.reads``)."""
+"""The campaign-level reads (API.md round 2, "Campaign-level reads"): the campaign's artifacts,
+one artifact and its latest version, the whole audit lineage and the runs (each a page at a
+time), with the same freshness and caching rules as the other reads of one campaign
+(``api.reads``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.paths import CampaignIdPath, campaign_id_from_path
+from api.paths import CampaignIdPath, EntityIdPath, campaign_id_from_path, entity_id_from_path
 from api.reads import (
     Continuation,
     IfNoneMatch,
@@ -20,12 +21,77 @@ from api.reads import (
 )
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
-from api.views import CampaignAuditList, RunList
+from api.views import ArtifactList, ArtifactView, CampaignAuditList, RunList, VersionDetail
 from domain.values import AuditStatus, EntityId, RunStatus
 
 router = APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["reads"])
 
 ShortPageLimit = Annotated[int, page_limit(100)]
+
+
+@router.get("/campaigns/{cid}/artifacts", response_model=ArtifactList, responses=read_responses())
+def read_artifacts(
+    cid: CampaignIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """The campaign's artifacts in creation order, with their latest and active versions."""
+    campaign_id = campaign_id_from_path(cid)
+    return views.answer(
+        campaign_id, lambda reads: reads.artifacts(tenant, campaign_id), min_version, if_none_match
+    )
+
+
+@router.get(
+    "/campaigns/{cid}/artifacts/{aid}", response_model=ArtifactView, responses=read_responses()
+)
+def read_artifact(
+    cid: CampaignIdPath,
+    aid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """One artifact: its type, creation time, version count, latest and active versions."""
+    campaign_id = campaign_id_from_path(cid)
+    artifact_id = entity_id_from_path(aid, "artifact")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.artifact(tenant, campaign_id, artifact_id),
+        min_version,
+        if_none_match,
+    )
+
+
+@router.get(
+    "/campaigns/{cid}/artifacts/{aid}/versions/latest",
+    response_model=VersionDetail,
+    responses=read_responses(),
+)
+def read_latest_version(
+    cid: CampaignIdPath,
+    aid: EntityIdPath,
+    tenant: Tenant,
+    min_version: MinVersion = None,
+    if_none_match: IfNoneMatch = None,
+    *,
+    views: Views,
+) -> Response:
+    """The artifact's highest-numbered version with its content (404 entity-not-found when
+    it has none yet)."""
+    campaign_id = campaign_id_from_path(cid)
+    artifact_id = entity_id_from_path(aid, "artifact")
+    return views.answer(
+        campaign_id,
+        lambda reads: reads.latest_version(tenant, campaign_id, artifact_id),
+        min_version,
+        if_none_match,
+    )
 
 
 @router.get("/campaigns/{cid}/audits", response_model=CampaignAuditList, responses=read_responses())

@@ -13,7 +13,7 @@ from domain.campaign import Outcome
 from domain.recorded import RecordedEvent
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
 from projections.notification_hub import NotificationHub
-from projections.reads import CampaignPage, View
+from projections.reads import CampaignPage, Moment, View
 
 
 class CampaignCommands(Protocol):
@@ -136,9 +136,16 @@ class CampaignCommands(Protocol):
     def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome: ...
 
     def read_events(
-        self, tenant_id: str, campaign_id: str, *, after: int = 0, limit: int = 100
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        restorable: bool = False,
     ) -> list[RecordedEvent]:
-        """Events of one campaign in stream order with version > ``after``."""
+        """Events of one campaign in stream order with version > ``after``; with
+        ``restorable``, also of a soft-deleted campaign within its restore window."""
         ...
 
 
@@ -146,16 +153,40 @@ class CampaignReads(Protocol):
     """The read side: point reads of the projections, the campaign list, projection lag.
 
     Unknown, foreign and deleted campaigns raise ``CampaignNotFound``; an unknown entity of a
-    visible campaign raises ``EntityNotFound`` (see ``projections.reads.ReadModel``). Arguments
+    visible campaign raises ``EntityNotFound``; a past the campaign does not have raises
+    ``VersionNotFound`` (see ``projections.reads.ReadModel``). Arguments
     before ``/`` go by position: implementations name them as they like."""
 
     def campaign(self, tenant_id: str, campaign_id: str, /) -> View: ...
+
+    def campaign_at(self, tenant_id: str, campaign_id: str, moment: Moment, /) -> View:
+        """The snapshot as it stood at ``moment`` (``VersionNotFound`` for a past the campaign
+        does not have)."""
+        ...
+
+    def artifacts(self, tenant_id: str, campaign_id: str, /) -> View: ...
+
+    def artifact(self, tenant_id: str, campaign_id: str, artifact_id: str, /) -> View: ...
+
+    def latest_version(self, tenant_id: str, campaign_id: str, artifact_id: str, /) -> View: ...
 
     def version_history(
         self,
         tenant_id: str,
         campaign_id: str,
         artifact_id: str,
+        /,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View: ...
+
+    def version_history_at(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str,
+        moment: Moment,
         /,
         *,
         limit: int = 1_000,
@@ -217,6 +248,7 @@ class CampaignReads(Protocol):
         tenant_id: str,
         *,
         status: str | None = None,
+        deleted: bool = False,
         limit: int = 20,
         continuation: str | None = None,
     ) -> CampaignPage: ...

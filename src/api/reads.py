@@ -4,6 +4,8 @@ campaign list, a campaign's raw events, health and projection lag.
 Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up to
 ``Settings.ledger_read_wait_seconds`` for the projection, then answer with what it has and
 ``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
+The snapshot and an artifact's versions also answer as they stood in the past (``?atVersion=``,
+``?asOf=``: ``api.past``), cached for good once they can never change.
 
 Each route is a module-level function; the read model, the commands (for the raw events) and the
 caller's tenant come as FastAPI dependencies.
@@ -17,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import AppSettings, Commands, Reads
+from api.past import IMMUTABLE, AsOf, AtVersion, campaign_read, history_read, moment_of
 from api.paths import (
     CampaignIdPath,
     EntityIdPath,
@@ -52,6 +55,10 @@ _READ_HEADERS: dict[str, Any] = {
         "description": "'true' when minVersion was not reached in time.",
         "schema": {"type": "string", "enum": ["true"]},
     },
+    "Cache-Control": {
+        "description": f"'private, no-cache'; a past answer that never changes: '{IMMUTABLE}'.",
+        "schema": {"type": "string"},
+    },
 }
 _CACHING = {"Cache-Control": "private, no-cache", "Vary": "X-Tenant-Id, X-Api-Key, Authorization"}
 _REFUSALS = (400, 401, 403, 404, 413, 422, 429, 500, 503)
@@ -74,6 +81,8 @@ MinVersion = Annotated[
         description="Wait briefly until the projection reflects at least this stream version.",
     ),
 ]
+
+
 def page_limit(default: int) -> Any:
     """The ``limit`` of a campaign's paged list (API.md round 2: 1 to 1,000)."""
     return Query(ge=1, le=1_000, description=f"Items per page (1 to 1,000, default {default}).")
@@ -96,9 +105,11 @@ IfNoneMatch = Annotated[
 
 
 def _conditional_answer(
-    body: Any, etag: str, if_none_match: str | None, *, stale: bool = False
+    body: Any, etag: str, if_none_match: str | None, *, stale: bool = False, immutable: bool = False
 ) -> Response:
     headers = {"ETag": etag, **_CACHING}
+    if immutable:
+        headers["Cache-Control"] = IMMUTABLE
     if stale:
         headers["X-Projection-Stale"] = "true"
     if is_not_modified(if_none_match, etag):
@@ -125,8 +136,9 @@ class ViewReader:
         if min_version:
             reached = self.reads.wait_for(campaign_id, min_version, self.wait_seconds)
         view = read(self.reads)
+        etag = quote_entity_tag(view.etag)
         return _conditional_answer(
-            view.body, quote_entity_tag(view.etag), if_none_match, stale=not reached
+            view.body, etag, if_none_match, stale=not reached, immutable=view.immutable
         )
 
 
@@ -149,12 +161,16 @@ def list_campaigns(
         str | None, Query(description="The token of the previous page.")
     ] = None,
     *,
+    deleted: Annotated[
+        bool, Query(description="true: only the soft-deleted ones, with their restore window.")
+    ] = False,
     reads: Reads,
 ) -> Response:
-    """The tenant's campaigns, newest first; deleted campaigns are left out."""
+    """The tenant's campaigns, newest first; deleted ones left out (or alone, deleted=true)."""
     page = reads.list_campaigns(
         tenant,
         status=status.value if status else None,
+        deleted=deleted,
         limit=limit,
         continuation=continuation,
     )
@@ -169,13 +185,16 @@ def read_campaign(
     min_version: MinVersion = None,
     if_none_match: IfNoneMatch = None,
     *,
+    at_version: AtVersion = None,
+    as_of: AsOf = None,
     views: Views,
 ) -> Response:
-    """The campaign snapshot: brief, status, active versions with their audits, runs."""
+    """The campaign snapshot: brief, status, active versions with their audits, runs (as it
+    stood then with atVersion or asOf)."""
     campaign_id = campaign_id_from_path(cid)
     return views.answer(
         campaign_id,
-        lambda reads: reads.campaign(tenant, campaign_id),
+        campaign_read(tenant, campaign_id, moment_of(at_version, as_of)),
         min_version,
         if_none_match,
     )
@@ -195,15 +214,19 @@ def read_version_history(
     *,
     limit: PageLimit = 1_000,
     continuation: Continuation = None,
+    at_version: AtVersion = None,
+    as_of: AsOf = None,
     views: Views,
 ) -> Response:
-    """An artifact's versions in ascending number, with their audit state, a page at a time."""
+    """An artifact's versions in ascending number, with their audit state, a page at a time
+    (as they stood then with atVersion or asOf)."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
+    moment = moment_of(at_version, as_of)
     return views.answer(
         campaign_id,
-        lambda reads: reads.version_history(
-            tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
+        history_read(
+            tenant, campaign_id, artifact_id, moment, limit=limit, continuation=continuation
         ),
         min_version,
         if_none_match,
@@ -324,8 +347,11 @@ def read_events(
     *,
     commands: Commands,
 ) -> Response:
-    """The campaign's events in stream order, straight from the log."""
-    events = commands.read_events(tenant, campaign_id_from_path(cid), after=after, limit=limit)
+    """The campaign's events in stream order, straight from the log (a soft-deleted
+    campaign's too, within its restore window)."""
+    events = commands.read_events(
+        tenant, campaign_id_from_path(cid), after=after, limit=limit, restorable=True
+    )
     body = {
         "items": [
             {

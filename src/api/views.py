@@ -100,11 +100,30 @@ class CampaignSummary(View):
     status: CampaignStatus
     created_at: Timestamp
     updated_at: Timestamp
+    deleted_at: Timestamp | None = Field(
+        default=None, description="With deleted=true only: when it was soft-deleted."
+    )
+    restorable_until: Timestamp | None = Field(
+        default=None, description="With deleted=true only: the end of its restore window."
+    )
 
 
 class CampaignList(View):
     items: list[CampaignSummary]
     continuation: str | None = Field(description="Pass it back for the next page; null at the end.")
+
+
+class ArtifactView(View):
+    id: str
+    type: ArtifactType
+    created_at: Timestamp
+    version_count: int
+    latest_version_id: str | None = Field(description="The highest-numbered version; null: none.")
+    active_version_id: str | None = Field(description="The active version of its type; or null.")
+
+
+class ArtifactList(View):
+    items: list[ArtifactView] = Field(description="In creation order (at most one per type).")
 
 
 class VersionSummary(View):

@@ -363,16 +363,28 @@ class CampaignService:
     # -- reads ------------------------------------------------------------------------------
 
     def read_events(
-        self, tenant_id: str, campaign_id: str, *, after: int = 0, limit: int = 100
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        restorable: bool = False,
     ) -> list[RecordedEvent]:
-        """Events of one campaign in stream order with version > ``after``; 404 rules apply."""
+        """Events of one campaign in stream order with version > ``after``; 404 rules apply.
+        With ``restorable``, a soft-deleted campaign's log stays readable within its restore
+        window (``GET …/events``: what an operator checks before restoring)."""
         if after < 0:
             raise InvalidInput("after: must be 0 or more", [FieldError("after", "must be >= 0")])
         if not 1 <= limit <= MAX_EVENTS_PAGE:
             message = f"must be between 1 and {MAX_EVENTS_PAGE}"
             raise InvalidInput(f"limit: {message}", [FieldError("limit", message)])
         aggregate_id = self._campaign_uuid(campaign_id)
-        self.application.load_campaign(aggregate_id).ensure_visible_to(tenant_id)
+        campaign = self.application.load_campaign(aggregate_id)
+        if restorable:
+            campaign.ensure_restorable_by(tenant_id, self._clock())
+        else:
+            campaign.ensure_visible_to(tenant_id)
         events = self.application.events.get(aggregate_id, gt=after, limit=limit)
         return [RecordedEvent.from_domain_event(event) for event in events]
 

@@ -25,11 +25,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli import server
+from cli.campaign_tables import snapshot_tables
 from cli.ports import OperatorServices, ServicesBuilder
 from cli.tables import event_json, events_table, rebuild_table, status_table
 from domain.errors import ConfigurationError, LedgerError
 from projections.dead_letters import DeadLetter, DeadLetterBox
 from projections.generations import lease_prefix_of
+from projections.reads import Moment
 from projections.rebuild import (
     RebuildProgress,
     RebuildReport,
@@ -281,9 +283,12 @@ def events(
     tenant: Annotated[str, typer.Option(help="The campaign's tenant.")] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Print a campaign's events in stream order."""
+    """Print a campaign's events in stream order (a soft-deleted one's within its restore
+    window)."""
     with opened_services(ctx, load_settings()) as services:
-        found = services.commands.read_events(tenant, campaign_id, after=after, limit=limit)
+        found = services.commands.read_events(
+            tenant, campaign_id, after=after, limit=limit, restorable=True
+        )
     if as_json:
         for event in found:
             typer.echo(event_json(event))
@@ -291,12 +296,37 @@ def events(
         console.print(events_table(campaign_id, found))
 
 
+def show(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="CID", help="The campaign's id.")],
+    *,
+    at: Annotated[
+        int | None,
+        typer.Option("--at", min=1, help="The campaign as it stood at this stream version."),
+    ] = None,
+    tenant: Annotated[str, typer.Option(help="The campaign's tenant.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the snapshot as JSON.")] = False,
+) -> None:
+    """Print a campaign's snapshot (now, or as it stood at a version) as tables."""
+    with opened_services(ctx, load_settings()) as services:
+        if at is None:
+            view = services.reads.campaign(tenant, campaign_id)
+        else:
+            view = services.reads.campaign_at(tenant, campaign_id, Moment(version=at))
+    if as_json:
+        typer.echo(json.dumps(view.body, ensure_ascii=False))
+        return
+    for table in snapshot_tables(view.body, at=at):
+        console.print(table)
+
+
 def build_cli(build_services: ServicesBuilder = build_container) -> typer.Typer:
     """The ``campaigns`` app; each command builds its services with ``build_services``."""
     cli = typer.Typer(
         name="campaigns",
         help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
-        "feed, rebuild projections, show lag and dead letters, print a campaign's events.",
+        "feed, rebuild projections, show lag and dead letters, print a campaign's events or "
+        "its snapshot.",
         no_args_is_help=True,
         add_completion=False,
         context_settings={"obj": build_services},
@@ -309,6 +339,7 @@ def build_cli(build_services: ServicesBuilder = build_container) -> typer.Typer:
     cli.command("dead-letters")(dead_letters)
     cli.command("replay-dead-letters")(replay_dead_letters_command)
     cli.command()(events)
+    cli.command()(show)
     return cli
 
 

@@ -527,6 +527,13 @@ class Campaign(Aggregate):
         if self.is_deleted:
             raise CampaignNotFound(f"campaign {self.id} not found")
 
+    def ensure_restorable_by(self, tenant_id: str, at: datetime) -> None:
+        """Owned by the tenant and not deleted, or deleted but still restorable at ``at`` (its
+        log stays readable for an operator deciding to restore it); else ``CampaignNotFound``."""
+        self.ensure_owned_by(tenant_id)
+        if self.restore_until is not None and at > datetime.fromisoformat(self.restore_until):
+            raise CampaignNotFound(f"campaign {self.id} not found")
+
     def artifact(self, artifact_id: str) -> Artifact:
         """The artifact named in a path; ``EntityNotFound`` if the campaign has none such."""
         record = self.artifacts.get(artifact_id)

@@ -14,7 +14,8 @@ imports nothing of ours.
     │   └── InvalidContinuation       400  a continuation token the service did not issue
     ├── NotFound                      404
     │   ├── CampaignNotFound          404  unknown, foreign-tenant or soft-deleted campaign
-    │   └── EntityNotFound            404  unknown entity named in the path
+    │   ├── EntityNotFound            404  unknown entity named in the path
+    │   └── VersionNotFound           404  a past the campaign does not have (atVersion, asOf)
     ├── RuleViolation                 409  the domain refuses the command
     │   ├── InvalidStatusTransition   409
     │   ├── InvalidRunTransition      409
@@ -109,6 +110,13 @@ class EntityNotFound(NotFound):
     """An artifact, version, run... named in the path that the campaign does not have."""
 
     code = "entity-not-found"
+
+
+class VersionNotFound(NotFound):
+    """A past the campaign does not have: a stream version above its current one, or an
+    instant before its creation (``?atVersion=``, ``?asOf=``)."""
+
+    code = "version-not-found"
 
 
 class RuleViolation(LedgerError):

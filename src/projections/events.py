@@ -69,9 +69,11 @@ def read_campaign_events(
     *,
     after: int = 0,
     up_to: int | None = None,
+    page_size: int = 100,
 ) -> Iterable[Mapping[str, Any]]:
     """The campaign's event documents with ``after < version <= up_to``, in stream order (one
-    partition query, paged)."""
+    partition query, paged ``page_size`` documents at a time; read lazily, so a caller that
+    stops early reads no further page)."""
     query = Query(
         partition_key=campaign_id,
         equals={"docType": EVENT_DOC},
@@ -80,7 +82,7 @@ def read_campaign_events(
     )
     continuation: str | None = None
     while True:
-        page = store.query(EVENTS, query, continuation=continuation)
+        page = store.query(EVENTS, query, page_size=page_size, continuation=continuation)
         yield from page.items
         if page.continuation is None:
             return

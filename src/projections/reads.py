@@ -1,75 +1,53 @@
-"""The read side as the HTTP layer and the CLI see it, in the live generation of ``views``.
+"""The read side as the HTTP layer and the CLI see it: ``ReadModel``.
 
-A campaign's snapshot is one point read. An entity (a version, a run) is one read of two known
-ids, the entity and the snapshot: the snapshot says whether the campaign is the tenant's and
-not deleted (deleting a campaign touches only its snapshot and its list entry). A list that
-grows with the campaign's history (an artifact's versions, the audit reports, the iterations,
-the runs) is the snapshot's point read plus one range query of the list's item documents,
-a page at a time (``limit`` items, an opaque ``continuation``); every item stays reachable
-however large the campaign grows. The tenant's campaign list is one query on the tenant index.
-The live generation comes from the projection state, cached for ``generation_cache_seconds``;
-a miss re-reads it, so a switch is followed at once.
+Live reads come from the live generation of ``views`` (``projections.live_views``): a
+campaign's snapshot, its artifacts and one artifact are one point read; a version or a run is
+one read of two known ids (it and the snapshot); the latest version of an artifact is the
+snapshot, then the version; a page of a list is the snapshot plus one range query. The
+tenant's campaign list is one query on the tenant index (``projections.campaign_list``).
+Reads of the past (``?atVersion=``, ``?asOf=``) check the campaign against the live snapshot,
+then fold one read of the log prefix (``projections.past``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from documentstore.port import VIEWS, Document, DocumentStore, JsonScalar, Query
-from domain.errors import CampaignNotFound, EntityNotFound, InvalidContinuation, InvalidInput
-from projections.generations import ProjectionStateStore, prefix_of, stored_id
-from projections.page_tokens import decode_token, encode_token, list_scope
+from documentstore.port import Document, DocumentStore
+from domain.errors import CampaignNotFound, EntityNotFound
+from projections.campaign_list import CampaignPage, campaign_page
+from projections.live_views import (
+    MAX_LIST_PAGE,
+    ListPage,
+    ListSpec,
+    LiveViews,
+    View,
+    derived_view,
+    document_view,
+    visible_to,
+)
+from projections.past import Moment, PastViews, past_views
 from projections.projectors.documents import (
     AUDIT_PREFIX,
-    CAMPAIGN_INDEX_PREFIX,
     ITERATION_PREFIX,
     RUN_ENTRY_PREFIX,
     SNAPSHOT_ID,
     DocType,
     entry_prefix,
     run_id,
-    tenant_partition,
     version_id,
 )
 from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
-_CONTINUATION = re.compile(r"^campaign\.[0-9]{17}\.[A-Za-z0-9-]{1,64}$")
-_MAX_PAGE = 100
-MAX_LIST_PAGE = 1_000
-"""The largest ``limit`` of a campaign's lists (API.md round 2: 1 to 1,000)."""
-
-
-@dataclass(frozen=True)
-class View:
-    """A read answer: ``body`` is the API.md response body (camelCase, ready to send),
-    ``version`` the last stream version the document applied, ``etag`` opaque and changing
-    whenever the body changes."""
-
-    body: dict[str, Any]
-    version: int
-    etag: str
-
-
-@dataclass(frozen=True)
-class CampaignPage:
-    """One page of the tenant's campaign list; ``continuation`` is None on the last page."""
-
-    items: list[dict[str, Any]]
-    continuation: str | None
+__all__ = ["MAX_LIST_PAGE", "CampaignPage", "Moment", "ReadModel", "View"]
 
 
 class ReadModel:
     """Reads of the materialized views. Unknown, foreign-tenant and soft-deleted campaigns raise
-    ``CampaignNotFound``; an unknown entity of a visible campaign raises ``EntityNotFound``.
+    ``CampaignNotFound``; an unknown entity of a visible campaign raises ``EntityNotFound``; a
+    past the campaign does not have raises ``VersionNotFound``.
 
     ``lag_source`` says who projects this store, so who can measure the lag (``status``)."""
 
@@ -85,26 +63,52 @@ class ReadModel:
     ) -> None:
         self._store = store
         self._lag_source = lag_source
-        self._states = ProjectionStateStore(store)
-        self._cache_seconds = generation_cache_seconds
+        self._views = LiveViews(
+            store, generation_cache_seconds=generation_cache_seconds, monotonic=monotonic
+        )
         self._poll_interval = poll_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._generation_read_at = float("-inf")
 
     # --- one campaign ---------------------------------------------------------------------
 
     def campaign(self, tenant_id: str, campaign_id: str) -> View:
-        document, generation = self._read(campaign_id, SNAPSHOT_ID)
-        if document is None or not _visible_to(document, tenant_id):
+        document, generation = self._views.read(campaign_id, SNAPSHOT_ID)
+        if document is None or not visible_to(document, tenant_id):
             raise CampaignNotFound(f"campaign {campaign_id} not found")
         body: dict[str, Any] = document["body"]
         spilled: list[str] = document.get("state", {}).get("spilledContent", [])
         if spilled:
             body = self._with_spilled_content(body, campaign_id, spilled, generation)
-        return _view(document, generation, body)
+        return document_view(document, generation, body)
+
+    def artifacts(self, tenant_id: str, campaign_id: str) -> View:
+        """``{items: [Artifact]}`` in creation order, from the snapshot (at most three)."""
+        snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
+        items = [artifact_body(snapshot, entry) for entry in snapshot["body"]["artifacts"]]
+        return derived_view(snapshot, generation, {"items": items}, "artifacts")
+
+    def artifact(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+        """``Artifact``: ``{id, type, createdAt, versionCount, latestVersionId,
+        activeVersionId}``, from the snapshot."""
+        snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
+        entry = _artifact_entry(snapshot, artifact_id)
+        body = artifact_body(snapshot, entry)
+        return derived_view(snapshot, generation, body, f"artifact\x1f{artifact_id}")
+
+    def latest_version(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+        """The version body of the artifact's highest version number: the snapshot names it,
+        one point read fetches it."""
+        snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
+        latest = _artifact_entry(snapshot, artifact_id)["latestVersionId"]
+        version = (
+            None
+            if latest is None
+            else self._views.read_in(campaign_id, generation, version_id(latest))
+        )
+        if version is None:
+            raise EntityNotFound(f"artifact {artifact_id} has no version yet")
+        return document_view(version, generation, version["body"])
 
     def version(self, tenant_id: str, campaign_id: str, version_id_: str) -> View:
         return self._entity(tenant_id, campaign_id, version_id(version_id_), "version")
@@ -122,26 +126,11 @@ class ReadModel:
         continuation: str | None = None,
     ) -> View:
         """``{artifactId, type, versions, continuation}``: the versions by number."""
-        snapshot, _, generation = self._visible(tenant_id, campaign_id)
-        artifact = next(
-            (a for a in snapshot["body"]["artifacts"] if a["id"] == artifact_id), None
-        )
-        if artifact is None:
-            raise EntityNotFound(f"artifact not found in campaign {campaign_id}")
-        items, token, page = self._page(
-            snapshot,
-            generation,
-            _ListSpec("versions", entry_prefix(artifact_id), DocType.VERSION_ENTRY, {}),
-            limit,
-            continuation,
-        )
-        body = {
-            "artifactId": artifact_id,
-            "type": artifact["type"],
-            "versions": items,
-            "continuation": token,
-        }
-        return _list_view(snapshot, generation, body, page)
+        snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
+        artifact = _artifact_entry(snapshot, artifact_id)
+        spec = ListSpec("versions", entry_prefix(artifact_id), DocType.VERSION_ENTRY, {})
+        page = self._views.page(snapshot, generation, spec, limit, continuation)
+        return derived_view(snapshot, generation, _history_body(artifact, page), page.key)
 
     def audits(
         self,
@@ -153,17 +142,20 @@ class ReadModel:
         continuation: str | None = None,
     ) -> View:
         """``{items, continuation}``: one version's audit reports, oldest first."""
-        snapshot, found, generation = self._visible(
+        snapshot, found, generation = self._views.visible(
             tenant_id, campaign_id, version_id(version_id_)
         )
         if found is None:
             raise EntityNotFound(f"version not found in campaign {campaign_id}")
-        spec = _ListSpec(
+        spec = ListSpec(
             "version-audits", AUDIT_PREFIX, DocType.AUDIT_REPORT, {"versionId": version_id_}
         )
-        items, token, page = self._page(snapshot, generation, spec, limit, continuation)
-        body = {"items": [_plain_report(item) for item in items], "continuation": token}
-        return _list_view(snapshot, generation, body, page)
+        page = self._views.page(snapshot, generation, spec, limit, continuation)
+        body = {
+            "items": [_plain_report(item) for item in page.items],
+            "continuation": page.continuation,
+        }
+        return derived_view(snapshot, generation, body, page.key)
 
     def campaign_audits(
         self,
@@ -177,15 +169,13 @@ class ReadModel:
         continuation: str | None = None,
     ) -> View:
         """``{items, continuation}``: every audit report of the campaign, in recorded order."""
-        snapshot, _, generation = self._visible(tenant_id, campaign_id)
         filters = {
             "artifactId": artifact_id,
             "versionId": version_id_,
             "overallStatus": overall_status,
         }
-        spec = _ListSpec("audits", AUDIT_PREFIX, DocType.AUDIT_REPORT, filters)
-        items, token, page = self._page(snapshot, generation, spec, limit, continuation)
-        return _list_view(snapshot, generation, {"items": items, "continuation": token}, page)
+        spec = ListSpec("audits", AUDIT_PREFIX, DocType.AUDIT_REPORT, filters)
+        return self._list(tenant_id, campaign_id, spec, limit, continuation)
 
     def iterations(
         self,
@@ -197,12 +187,10 @@ class ReadModel:
         continuation: str | None = None,
     ) -> View:
         """``{items, continuation}``: the feedback log, oldest first."""
-        snapshot, _, generation = self._visible(tenant_id, campaign_id)
-        spec = _ListSpec(
+        spec = ListSpec(
             "iterations", ITERATION_PREFIX, DocType.ITERATION, {"artifactId": artifact_id}
         )
-        items, token, page = self._page(snapshot, generation, spec, limit, continuation)
-        return _list_view(snapshot, generation, {"items": items, "continuation": token}, page)
+        return self._list(tenant_id, campaign_id, spec, limit, continuation)
 
     def runs(
         self,
@@ -214,10 +202,32 @@ class ReadModel:
         continuation: str | None = None,
     ) -> View:
         """``{items, continuation}``: the campaign's runs in the order they were queued."""
-        snapshot, _, generation = self._visible(tenant_id, campaign_id)
-        spec = _ListSpec("runs", RUN_ENTRY_PREFIX, DocType.RUN_ENTRY, {"status": status})
-        items, token, page = self._page(snapshot, generation, spec, limit, continuation)
-        return _list_view(snapshot, generation, {"items": items, "continuation": token}, page)
+        spec = ListSpec("runs", RUN_ENTRY_PREFIX, DocType.RUN_ENTRY, {"status": status})
+        return self._list(tenant_id, campaign_id, spec, limit, continuation)
+
+    # --- the past -------------------------------------------------------------------------
+
+    def campaign_at(self, tenant_id: str, campaign_id: str, moment: Moment) -> View:
+        """The snapshot's body as a live read answered it at ``moment`` (404 where a live read
+        answered 404 then: a campaign soft-deleted at that moment)."""
+        past, _ = self._past(tenant_id, campaign_id, moment)
+        return past.view(past.snapshot_body())
+
+    def version_history_at(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str,
+        moment: Moment,
+        *,
+        limit: int = MAX_LIST_PAGE,
+        continuation: str | None = None,
+    ) -> View:
+        """``version_history`` as it stood at ``moment``, paged the same way."""
+        past, snapshot = self._past(tenant_id, campaign_id, moment)
+        artifact = _artifact_entry(snapshot, artifact_id)
+        page = past.page("versions", entry_prefix(artifact_id), limit, continuation)
+        return past.view(_history_body(artifact, page))
 
     # --- the list -------------------------------------------------------------------------
 
@@ -226,32 +236,22 @@ class ReadModel:
         tenant_id: str,
         *,
         status: str | None = None,
+        deleted: bool = False,
         limit: int = 20,
         continuation: str | None = None,
     ) -> CampaignPage:
-        """Newest first (``createdAt`` descending, then ``id``); deleted campaigns left out.
+        """Newest first (``createdAt`` descending, then ``id``): the live campaigns, or with
+        ``deleted`` only the soft-deleted ones (with ``deletedAt`` and ``restorableUntil``).
         ``continuation`` is this method's own opaque token; a malformed one raises
         ``InvalidInput`` with code ``invalid-continuation``."""
-        if not 1 <= limit <= _MAX_PAGE:
-            raise InvalidInput(f"limit must be 1 to {_MAX_PAGE}", code="validation-failed")
-        after = _decode_continuation(continuation)
-        generation = self._live_generation()
-        equals: dict[str, str | bool] = {"docType": "campaignIndex", "campaignDeleted": False}
-        if status is not None:
-            equals["status"] = status
-        query = Query(
-            partition_key=tenant_partition(tenant_id),
-            equals=equals,
-            id_gt=stored_id(generation, after or CAMPAIGN_INDEX_PREFIX),
-            id_lte=stored_id(generation, CAMPAIGN_INDEX_PREFIX + "~"),
-            order_by=(("id", False),),
-            limit=limit + 1,
+        return campaign_page(
+            self._views,
+            tenant_id,
+            status=status,
+            deleted=deleted,
+            limit=limit,
+            continuation=continuation,
         )
-        found = self._query_all(query, page_size=limit + 1)
-        items = [dict(document["body"]) for document in found[:limit]]
-        more = len(found) > limit
-        last_id = str(found[limit - 1]["id"]).split(".", 1)[1] if more else None
-        return CampaignPage(items=items, continuation=_encode_continuation(last_id))
 
     # --- freshness and status -------------------------------------------------------------
 
@@ -260,7 +260,7 @@ class ReadModel:
         ``min_version``; True when it has."""
         deadline = self._monotonic() + timeout
         while True:
-            document, _ = self._read(campaign_id, SNAPSHOT_ID, follow_switch=False)
+            document, _ = self._views.read(campaign_id, SNAPSHOT_ID, follow_switch=False)
             if document is not None and int(document["appliedVersion"]) >= min_version:
                 return True
             if self._monotonic() >= deadline:
@@ -275,102 +275,33 @@ class ReadModel:
     # --- helpers --------------------------------------------------------------------------
 
     def _entity(self, tenant_id: str, campaign_id: str, logical_id: str, what: str) -> View:
-        _, document, generation = self._visible(tenant_id, campaign_id, logical_id)
+        _, document, generation = self._views.visible(tenant_id, campaign_id, logical_id)
         if document is None:
             raise EntityNotFound(f"{what} not found in campaign {campaign_id}")
-        return _view(document, generation, document["body"])
+        return document_view(document, generation, document["body"])
 
-    def _visible(
-        self, tenant_id: str, campaign_id: str, logical_id: str | None = None
-    ) -> tuple[Document, Document | None, int]:
-        """The campaign's snapshot when the tenant may see it (else ``CampaignNotFound``), and
-        the document ``logical_id`` if it exists, read together (one round trip)."""
-        wanted = [SNAPSHOT_ID] if logical_id is None else [SNAPSHOT_ID, logical_id]
-        generation = self._live_generation()
-        found = self._read_many(campaign_id, generation, wanted)
-        if SNAPSHOT_ID not in found:
-            latest = self._live_generation(refresh=True)
-            if latest != generation:
-                generation = latest
-                found = self._read_many(campaign_id, generation, wanted)
-        snapshot = found.get(SNAPSHOT_ID)
-        if snapshot is None or not _visible_to(snapshot, tenant_id):
-            raise CampaignNotFound(f"campaign {campaign_id} not found")
-        return snapshot, None if logical_id is None else found.get(logical_id), generation
-
-    def _read_many(
-        self, campaign_id: str, generation: int, logical_ids: list[str]
-    ) -> dict[str, Document]:
-        prefix = prefix_of(generation)
-        documents = self._store.read_many(
-            VIEWS, campaign_id, [stored_id(generation, logical) for logical in logical_ids]
-        )
-        return {str(document["id"]).removeprefix(prefix): document for document in documents}
-
-    def _page(
+    def _list(
         self,
-        snapshot: Document,
-        generation: int,
-        spec: _ListSpec,
+        tenant_id: str,
+        campaign_id: str,
+        spec: ListSpec,
         limit: int,
         continuation: str | None,
-    ) -> tuple[list[dict[str, Any]], str | None, str]:
-        """One page of a list's item documents (bodies), the token of the next page, and a
-        key naming the page asked for (the list, its filters, the position and the limit)."""
-        if not 1 <= limit <= MAX_LIST_PAGE:
-            message = f"must be between 1 and {MAX_LIST_PAGE}"
-            raise InvalidInput(f"limit: {message}", code="validation-failed")
-        campaign_id = str(snapshot["body"]["id"])
-        scope = list_scope(campaign_id, spec.name, spec.prefix, *map(str, spec.filters.items()))
-        after = decode_token(continuation, scope, spec.prefix)
-        equals: dict[str, JsonScalar] = {"docType": spec.doc_type.value}
-        equals.update({key: value for key, value in spec.filters.items() if value is not None})
-        query = Query(
-            partition_key=campaign_id,
-            equals=equals,
-            id_gt=stored_id(generation, after or spec.prefix),
-            id_lte=stored_id(generation, spec.prefix + "~"),
-            order_by=(("id", False),),
-            limit=limit + 1,
-        )
-        found = self._query_all(query, page_size=limit + 1)
-        prefix = prefix_of(generation)
-        last = str(found[limit - 1]["id"]).removeprefix(prefix) if len(found) > limit else None
-        page = f"{scope}\x1f{after}\x1f{limit}"
-        items = [dict(document["body"]) for document in found[:limit]]
-        return items, encode_token(scope, last), page
+    ) -> View:
+        snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
+        page = self._views.page(snapshot, generation, spec, limit, continuation)
+        body = {"items": page.items, "continuation": page.continuation}
+        return derived_view(snapshot, generation, body, page.key)
 
-    def _query_all(self, query: Query, *, page_size: int) -> list[Document]:
-        """Every document of ``query`` (its ``limit`` bounds them), through the store's pages."""
-        found: list[Document] = []
-        token: str | None = None
-        while True:
-            page = self._store.query(VIEWS, query, page_size=page_size, continuation=token)
-            found.extend(page.items)
-            token = page.continuation
-            if token is None:
-                return found
-
-    def _read(
-        self, campaign_id: str, logical_id: str, *, follow_switch: bool = True
-    ) -> tuple[Document | None, int]:
-        """One point read in the live generation; on a miss, follow a generation switch."""
-        generation = self._live_generation()
-        document = self._store.read(VIEWS, campaign_id, stored_id(generation, logical_id))
-        if document is None and follow_switch:
-            latest = self._live_generation(refresh=True)
-            if latest != generation:
-                generation = latest
-                document = self._store.read(VIEWS, campaign_id, stored_id(generation, logical_id))
-        return document, generation
-
-    def _live_generation(self, *, refresh: bool = False) -> int:
-        now = self._monotonic()
-        with self._lock:
-            if refresh or now - self._generation_read_at > self._cache_seconds:
-                self._generation = self._states.read().live
-                self._generation_read_at = now
-            return self._generation
+    def _past(self, tenant_id: str, campaign_id: str, moment: Moment) -> tuple[PastViews, Document]:
+        """The campaign's documents and snapshot at ``moment``, when the tenant may see the
+        campaign now and could see it then; else ``CampaignNotFound``."""
+        _, _, generation = self._views.visible(tenant_id, campaign_id)
+        past = past_views(self._store, campaign_id, moment, generation=generation)
+        snapshot = past.snapshot
+        if snapshot is None or not visible_to(snapshot, tenant_id):
+            raise CampaignNotFound(f"campaign {campaign_id} not found at {moment}")
+        return past, snapshot
 
     def _with_spilled_content(
         self, body: dict[str, Any], campaign_id: str, spilled: list[str], generation: int
@@ -382,70 +313,52 @@ class ReadModel:
         }
         for entry in filled["activeVersions"].values():
             if entry["id"] in spilled:
-                version = self._store.read(
-                    VIEWS, campaign_id, stored_id(generation, version_id(entry["id"]))
-                )
+                version = self._views.read_in(campaign_id, generation, version_id(entry["id"]))
                 entry["content"] = None if version is None else version["body"]["content"]
         return filled
 
 
-def _visible_to(document: Document, tenant_id: str) -> bool:
-    return document.get("tenantId") == tenant_id and not document.get("campaignDeleted", False)
+def artifact_body(snapshot: Document, entry: dict[str, Any]) -> dict[str, Any]:
+    """API.md's ``Artifact`` from the snapshot's entry of it: its creation time from the
+    snapshot's ``state``, its active version from ``activeVersions`` (one artifact per type)."""
+    created: dict[str, str] = snapshot.get("state", {}).get("artifactsCreatedAt", {})
+    active = next(
+        (
+            version["id"]
+            for version in snapshot["body"]["activeVersions"].values()
+            if version["artifactId"] == entry["id"]
+        ),
+        None,
+    )
+    return {
+        "id": entry["id"],
+        "type": entry["type"],
+        "createdAt": created.get(entry["id"]),
+        "versionCount": entry["versionCount"],
+        "latestVersionId": entry["latestVersionId"],
+        "activeVersionId": active,
+    }
 
 
-@dataclass(frozen=True)
-class _ListSpec:
-    """One of a campaign's lists: its name, the id prefix of its item documents, their type,
-    and the equality filters on their top-level fields (None: not filtered)."""
+def _artifact_entry(snapshot: Document, artifact_id: str) -> dict[str, Any]:
+    """The snapshot's entry of an artifact; ``EntityNotFound`` when the campaign has none."""
+    for entry in snapshot["body"]["artifacts"]:
+        if entry["id"] == artifact_id:
+            found: dict[str, Any] = entry
+            return found
+    raise EntityNotFound(f"artifact not found in campaign {snapshot['body']['id']}")
 
-    name: str
-    prefix: str
-    doc_type: DocType
-    filters: dict[str, str | None]
+
+def _history_body(artifact: dict[str, Any], page: ListPage) -> dict[str, Any]:
+    return {
+        "artifactId": artifact["id"],
+        "type": artifact["type"],
+        "versions": page.items,
+        "continuation": page.continuation,
+    }
 
 
 def _plain_report(item: dict[str, Any]) -> dict[str, Any]:
     """A version's audit report as ``GET …/versions/{vid}/audits`` lists it (API.md's
     ``AuditReport``, without the campaign-level fields)."""
     return {key: value for key, value in item.items() if key not in ("artifactId", "versionNumber")}
-
-
-def _list_view(snapshot: Document, generation: int, body: dict[str, Any], page: str) -> View:
-    """A list's answer: as fresh as the snapshot (which sees every event of the campaign, so
-    its etag moves whenever an item could have changed); ``page`` names the list, its filters
-    and the page asked for."""
-    etag = _digest(str(generation), str(snapshot.get("_etag")), page)
-    return View(body=body, version=int(snapshot["appliedVersion"]), etag=etag)
-
-
-def _view(document: Document, generation: int, body: dict[str, Any]) -> View:
-    return View(
-        body=body,
-        version=int(document["appliedVersion"]),
-        etag=_digest(str(generation), str(document.get("_etag"))),
-    )
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def _encode_continuation(last_id: str | None) -> str | None:
-    if last_id is None:
-        return None
-    raw = json.dumps({"after": last_id}, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode_continuation(token: str | None) -> str | None:
-    if token is None:
-        return None
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        after = decoded["after"]
-        if not isinstance(after, str) or not _CONTINUATION.match(after):
-            raise ValueError(after)
-        return after
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
-        raise InvalidContinuation("the continuation token is malformed") from None

@@ -64,7 +64,9 @@ def test_status_follows_the_lifecycle_and_refuses_other_transitions(http: httpx.
     assert snapshot["status"] == "Cancelled"
 
 
-def test_a_deleted_campaign_is_404_everywhere_until_restored(http: httpx.Client) -> None:
+def test_a_deleted_campaign_is_404_everywhere_but_its_log_until_restored(
+    http: httpx.Client,
+) -> None:
     cid = create_campaign(http)["id"]
     path = f"/api/campaigns/{cid}"
     problem(http.post(f"{path}/restore"), 409, "campaign-not-deleted")
@@ -72,7 +74,10 @@ def test_a_deleted_campaign_is_404_everywhere_until_restored(http: httpx.Client)
     assert deleted == {"id": cid, "version": 2}
     problem(http.get(f"{path}?minVersion=2"), 404, "campaign-not-found")
     problem(http.patch(path, json={"name": "x"}), 404, "campaign-not-found")
-    problem(http.get(f"{path}/events"), 404, "campaign-not-found")
+    # API.md round 2: the log stays readable within the restore window, nothing else does
+    events = check(http.get(f"{path}/events"), 200)["items"]
+    assert [event["type"] for event in events] == ["CampaignCreated", "CampaignDeleted"]
+    problem(http.get(f"{path}/artifacts"), 404, "campaign-not-found")
     listed = check(http.get("/api/campaigns"), 200)
     assert cid not in [item["id"] for item in listed["items"]]
 

@@ -3,8 +3,10 @@
 One document per campaign in the tenant's partition (``tenant:<tenantId>``). Its id sorts the
 list (newest ``createdAt`` first, then campaign id), so a page is one range query on ``id``;
 ``status``, ``createdAt``, ``campaignDeleted`` and ``docType`` are top-level for the filters.
-The body is a list item of API.md: ``{id, name, status, createdAt, updatedAt}``. Every event of
-the campaign moves ``updatedAt``, so every event touches this document.
+The body is a list item of API.md: ``{id, name, status, createdAt, updatedAt}``, and while the
+campaign is soft-deleted also ``deletedAt`` and ``restorableUntil`` (the item of
+``GET /api/campaigns?deleted=true``). Every event of the campaign moves ``updatedAt``, so every
+event touches this document.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def project_campaign_index(document: Document | None, event: RecordedEvent) -> D
         body["name"] = data["name"]
     elif event.type == "StatusChanged":
         body["status"] = changed["status"] = data["toStatus"]
-    elif event.type in ("CampaignDeleted", "CampaignRestored"):
-        changed["campaignDeleted"] = event.type == "CampaignDeleted"
+    elif event.type == "CampaignDeleted":
+        changed["campaignDeleted"] = True
+        body["deletedAt"] = event.timestamp
+        body["restorableUntil"] = data["restoreUntil"]
+    elif event.type == "CampaignRestored":
+        changed["campaignDeleted"] = False
+        body.pop("deletedAt", None)
+        body.pop("restorableUntil", None)
     return changed

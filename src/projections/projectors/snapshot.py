@@ -19,6 +19,9 @@ size, an active version's content is inlined only while all inlined content stay
 ``INLINE_CONTENT_BUDGET`` bytes. A version over that budget is listed in
 ``state.spilledContent`` and its ``content`` is null here: the read model then adds it from the
 version document (one more point read, for such campaigns only).
+
+``state.artifactsCreatedAt`` (artifact id -> the time it was created) completes, with
+``activeVersions``, what ``GET …/artifacts`` answers of each artifact (at most three).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def _created(event: RecordedEvent) -> Document:
     snapshot = new_document(SNAPSHOT_ID, DocType.SNAPSHOT, event, body)
     snapshot["tenantId"] = tenant_id
     snapshot["campaignDeleted"] = False
-    snapshot["state"] = {"spilledContent": []}
+    snapshot["state"] = {"spilledContent": [], "artifactsCreatedAt": {}}
     return snapshot
 
 
@@ -121,6 +124,9 @@ def _artifact_created(snapshot: Document, event: RecordedEvent, _: EntityLookup)
             "latestVersionId": None,
         }
     )
+    created_at = dict(snapshot["state"].get("artifactsCreatedAt", {}))
+    created_at[artifact_id] = event.timestamp
+    snapshot["state"]["artifactsCreatedAt"] = created_at
 
 
 def _version_created(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:

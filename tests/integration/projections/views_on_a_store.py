@@ -18,13 +18,13 @@ from application import CampaignService, CommandContext
 from bootstrap.container import campaign_application
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
-from domain.errors import CampaignNotFound
+from domain.errors import CampaignNotFound, EntityNotFound
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
 from eventstore.documents import event_id
 from projections.dead_letters import DeadLetterBox
 from projections.events import parse_event_document
 from projections.processor import ChangeFeedProcessor
-from projections.reads import ReadModel
+from projections.reads import Moment, ReadModel
 from projections.rebuild import rebuild_views
 from projections.runner import ProjectionRunner
 from projections.status import projection_status
@@ -33,6 +33,7 @@ from tests.unit.projections.campaign_events import (
     HASH,
     CampaignStream,
     append_to_log,
+    event_document,
     scripted_scenario,
 )
 from tests.unit.projections.views_dump import dump_views
@@ -119,6 +120,14 @@ def drive_scenario(ledger: CampaignService, follow: ChangeFeedProcessor) -> dict
     return {"launch": launch, "paused": paused, "gone": gone, "second": second, "run": retry}
 
 
+def _answered(read: Any) -> Any:
+    """The body a read answers, or the code of its refusal."""
+    try:
+        return read().body
+    except EntityNotFound as refused:
+        return refused.code
+
+
 def _report(status: str) -> AuditReport:
     return AuditReport(
         overall_status=status,
@@ -138,6 +147,8 @@ def served_bodies(reads: ReadModel, ids: dict[str, str]) -> list[Any]:
         reads.run("acme", ids["launch"], ids["run"]).body,
         reads.list_campaigns("acme", limit=1).items,
         reads.list_campaigns("acme").items,
+        reads.artifacts("acme", ids["launch"]).body,
+        reads.list_campaigns("acme", deleted=True).items,
     ]
 
 
@@ -170,6 +181,34 @@ class ViewsOnAStore:
             "Paused",
             "Launch 2",
         ]
+        assert [item["name"] for item in reads.list_campaigns("acme", deleted=True).items] == [
+            "Gone"
+        ]
+
+    def test_the_past_folded_from_the_log_is_what_the_live_views_served_then(
+        self, store: DocumentStore
+    ) -> None:
+        stream = scripted_scenario(tenant_id="past")[0]
+        artifact = stream.events[3].data["artifactId"]
+        append_to_log(store, stream)
+        reads = ReadModel(store, generation_cache_seconds=0)
+        served: dict[int, list[Any]] = {}
+        for event in stream.events:
+            ProjectionRunner(store).project([event_document(event)])
+            served[event.version] = [
+                reads.campaign("past", stream.campaign_id).body,
+                _answered(lambda: reads.version_history("past", stream.campaign_id, artifact)),
+            ]
+        for version, then in served.items():
+            moment = Moment(version=version)
+            assert [
+                reads.campaign_at("past", stream.campaign_id, moment).body,
+                _answered(
+                    lambda m=moment: reads.version_history_at(
+                        "past", stream.campaign_id, artifact, m
+                    )
+                ),
+            ] == then, version
 
     def test_the_event_documents_the_event_store_wrote_read_as_the_events_of_the_log(
         self, store: DocumentStore, ledger: CampaignService

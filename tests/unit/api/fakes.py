@@ -15,7 +15,7 @@ from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, Ledger
 from domain.recorded import RecordedEvent
 from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
 from projections.notification_hub import NotificationHub
-from projections.reads import CampaignPage, View
+from projections.reads import CampaignPage, Moment, View
 
 
 @dataclass(frozen=True)
@@ -260,17 +260,20 @@ class FakeCommands:
         return self._answer("cancel_run", ctx, campaign_id, run_id, entity_id=run_id)
 
     def read_events(
-        self, tenant_id: str, campaign_id: str, *, after: int = 0, limit: int = 100
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        restorable: bool = False,
     ) -> list[RecordedEvent]:
         self.calls.append(
             Call(
                 "read_events",
                 None,
                 (tenant_id, campaign_id),
-                {
-                    "after": after,
-                    "limit": limit,
-                },
+                {"after": after, "limit": limit, "restorable": restorable},
             )
         )
         if self.error is not None:
@@ -298,8 +301,11 @@ class FakeReads:
         self.status: dict[str, Any] = {"projections": []}
         self.status_tenant: str | None = None
         self.last_list: tuple[str, str | None, int, str | None] | None = None
+        self.last_deleted: bool | None = None
         self.last_page: dict[str, Any] | None = None
         """The paging and filter arguments of the last read of a campaign's list."""
+        self.moments: list[Moment] = []
+        """The moments the reads of the past were asked for, in order."""
 
     def put(self, kind: str, tenant: str, campaign_id: str, entity: str | None, view: View) -> None:
         self.views[(kind, tenant, campaign_id, entity)] = view
@@ -316,6 +322,33 @@ class FakeReads:
 
     def campaign(self, tenant_id: str, campaign_id: str) -> View:
         return self._view("campaign", tenant_id, campaign_id, None)
+
+    def campaign_at(self, tenant_id: str, campaign_id: str, moment: Moment) -> View:
+        self.moments.append(moment)
+        return self._view("campaign-at", tenant_id, campaign_id, None)
+
+    def artifacts(self, tenant_id: str, campaign_id: str) -> View:
+        return self._view("artifacts", tenant_id, campaign_id, None)
+
+    def artifact(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+        return self._view("artifact", tenant_id, campaign_id, artifact_id)
+
+    def latest_version(self, tenant_id: str, campaign_id: str, artifact_id: str) -> View:
+        return self._view("latest-version", tenant_id, campaign_id, artifact_id)
+
+    def version_history_at(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        artifact_id: str,
+        moment: Moment,
+        *,
+        limit: int = 1_000,
+        continuation: str | None = None,
+    ) -> View:
+        self.moments.append(moment)
+        self.last_page = {"limit": limit, "continuation": continuation}
+        return self._view("history-at", tenant_id, campaign_id, artifact_id)
 
     def version_history(
         self,
@@ -396,12 +429,14 @@ class FakeReads:
         tenant_id: str,
         *,
         status: str | None = None,
+        deleted: bool = False,
         limit: int = 20,
         continuation: str | None = None,
     ) -> CampaignPage:
         if continuation == "not-a-token":
             raise InvalidInput("unreadable continuation", code="invalid-continuation")
         self.last_list = (tenant_id, status, limit, continuation)
+        self.last_deleted = deleted
         return self.pages.get((tenant_id, continuation), CampaignPage(items=[], continuation=None))
 
     def wait_for(self, campaign_id: str, min_version: int, timeout: float) -> bool:

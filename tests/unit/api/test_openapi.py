@@ -43,6 +43,9 @@ API_MD_ROUTES = [
     # API.md round 2, "Campaign-level reads"
     ("get", "/api/campaigns/{cid}/audits", "200"),
     ("get", "/api/campaigns/{cid}/runs", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts/{aid}", "200"),
+    ("get", "/api/campaigns/{cid}/artifacts/{aid}/versions/latest", "200"),
     ("get", "/api/health", "200"),
     ("get", "/api/projections/status", "200"),
 ]
@@ -148,3 +151,27 @@ def test_free_form_objects_document_their_size_and_number_rules(
     description = _property(document["components"]["schemas"], model, name)["description"]
     assert "65536 bytes" in description
     assert "2^53" in description
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/campaigns/{cid}", "/api/campaigns/{cid}/artifacts/{aid}/versions"]
+)
+def test_reading_the_past_is_documented_with_its_constraints(
+    document: dict[str, Any], path: str
+) -> None:
+    parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
+    at_version = parameters["atVersion"]["schema"]["anyOf"][0]
+    as_of = parameters["asOf"]["schema"]
+    assert (at_version["type"], at_version["minimum"]) == ("integer", 1)
+    assert (as_of["anyOf"][0]["type"], as_of["format"]) == ("string", "date-time")
+    assert as_of["anyOf"][0]["pattern"]
+    headers = document["paths"][path]["get"]["responses"]["200"]["headers"]
+    assert "immutable" in headers["Cache-Control"]["description"]
+
+
+def test_the_deleted_campaigns_are_a_documented_filter_of_the_list(
+    document: dict[str, Any],
+) -> None:
+    parameters = {p["name"]: p for p in document["paths"]["/api/campaigns"]["get"]["parameters"]}
+    schema = parameters["deleted"]["schema"]
+    assert (schema["type"], schema["default"]) == ("boolean", False)

@@ -30,6 +30,9 @@ POINT_READS = [
     Case("iterations", f"{B}/iterations", None),
     Case("iterations", f"{B}/iterations?artifactId={AID}", AID),
     Case("run", f"{B}/runs/{RID}", RID),
+    Case("artifacts", f"{B}/artifacts", None),
+    Case("artifact", f"{B}/artifacts/{AID}", AID),
+    Case("latest-version", f"{B}/artifacts/{AID}/versions/latest", AID),
 ]
 
 
@@ -207,14 +210,14 @@ def test_events_answer_the_log_in_stream_order_after_a_version(
             }
         ]
     }
-    assert services.commands.last.kwargs == {"after": 1, "limit": 1}
+    assert services.commands.last.kwargs == {"after": 1, "limit": 1, "restorable": True}
     assert response.headers["ETag"].startswith('"')
 
 
 def test_events_default_to_the_first_hundred(client: TestClient, services: FakeServices) -> None:
     services.commands.events = [event(1)]
     client.get(f"{B}/events")
-    assert services.commands.last.kwargs == {"after": 0, "limit": 100}
+    assert services.commands.last.kwargs == {"after": 0, "limit": 100, "restorable": True}
 
 
 def test_events_of_another_tenants_campaign_are_404(

@@ -149,6 +149,24 @@ def test_a_deleted_campaign_is_not_found_for_everything_but_restore(
     assert _types(service, campaign_id)[-2:] == ["CampaignDeleted", "CampaignRestored"]
 
 
+def test_a_deleted_campaigns_log_is_readable_as_restorable_until_its_window_ends(
+    service: CampaignService, campaign_id: str, clock: Clock
+) -> None:
+    service.delete_campaign(ctx(), campaign_id)
+
+    within = service.read_events("default", campaign_id, restorable=True)
+    with pytest.raises(CampaignNotFound):
+        service.read_events("acme", campaign_id, restorable=True)
+    clock.advance(days=30)
+    at_the_end = service.read_events("default", campaign_id, restorable=True)
+    clock.advance(seconds=1)
+    with pytest.raises(CampaignNotFound):
+        service.read_events("default", campaign_id, restorable=True)
+
+    assert [e.type for e in within] == ["CampaignCreated", "CampaignDeleted"]
+    assert at_the_end == within
+
+
 def test_a_delete_records_restore_until_from_the_clock_and_the_window(
     service: CampaignService, campaign_id: str
 ) -> None:

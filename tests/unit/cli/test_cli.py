@@ -111,7 +111,7 @@ def test_events_prints_one_json_line_per_event_in_stream_order(
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["version"] for line in lines] == [2, 3]
     assert lines[0]["recordedAt"] == "2025-01-01T00:00:00+00:00"
-    assert services.commands.last.kwargs == {"after": 1, "limit": 100}
+    assert services.commands.last.kwargs == {"after": 1, "limit": 100, "restorable": True}
     assert services.closed == 1
 
 
@@ -121,7 +121,7 @@ def test_events_shows_a_table_with_type_and_actor(services: FakeOperatorServices
     assert result.exit_code == 0, result.output
     assert "CampaignCreated" in result.output
     assert "ana" in result.output
-    assert services.commands.last.kwargs == {"after": 0, "limit": 5}
+    assert services.commands.last.kwargs == {"after": 0, "limit": 5, "restorable": True}
 
 
 def test_events_of_an_unknown_campaign_exits_1_naming_the_code(

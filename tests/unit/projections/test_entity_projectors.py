@@ -263,7 +263,18 @@ def test_the_list_entry_lives_in_the_tenant_partition_and_follows_name_status_an
         "status": "Generating",
         "createdAt": stream.events[0].timestamp,
         "updatedAt": stream.events[-1].timestamp,
+        "deletedAt": stream.events[-1].timestamp,
+        "restorableUntil": "2026-04-01T00:00:00+00:00",
     }
+
+
+def test_a_restored_campaigns_list_entry_drops_the_deletion_fields() -> None:
+    stream = CampaignStream("Tea", tenant_id="acme")
+    stream.emit("CampaignDeleted", restoreUntil="2026-04-01T00:00:00+00:00")
+    stream.emit("CampaignRestored")
+    entry = fold(lambda document, event, _: project_campaign_index(document, event), stream.events)
+    assert entry["campaignDeleted"] is False
+    assert set(entry["body"]) == {"id", "name", "status", "createdAt", "updatedAt"}
 
 
 def test_list_entry_ids_sort_newest_first_then_by_campaign_id() -> None:

@@ -11,6 +11,7 @@ import pytest
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
 from domain.errors import StoreUnavailable
+from projections.live_views import LiveViews
 from projections.notifications import Notification
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
@@ -38,7 +39,7 @@ class RecordingPublisher:
     publications: list[Publication] = field(default_factory=list)
 
     def publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
-        document = ReadModel(self.store)._read(campaign_id, "snapshot")[0]
+        document = LiveViews(self.store).read(campaign_id, "snapshot")[0]
         self.publications.append(
             Publication(
                 campaign_id,

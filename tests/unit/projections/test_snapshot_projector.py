@@ -205,3 +205,24 @@ def test_an_event_for_a_missing_snapshot_or_unknown_version_is_refused() -> None
     failure = views.apply(approved)
     assert failure is not None
     assert isinstance(failure.error, LedgerError)
+
+
+def test_the_snapshot_keeps_each_artifacts_creation_time_in_its_state() -> None:
+    stream = CampaignStream()
+    copy = stream.artifact("Copy")
+    short = stream.artifact("ShortCopy")
+    state = snapshot_after(stream)["state"]
+    assert state["artifactsCreatedAt"] == {
+        copy: stream.events[1].timestamp,
+        short: stream.events[2].timestamp,
+    }
+
+
+def test_a_snapshot_written_before_creation_times_were_kept_takes_new_artifacts() -> None:
+    stream = CampaignStream()
+    older = project_snapshot(None, stream.events[0], NoLookup())
+    del older["state"]["artifactsCreatedAt"]
+    copy = stream.artifact("Copy")
+    snapshot = project_snapshot(older, stream.events[-1], NoLookup())
+    assert snapshot["state"]["artifactsCreatedAt"] == {copy: stream.events[-1].timestamp}
+    assert "artifactsCreatedAt" not in older["state"]
