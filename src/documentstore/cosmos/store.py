@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from azure.core.exceptions import AzureError
@@ -39,6 +40,9 @@ from domain.errors import StoreError
 
 Result = TypeVar("Result")
 
+READ_MANY_CONCURRENCY = 8
+"""Point reads of one ``read_many`` in flight at once (a command names a handful of ids)."""
+
 
 class CosmosDocumentStore(DocumentStore):
     """The port on one Cosmos DB database (``events``, ``views``, ``leases``)."""
@@ -57,6 +61,7 @@ class CosmosDocumentStore(DocumentStore):
         self._retry = retry or RetryPolicy()
         self._lock = threading.Lock()
         self._initialised = False
+        self._reader_pool: ThreadPoolExecutor | None = None
 
     @property
     def database_name(self) -> str:
@@ -96,22 +101,27 @@ class CosmosDocumentStore(DocumentStore):
     def read_many(
         self, container: str, partition_key: str, document_ids: Sequence[str]
     ) -> list[Document]:
+        """Point reads of every id, all in flight together: one round trip of latency, and
+        what Cosmos DB charges least for (1 RU per document up to 1 KB, where a query costs
+        its own minimum and, on the test server, a scan of the whole container)."""
         wanted = list(dict.fromkeys(document_ids))
-        if not wanted:
-            return []
-        proxy = self._container(container)
-        sql = "SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.id)"
-
-        def query_ids() -> list[Document]:
-            found = proxy.query_items(
-                sql,
-                parameters=[{"name": "@ids", "value": wanted}],
-                partition_key=partition_key,
-                max_item_count=len(wanted),
+        if len(wanted) <= 1:
+            found = [self.read(container, partition_key, document_id) for document_id in wanted]
+        else:
+            found = list(
+                self._readers().map(
+                    lambda document_id: self.read(container, partition_key, document_id), wanted
+                )
             )
-            return [cleaned(item) for item in found]
+        return [document for document in found if document is not None]
 
-        return self._run(query_ids, what="read_many")
+    def _readers(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._reader_pool is None:
+                self._reader_pool = ThreadPoolExecutor(
+                    max_workers=READ_MANY_CONCURRENCY, thread_name_prefix="cosmos-read-many"
+                )
+            return self._reader_pool
 
     def query(
         self,
@@ -207,6 +217,10 @@ class CosmosDocumentStore(DocumentStore):
         return self._run(read_changes, what="read feed")
 
     def close(self) -> None:
+        with self._lock:
+            pool, self._reader_pool = self._reader_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         self._client.close()
 
     def _container(self, name: str) -> ContainerProxy:
