@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,12 +16,14 @@ from documentstore.port import (
     Document,
     DocumentStore,
     FeedPage,
+    JsonScalar,
     Operation,
     Page,
     Query,
     check_batch,
     check_container,
 )
+from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema
@@ -116,6 +118,30 @@ class SqliteDocumentStore(DocumentStore):
             return items, list(rows[-1][3:]) if more and rows else None
 
         return request.answer(fetch)
+
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        check_scan(container, equals, page_size)
+        sql, parameters = queries.scan_sql(
+            container, equals, scan_position(continuation), page_size
+        )
+
+        def select_rows() -> list[Any]:
+            with self._pool.connection() as connection:
+                return list(connection.execute(sql, parameters).fetchall())
+
+        rows = self._run(select_rows, what="scan")
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        items = [document(body, etag, ts) for body, etag, ts, _, _ in rows]
+        token = scan_token(rows[-1][3], rows[-1][4]) if more and rows else None
+        return Page(items=items, continuation=token)
 
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
