@@ -25,6 +25,7 @@ from documentstore.port import (
 )
 from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
+from documentstore.sqlite.backup import back_up
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema
 from documentstore.sqlite.faults import translate_error
@@ -213,6 +214,16 @@ class SqliteDocumentStore(DocumentStore):
         items = [document(body, etag, ts) for body, etag, ts, _ in rows]
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
+
+    def backup_into(self, directory: Path) -> Path:
+        """A consistent copy of the database, taken while writers go on, as the database of
+        a new data directory (``documentstore.sqlite.backup``); returns its path."""
+
+        def copy() -> Path:
+            with self._pool.connection() as connection:
+                return back_up(connection, self.path.name, directory)
+
+        return self._run(copy, what="backup")
 
     def close(self) -> None:
         with self._lock:
