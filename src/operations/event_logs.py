@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from documentstore.port import EVENTS, Document, DocumentStore, Query
-from eventstore.documents import EVENT_DOC, HEAD_DOC, HEAD_ID, event_id, is_tombstone
+from eventstore.documents import EVENT_DOC, HEAD_DOC, HEAD_ID, event_id
 
 PAGE_SIZE = 1000
 """Event documents per page: large pages, few round trips, memory bounded by one."""
@@ -30,17 +30,6 @@ def campaign_heads(store: DocumentStore) -> Iterator[StoredCampaign]:
         for head in page.items:
             if head.get("docType") == HEAD_DOC:
                 yield StoredCampaign(str(head["partitionKey"]), int(head["version"]))
-        continuation = page.continuation
-        if continuation is None:
-            return
-
-
-def tombstones(store: DocumentStore) -> Iterator[Document]:
-    """The tombstones of every purged campaign."""
-    continuation: str | None = None
-    while True:
-        page = store.scan(EVENTS, {"id": HEAD_ID}, page_size=PAGE_SIZE, continuation=continuation)
-        yield from (head for head in page.items if is_tombstone(head))
         continuation = page.continuation
         if continuation is None:
             return

@@ -29,9 +29,15 @@ from uuid import UUID
 from application import CampaignApplication
 from documentstore.port import EVENTS, Document, DocumentStore, Replace
 from domain.errors import DocumentNotFound, EtagMismatch
-from eventstore.documents import HEAD_DOC, HEAD_ID, stored_snapshot_from, tombstone_document
+from eventstore.documents import (
+    HEAD_DOC,
+    HEAD_ID,
+    is_tombstone,
+    stored_snapshot_from,
+    tombstone_document,
+)
 from operations.campaign_remains import RemovedDocuments, remove_campaign_remains
-from operations.event_logs import PAGE_SIZE, tombstones
+from operations.event_logs import PAGE_SIZE
 
 
 def utc_now() -> datetime:
@@ -110,38 +116,42 @@ class CampaignPurge:
         finish the purges an earlier run left half done."""
         now = self._clock()
         report = PurgeReport(dry_run=dry_run)
-        unfinished = [stone for stone in tombstones(self._store) if not stone.get("cleared")]
+        unfinished, expired = self._sweep(now)
         for stone in unfinished:
             done = self._finish(stone, dry_run=dry_run, resumed=True)
             report.purged.append(done)
             if on_campaign is not None:
                 on_campaign(done)
-        for expired in self._expired(now):
-            purged = self._purge(expired, now, dry_run=dry_run)
+        for campaign in expired:
+            purged = self._purge(campaign, now, dry_run=dry_run)
             if purged is None:
-                report.changed_meanwhile.append(expired.campaign_id)
+                report.changed_meanwhile.append(campaign.campaign_id)
                 continue
             report.purged.append(purged)
             if on_campaign is not None:
                 on_campaign(purged)
         return report
 
-    def _expired(self, now: datetime) -> list[_Expired]:
-        """The campaigns soft-deleted with a restore window that ended before ``now``, as
-        their heads show them (one sweep of the heads, no read per campaign)."""
-        found: list[_Expired] = []
+    def _sweep(self, now: datetime) -> tuple[list[Document], list[_Expired]]:
+        """One sweep of the heads (a scan, no read per campaign): the tombstones an earlier
+        run left uncleared, and the campaigns soft-deleted with a restore window that ended
+        before ``now``, as their heads show them."""
+        unfinished: list[Document] = []
+        expired: list[_Expired] = []
         continuation: str | None = None
         while True:
             page = self._store.scan(
                 EVENTS, {"id": HEAD_ID}, page_size=PAGE_SIZE, continuation=continuation
             )
             for head in page.items:
+                if is_tombstone(head) and not head.get("cleared"):
+                    unfinished.append(head)
                 if head.get("docType") != HEAD_DOC:
                     continue
                 campaign = self._campaign_of(head)
                 until = getattr(campaign, "restore_until", None)
                 if until is not None and now > datetime.fromisoformat(until):
-                    found.append(
+                    expired.append(
                         _Expired(
                             campaign_id=str(head["partitionKey"]),
                             tenant_id=str(campaign.tenant_id),
@@ -152,7 +162,7 @@ class CampaignPurge:
                     )
             continuation = page.continuation
             if continuation is None:
-                return found
+                return unfinished, expired
 
     def _campaign_of(self, head: Document) -> Any:
         """The campaign a head holds (its core snapshot), without another read; a head with
