@@ -99,10 +99,8 @@ def import_events(
                 if as_json:
                     typer.echo(json.dumps(imported.to_json()))
                 elif imported.detail:
-                    bar.console.print(
-                        f"{imported.outcome.value} {imported.campaign_id}: {imported.detail}",
-                        markup=False,
-                        highlight=False,
+                    typer.echo(
+                        f"{imported.outcome.value} {imported.campaign_id}: {imported.detail}"
                     )
 
             report = EventImport(services.store, services.application).run(

@@ -131,11 +131,23 @@ def tenant_of_first(event: RecordedEvent) -> str:
     return str(tenant) if isinstance(tenant, str) else event.tenant_id
 
 
+_LIBRARY_MADE = frozenset({"Event", "Created"})
+"""Event classes on ``Campaign`` that no command triggers: the base of its events and the
+creation event the library declares for every aggregate (``CampaignCreated`` is ours)."""
+
+EVENT_CLASSES: dict[str, type] = {
+    name: value
+    for name, value in vars(Campaign).items()
+    if isinstance(value, type) and issubclass(value, Campaign.Event) and name not in _LIBRARY_MADE
+}
+"""The campaign's event types by name: what an imported line's ``type`` may be."""
+
+
 def _event_class(type_name: str) -> type:
-    candidate = getattr(Campaign, type_name, None) if type_name.isidentifier() else None
-    if not (isinstance(candidate, type) and issubclass(candidate, Campaign.Event)):
+    event_class = EVENT_CLASSES.get(type_name)
+    if event_class is None:
         raise _invalid(f"{type_name!r} is not an event type of a campaign")
-    return candidate
+    return event_class
 
 
 def _is_canonical_uuid(text: str) -> bool:
