@@ -11,7 +11,15 @@ from application.service import CampaignService, CommandContext
 from bootstrap.container import campaign_application
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
-from domain.values import AuditReport, AuditStatus, CategoryScore, Iteration
+from domain.values import (
+    AuditReport,
+    AuditStatus,
+    CategoryScore,
+    ContextArtifact,
+    Iteration,
+    QualityCheck,
+    QualityCheckStatus,
+)
 from operations.event_export import ExportReport, export_lines
 from operations.event_import import EventImport, ImportReport
 from tests.unit.application.builders import Clock, brief
@@ -52,23 +60,22 @@ class Campaigns:
         self.clock.advance(seconds=1)
         artifact = self.service.create_artifact(ctx, campaign_id, artifact_type="Copy").id
         previous: str | None = None
-        outcome = None
         for number in range(versions):
             self.clock.advance(seconds=1)
             version = self.service.create_version(
                 ctx, campaign_id, artifact, content=f"Copy number {number} ✓"
             ).id
-            outcome = self.service.record_audit(
+            self.service.record_audit(
                 ctx,
                 campaign_id,
                 version,
                 report=AuditReport(
-                    overall_status=AuditStatus.PASS if number % 2 else AuditStatus.FAIL,
+                    overall_status=AuditStatus.FAIL if number < versions - 1 else AuditStatus.PASS,
                     category_scores={"tone": CategoryScore(score=50.5 + number)},
                 ),
             )
             if previous is not None:
-                outcome = self.service.log_iteration(
+                self.service.log_iteration(
                     ctx,
                     campaign_id,
                     iteration=Iteration(
@@ -79,10 +86,33 @@ class Campaigns:
                     ),
                 )
             previous = version
+        assert previous is not None
+        self.service.approve_version(ctx, campaign_id, previous)
+        self.service.set_active_version(ctx, campaign_id, "Copy", previous)
         run = self.service.queue_run(ctx, campaign_id, execution_mode="Sequential").id
-        outcome = self.service.start_run(ctx, campaign_id, run)
-        assert outcome is not None
-        return outcome.version
+        self.service.start_run(ctx, campaign_id, run)
+        self.service.attach_step_result(
+            ctx,
+            campaign_id,
+            run,
+            step_id="draft",
+            artifacts=[
+                ContextArtifact(
+                    id=artifact, type="plan", uri="https://example.com/plan", hash="c" * 64
+                )
+            ],
+        )
+        self.service.record_quality_check(
+            ctx,
+            campaign_id,
+            run,
+            check=QualityCheck(
+                artifact_id=artifact, check_type="tone", status=QualityCheckStatus.PASSED
+            ),
+        )
+        return self.service.complete_run(
+            ctx, campaign_id, run, artifact_version_ids=[previous]
+        ).version
 
     def delete(self, campaign_id: str, *, tenant_id: str | None = None) -> None:
         self.clock.advance(seconds=1)
