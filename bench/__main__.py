@@ -21,6 +21,7 @@ from bench import (
     growth,
     http_load,
     machine,
+    operations_throughput,
     rebuild_throughput,
     snapshot_reads,
 )
@@ -92,6 +93,10 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
 
+def operations(directory: Path, table: ResultTable) -> None:
+    table.add(*operations_throughput.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -99,6 +104,7 @@ SECTIONS: dict[str, Section] = {
     "append": appends,
     "load": load,
     "rebuild": rebuilds,
+    "operations": operations,
 }
 
 

@@ -1,8 +1,8 @@
 """Writing one imported campaign into ``events``: its event documents, then its entity states,
-then its head, packed into transactional batches (at most 100 operations and 2 MB each) and
-sent with ``execute_batches`` whenever ``flush_bytes`` of them wait, and at the end.
+then its head, packed into transactional batches (at most 100 operations and 2 MB each) that
+the import's ``ImportBuffer`` sends.
 
-On SQLite ``execute_batches`` is one transaction: a campaign whose documents fit ``flush_bytes``
+On SQLite the buffer's sends are transactions: a campaign whose documents fit ``flush_bytes``
 appears whole or not at all, to readers and to the change feed alike. On Cosmos DB (and for
 larger campaigns) the batches go one after the other, the head in the last one: a campaign
 without a head does not exist, and a crash leaves documents that a new run completes.
@@ -15,7 +15,7 @@ last version and entity states the file's log does not make are deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -47,10 +47,7 @@ from eventstore.documents import (
     state_id,
 )
 from operations.campaign_remains import remove_campaign_remains
-
-DEFAULT_FLUSH_BYTES = 16 * 1024 * 1024
-"""Documents waiting to be written at most (as JSON): bounds the import's memory, and on
-SQLite makes every campaign up to that size one transaction."""
+from operations.import_buffer import CampaignWrite, ImportBuffer
 
 _RESUME_CHUNK = MAX_BATCH_OPERATIONS
 _PAGE = 1000
@@ -59,26 +56,16 @@ _PAGE = 1000
 class CampaignWriter:
     """Writes one campaign the store has no head for (see the module docstring)."""
 
-    def __init__(
-        self,
-        store: DocumentStore,
-        campaign_id: str,
-        *,
-        flush_bytes: int = DEFAULT_FLUSH_BYTES,
-    ) -> None:
+    def __init__(self, store: DocumentStore, buffer: ImportBuffer, campaign_id: str) -> None:
         self._store = store
+        self._buffer = buffer
         self._partition = campaign_id
-        self._flush_bytes = flush_bytes
-        self.resumed = bool(
-            store.query(EVENTS, Query(partition_key=campaign_id), page_size=1).items
-        )
+        anything = store.query(EVENTS, Query(partition_key=campaign_id), page_size=1)
+        self.resumed = bool(anything.items)
         """Whether the partition held documents already (an interrupted import's)."""
-        self.written = 0
-        """Documents written so far (sent and applied)."""
-        self._batches: list[list[Operation]] = []
+        self.write = CampaignWrite(campaign_id)
         self._current: list[Operation] = []
         self._current_bytes = 0
-        self._waiting_bytes = 0
         self._unresolved: list[Document] = []
         self._last_event: Document | None = None
 
@@ -98,10 +85,11 @@ class CampaignWriter:
         core_snapshot: StoredEvent,
         *,
         append_id: str,
+        on_settled: Callable[[CampaignWrite], None],
     ) -> None:
-        """The entity states and the head after the last event, then everything still waiting
-        written; raises what the store raised (``DocumentConflict`` when another writer created
-        the campaign meanwhile)."""
+        """The entity states and the head after the last event; ``on_settled`` is told when
+        the buffer has written all of it, or the store refused a batch of it (another writer
+        created the campaign meanwhile)."""
         last = self._last_event
         if last is None:
             raise ValueError("a campaign needs at least one event")
@@ -120,15 +108,16 @@ class CampaignWriter:
             last_append_id=append_id,
         )
         self._add(Create(head, encoded=encoded))
-        self._flush()
+        self._close_batch()
+        self._buffer.complete(self.write, on_settled)
 
     def abandon(self) -> None:
         """Give the campaign up: nothing more is written, and what this or an earlier run
         wrote of it is deleted (while it still has no head)."""
-        self._batches, self._current, self._unresolved = [], [], []
-        if (self.written or self.resumed) and self._store.read(
-            EVENTS, self._partition, HEAD_ID
-        ) is None:
+        self._current, self._unresolved = [], []
+        self._buffer.drop(self.write)
+        written = self.write.written or self.resumed
+        if written and self._store.read(EVENTS, self._partition, HEAD_ID) is None:
             remove_campaign_remains(self._store, self._partition)
 
     def _resolve(self) -> None:
@@ -174,26 +163,14 @@ class CampaignWriter:
             len(self._current) >= MAX_BATCH_OPERATIONS
             or self._current_bytes + size > MAX_BATCH_BYTES
         ):
-            self._batches.append(self._current)
-            self._current, self._current_bytes = [], 0
+            self._close_batch()
         self._current.append(operation)
         self._current_bytes += size
-        self._waiting_bytes += size
-        if self._waiting_bytes >= self._flush_bytes:
-            self._flush()
 
-    def _flush(self) -> None:
+    def _close_batch(self) -> None:
         if self._current:
-            self._batches.append(self._current)
+            self._buffer.add(self.write, self._current, self._current_bytes)
             self._current, self._current_bytes = [], 0
-        batches, self._batches, self._waiting_bytes = self._batches, [], 0
-        if not batches:
-            return
-        outcome = self._store.execute_batches(
-            EVENTS, [(self._partition, operations) for operations in batches]
-        )
-        self.written += sum(len(results) for results in outcome.applied)
-        outcome.results()
 
 
 def _same_event(stored: Document, ours: Document) -> bool:

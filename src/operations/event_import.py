@@ -11,15 +11,16 @@ Campaign by campaign (the lines of one campaign are consecutive, versions 1, 2, 
   is removed), and written as the event store lays them out, then the entity states and last
   the head, built exactly as a first load builds them from a log (``docs/storage.md``). Until
   the head is written the campaign does not exist: a command answers 404 and an export leaves
-  it out. On SQLite a campaign's documents go in one transaction when they fit
-  ``flush_bytes``; larger ones (and every campaign on Cosmos DB) go batch after batch, head last.
+  it out. On SQLite the writes of several campaigns go in one transaction (``ImportBuffer``),
+  a campaign of up to ``flush_bytes`` never split; larger ones (and every campaign on Cosmos
+  DB) go batch after batch, head last.
 - **resuming**: after a crash a campaign may have event (and state) documents but no head. A
   new run compares each of them with the file: the same are kept, different ones replaced,
   extra ones deleted, then the head written. Nothing is ever doubled: a document's id is its
   version.
 
-Memory holds one campaign's aggregate (its entities' records, not their content) and at most
-``flush_bytes`` of documents not yet written; the file is read line by line.
+Memory holds one campaign's aggregate (its entities' records, not their content) and about
+twice ``flush_bytes`` of documents not yet written at most; the file is read line by line.
 """
 
 from __future__ import annotations
@@ -33,13 +34,7 @@ from uuid import UUID
 
 from application import CampaignApplication
 from documentstore.port import DocumentStore
-from domain.errors import (
-    DocumentConflict,
-    DocumentNotFound,
-    EtagMismatch,
-    InvalidInput,
-    OperationFailed,
-)
+from domain.errors import InvalidInput, OperationFailed
 from eventstore.documents import is_tombstone, new_append_id, stored_event_from
 from operations.campaign_lines import (
     CampaignLines,
@@ -48,9 +43,10 @@ from operations.campaign_lines import (
     campaigns_in,
     compare_log,
 )
-from operations.campaign_writer import DEFAULT_FLUSH_BYTES, CampaignWriter
+from operations.campaign_writer import CampaignWriter
 from operations.event_lines import EventLine
 from operations.event_logs import head_of
+from operations.import_buffer import DEFAULT_FLUSH_BYTES, CampaignWrite, ImportBuffer
 
 
 class ImportOutcome(StrEnum):
@@ -131,67 +127,97 @@ class EventImport:
     ) -> ImportReport:
         """Import every campaign of ``texts`` (the file's lines); a line that is not an
         exported event stops the import there (``OperationFailed`` naming it), the campaign
-        it was in left out."""
+        it was in left out. ``on_campaign`` is told each campaign's outcome (a written one
+        once its writes are applied, so not always in file order)."""
         report = ImportReport()
         count = LineCount()
-        for lines in campaigns_in(texts, count, progress):
-            imported = self._campaign(lines)
+        buffer = ImportBuffer(self._store, flush_bytes=self._flush_bytes)
+
+        def told(imported: CampaignImported) -> None:
             report.add(imported)
-            report.lines = count.lines
             if on_campaign is not None:
                 on_campaign(imported)
+
+        try:
+            for lines in campaigns_in(texts, count, progress):
+                self._campaign(lines, buffer, told)
+        except OperationFailed:  # a malformed line: the campaigns before it are written
+            buffer.flush()
+            raise
+        buffer.flush()
         report.lines = count.lines
         progress(count.lines)
         return report
 
-    def _campaign(self, lines: CampaignLines) -> CampaignImported:
+    def _campaign(
+        self,
+        lines: CampaignLines,
+        buffer: ImportBuffer,
+        told: Callable[[CampaignImported], None],
+    ) -> None:
         campaign_id = lines.campaign_id
         head = head_of(self._store, campaign_id)
         if is_tombstone(head):
             reason = "purged from this store, its id is never reused; left untouched"
-            return CampaignImported(campaign_id, ImportOutcome.PURGED, lines.drain(), 0, reason)
+            told(CampaignImported(campaign_id, ImportOutcome.PURGED, lines.drain(), 0, reason))
+            return
         if head is None:
-            return self._write(lines)
+            self._write(lines, buffer, told)
+            return
         difference = compare_log(self._store, int(head["version"]), lines)
         if difference is None:
-            return CampaignImported(campaign_id, ImportOutcome.UNCHANGED, lines.read)
+            told(CampaignImported(campaign_id, ImportOutcome.UNCHANGED, lines.read))
+            return
         outcome = ImportOutcome.INVALID if difference.invalid else ImportOutcome.DIVERGENT
         detail = f"{difference.reason}; left untouched"
-        return CampaignImported(campaign_id, outcome, lines.read, detail=detail)
+        told(CampaignImported(campaign_id, outcome, lines.read, detail=detail))
 
-    def _write(self, lines: CampaignLines) -> CampaignImported:
+    def _write(
+        self,
+        lines: CampaignLines,
+        buffer: ImportBuffer,
+        told: Callable[[CampaignImported], None],
+    ) -> None:
         """A campaign the store does not have: events, entity states, head last."""
         campaign_id = lines.campaign_id
         append_id = new_append_id()
-        writer = CampaignWriter(self._store, campaign_id, flush_bytes=self._flush_bytes)
+        writer = CampaignWriter(self._store, buffer, campaign_id)
         campaign: Any = None
         try:
             for line in lines:
                 document = _event_document(line, append_id)
                 campaign = self._fold(campaign, document, line)
                 writer.add_event(document)
-            writer.finish(
-                campaign.entity_states(),
-                self._application.head_snapshot_of(campaign),
-                append_id=append_id,
-            )
         except InvalidLog as invalid:
             lines.drain()
             writer.abandon()
             detail = f"{invalid}; nothing written"
-            return CampaignImported(campaign_id, ImportOutcome.INVALID, lines.read, 0, detail)
-        except (DocumentConflict, EtagMismatch, DocumentNotFound) as raced:
-            detail = f"another writer wrote to it meanwhile ({raced.detail}); run the import again"
-            written = writer.written
-            return CampaignImported(
-                campaign_id, ImportOutcome.CONFLICT, lines.drain(), written, detail
-            )
+            told(CampaignImported(campaign_id, ImportOutcome.INVALID, lines.read, 0, detail))
+            return
         except OperationFailed:  # a malformed line further on: this campaign is incomplete
             writer.abandon()
             raise
-        detail = "completed what an interrupted import had started" if writer.resumed else ""
-        return CampaignImported(
-            campaign_id, ImportOutcome.IMPORTED, lines.read, writer.written, detail
+        events = lines.read
+
+        def settled(write: CampaignWrite) -> None:
+            if write.refused is not None:
+                detail = (
+                    f"another writer wrote to it meanwhile ({write.refused.detail}); "
+                    "run the import again"
+                )
+                outcome = ImportOutcome.CONFLICT
+            else:
+                detail = (
+                    "completed what an interrupted import had started" if writer.resumed else ""
+                )
+                outcome = ImportOutcome.IMPORTED
+            told(CampaignImported(campaign_id, outcome, events, write.written, detail))
+
+        writer.finish(
+            campaign.entity_states(),
+            self._application.head_snapshot_of(campaign),
+            append_id=append_id,
+            on_settled=settled,
         )
 
     def _fold(self, campaign: Any, document: dict[str, Any], line: EventLine) -> Any:

@@ -265,3 +265,34 @@ def test_an_export_may_be_narrowed_to_campaigns_or_a_tenant() -> None:
     assert {json.loads(line)["campaignId"] for line in named} == {theirs}
     assert report.not_found == ["missing-id"]
     assert tenants == [mine]
+
+
+class CreatingMeanwhile(InMemoryDocumentStore):
+    """Another writer creates ``campaign_id`` just before the import's first send."""
+
+    campaign_id: str | None = None
+
+    def execute_batches(self, container: str, batches: Any) -> Any:
+        if self.campaign_id is not None:
+            campaign_id, self.campaign_id = self.campaign_id, None
+            Campaigns(self).create(campaign_id)
+        return super().execute_batches(container, batches)
+
+
+def test_a_campaign_another_writer_creates_meanwhile_is_a_conflict_the_rest_imported() -> None:
+    source, ids = filled_store()
+    lines = export_all(source)
+    raced = json.loads(lines[-1])["campaignId"]
+    target = CreatingMeanwhile()
+    target.campaign_id = raced
+
+    report = import_into(target, lines)
+
+    [conflict] = report.refused
+    assert (conflict.campaign_id, conflict.outcome) == (raced, ImportOutcome.CONFLICT)
+    assert "run the import again" in conflict.detail
+    assert report.outcomes["imported"] == len(ids) - 1
+    assert {campaign_id for campaign_id, _ in dump_events(target)} == set(ids)
+    assert [line for line in export_all(target) if raced in line] != [
+        line for line in lines if raced in line
+    ]
