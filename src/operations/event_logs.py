@@ -12,6 +12,9 @@ from eventstore.documents import EVENT_DOC, HEAD_DOC, HEAD_ID, event_id
 
 PAGE_SIZE = 1000
 """Event documents per page: large pages, few round trips, memory bounded by one."""
+HEADS_PAGE_SIZE = 100
+"""Heads per page of a sweep: a head carries its campaign's core snapshot (kilobytes), so
+fewer of them per page keep memory small."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,9 @@ def campaign_heads(store: DocumentStore) -> Iterator[StoredCampaign]:
     """Every campaign of the store (the head of each stream; tombstones left out)."""
     continuation: str | None = None
     while True:
-        page = store.scan(EVENTS, {"id": HEAD_ID}, page_size=PAGE_SIZE, continuation=continuation)
+        page = store.scan(
+            EVENTS, {"id": HEAD_ID}, page_size=HEADS_PAGE_SIZE, continuation=continuation
+        )
         for head in page.items:
             if head.get("docType") == HEAD_DOC:
                 yield StoredCampaign(str(head["partitionKey"]), int(head["version"]))

@@ -37,7 +37,7 @@ from eventstore.documents import (
     tombstone_document,
 )
 from operations.campaign_remains import RemovedDocuments, remove_campaign_remains
-from operations.event_logs import PAGE_SIZE
+from operations.event_logs import HEADS_PAGE_SIZE
 
 
 def utc_now() -> datetime:
@@ -141,7 +141,7 @@ class CampaignPurge:
         continuation: str | None = None
         while True:
             page = self._store.scan(
-                EVENTS, {"id": HEAD_ID}, page_size=PAGE_SIZE, continuation=continuation
+                EVENTS, {"id": HEAD_ID}, page_size=HEADS_PAGE_SIZE, continuation=continuation
             )
             for head in page.items:
                 if is_tombstone(head) and not head.get("cleared"):
