@@ -24,8 +24,9 @@ class InvalidLog(Exception):
 
 
 class CampaignLines:
-    """The lines of one campaign: versions 1, 2, 3… in order (else ``InvalidLog``), counted
-    as they are read, and the rest read past (``drain``) when the campaign is given up."""
+    """The lines of one campaign: versions 1, 2, 3… in order, all with the campaign's tenant
+    (else ``InvalidLog``), counted as they are read, and the rest read past (``drain``) when
+    the campaign is given up."""
 
     def __init__(self, campaign_id: str, group: Iterator[EventLine]) -> None:
         self.campaign_id = campaign_id
@@ -33,12 +34,20 @@ class CampaignLines:
         self.read = 0
 
     def __iter__(self) -> Iterator[EventLine]:
+        tenant: str | None = None
         for line in self._group:
             self.read += 1
             if line.version != self.read:
                 raise InvalidLog(
                     "its lines are not versions 1, 2, 3… in order and consecutive in the "
                     f"file: version {line.version} where {self.read} was due"
+                )
+            created = line.data.get("tenantId") if line.type == "CampaignCreated" else None
+            tenant = tenant or (created if isinstance(created, str) else line.tenant_id)
+            if line.tenant_id != tenant:
+                raise InvalidLog(
+                    f"the line of version {line.version} names tenant {line.tenant_id!r}, the "
+                    f"campaign's is {tenant!r}"
                 )
             yield line
 

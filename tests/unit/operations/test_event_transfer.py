@@ -296,3 +296,16 @@ def test_a_campaign_another_writer_creates_meanwhile_is_a_conflict_the_rest_impo
     assert [line for line in export_all(target) if raced in line] != [
         line for line in lines if raced in line
     ]
+
+
+def test_a_campaign_whose_lines_name_another_tenant_than_its_own_is_invalid() -> None:
+    source, [campaign_id] = filled_store(campaigns=1)
+    lines = [json.loads(line) for line in export_all(source)]
+    lines[3]["tenantId"] = "globex"
+    target = InMemoryDocumentStore()
+
+    [refused] = import_into(target, [json.dumps(line) for line in lines]).refused
+
+    assert (refused.campaign_id, refused.outcome) == (campaign_id, ImportOutcome.INVALID)
+    assert "tenant 'globex'" in refused.detail
+    assert dump_events(target) == {}
