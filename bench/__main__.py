@@ -21,6 +21,7 @@ from bench import (
     growth,
     http_load,
     machine,
+    operations_throughput,
     past_reads,
     rebuild_throughput,
     snapshot_reads,
@@ -109,6 +110,10 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
 
+def operations(directory: Path, table: ResultTable) -> None:
+    table.add(*operations_throughput.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -117,6 +122,7 @@ SECTIONS: dict[str, Section] = {
     "load": load,
     "rebuild": rebuilds,
     "past": past,
+    "operations": operations,
 }
 
 

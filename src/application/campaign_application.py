@@ -42,7 +42,7 @@ from eventsourcing.utils import Environment, EnvType, strtobool
 
 from application.stream_head import StoredStates, StreamHeadReader, StreamStateReader
 from domain.campaign import Campaign, EntityState
-from domain.errors import CampaignNotFound, ConcurrencyConflict
+from domain.errors import CampaignNotFound, CampaignPurged, ConcurrencyConflict
 
 
 class HeadFirstRepository(Repository[UUID]):
@@ -59,7 +59,7 @@ class HeadFirstRepository(Repository[UUID]):
         if version is not None or not isinstance(recorder, StreamHeadReader):
             return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
         head = recorder.read_head(aggregate_id)
-        if head is None:
+        if head is None or head.purged:
             msg = f"Aggregate {aggregate_id!r} not found."
             raise AggregateNotFoundError(msg)
         if head.layout >= 2:  # a core snapshot: the entities are beside it, not in it
@@ -119,7 +119,7 @@ class CampaignApplication(Application[UUID]):
     def load_campaign(self, campaign_id: UUID, entity_ids: Collection[str] = ()) -> Campaign:
         """The campaign at its latest version, holding the entities ``entity_ids`` names that
         exist (with a split-state recorder; otherwise every entity); ``CampaignNotFound`` if
-        there is no such campaign."""
+        there is no such campaign (``CampaignPurged``, one of them, if it was purged)."""
         recorder = self.events.recorder
         if isinstance(recorder, StreamStateReader):
             return self._load_split(recorder, campaign_id, entity_ids)
@@ -163,6 +163,8 @@ class CampaignApplication(Application[UUID]):
         head, states = recorder.read_stream(campaign_id, entity_ids)
         if head is None:
             raise CampaignNotFound(f"campaign {campaign_id} not found")
+        if head.purged:
+            raise CampaignPurged(f"campaign {campaign_id} not found")
         if head.layout < 2 or head.snapshot is None:
             self._split(recorder, campaign_id)
             head, states = recorder.read_stream(campaign_id, entity_ids)

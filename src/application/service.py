@@ -32,8 +32,10 @@ from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Campaign, Outcome
 from domain.errors import (
     CampaignNotFound,
+    CampaignPurged,
     ConcurrencyConflict,
     FieldError,
+    IdConflict,
     InvalidInput,
     PreconditionFailed,
     RuleViolation,
@@ -129,6 +131,11 @@ class CampaignService:
         def attempt() -> Outcome:
             try:
                 existing = self.application.load_campaign(aggregate_id)
+            except CampaignPurged:
+                raise IdConflict(
+                    f"campaign id {new_id} belonged to a campaign that was purged; "
+                    "ids are never reused"
+                ) from None
             except CampaignNotFound:
                 campaign = Campaign.create(new_id, name=name, brief=brief, meta=self._meta(ctx))
                 self._append(ctx, campaign, loaded_version=0)

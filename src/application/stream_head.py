@@ -34,6 +34,11 @@ class StreamHeadLike(Protocol):
     @property
     def layout(self) -> int: ...
 
+    @property
+    def purged(self) -> bool:
+        """The stream was purged (its head is a tombstone): it exists no more, for good."""
+        ...
+
 
 @runtime_checkable
 class StreamHeadReader(Protocol):

@@ -42,6 +42,11 @@ class ServiceContainer:
     """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
     _closed: bool = field(default=False, repr=False)
 
+    @property
+    def application(self) -> CampaignApplication:
+        """The command side's campaign application (the operator's import and purge use it)."""
+        return self.commands.application
+
     def close(self) -> None:
         """End the live streams, stop the processor (saving checkpoints), then close the store
         this container opened."""

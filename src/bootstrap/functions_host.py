@@ -20,6 +20,7 @@ from bootstrap.settings import Settings
 from bootstrap.stores import open_document_store
 from documentstore.port import DocumentStore
 from domain.errors import ConfigurationError
+from operations.purge import CampaignPurge
 from projections.notification_hub import NotificationHub
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
@@ -101,6 +102,11 @@ class FunctionsHost:
             if self._reads is None:
                 self._reads = ReadModel(self.store(), lag_source=FUNCTIONS_TRIGGER)
             return self._reads
+
+    def purge(self) -> CampaignPurge:
+        """The daily purge's, on the host's store (a new one each run: it holds nothing)."""
+        store = self.store()
+        return CampaignPurge(store, campaign_application(store))
 
     def api_keys(self) -> Mapping[str, str]:
         """The API keys (``LEDGER_API_KEYS``) that ``negotiate`` checks."""

@@ -18,17 +18,15 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bootstrap.container import build_container
-from bootstrap.settings import Settings
-from cli import server
+from cli import maintenance, server
 from cli.campaign_tables import snapshot_tables
-from cli.ports import OperatorServices, ServicesBuilder
+from cli.ports import ServicesBuilder
+from cli.session import errors, load_settings, opened_services, services_builder
 from cli.tables import event_json, events_table, rebuild_table, status_table
-from domain.errors import ConfigurationError, LedgerError
 from projections.dead_letters import DeadLetter, DeadLetterBox
 from projections.generations import lease_prefix_of
 from projections.reads import Moment
@@ -41,45 +39,10 @@ from projections.rebuild import (
 )
 
 console = Console()
-errors = Console(stderr=True)
 
 _FOLLOW_IDLE_SECONDS = 0.2
 _SHOWN_DIFFERENCES = 20
 _SHOWN_STILL_FAILING = 20
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment with command-line overrides; bad settings exit 2."""
-    try:
-        settings = Settings()
-        given = {key: value for key, value in overrides.items() if value is not None}
-        return Settings.model_validate({**settings.model_dump(), **given}) if given else settings
-    except ValidationError as invalid:
-        errors.print(f"[red]Invalid settings:[/red] {invalid}")
-        raise typer.Exit(2) from None
-
-
-def services_builder(ctx: typer.Context) -> ServicesBuilder:
-    """The builder ``build_cli`` put in the command's context."""
-    build: ServicesBuilder = ctx.obj
-    return build
-
-
-@contextmanager
-def opened_services(ctx: typer.Context, settings: Settings) -> Iterator[OperatorServices]:
-    """The services of one CLI command, closed afterwards; configuration errors exit 2."""
-    try:
-        services = services_builder(ctx)(settings)
-    except ConfigurationError as wrong:
-        errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
-        raise typer.Exit(2) from None
-    try:
-        yield services
-    except LedgerError as refused:
-        errors.print(f"[red]{refused.code}:[/red] {refused.detail}")
-        raise typer.Exit(1) from None
-    finally:
-        services.close()
 
 
 def serve(
@@ -326,7 +289,8 @@ def build_cli(build_services: ServicesBuilder = build_container) -> typer.Typer:
         name="campaigns",
         help="Operate Campaign Ledger: serve the API, initialise the store, follow the change "
         "feed, rebuild projections, show lag and dead letters, print a campaign's events or "
-        "its snapshot.",
+        "its snapshot; export, import and compare event logs, purge expired campaigns, back up "
+        "the store.",
         no_args_is_help=True,
         add_completion=False,
         context_settings={"obj": build_services},
@@ -340,6 +304,7 @@ def build_cli(build_services: ServicesBuilder = build_container) -> typer.Typer:
     cli.command("replay-dead-letters")(replay_dead_letters_command)
     cli.command()(events)
     cli.command()(show)
+    maintenance.register(cli)
     return cli
 
 

@@ -1,6 +1,7 @@
-"""What the operator CLI needs of the composition root: the HTTP app's services plus the store
-and the change-feed processor, built from settings by a ``ServicesBuilder`` (by default
-``bootstrap.container.build_container``; tests give their own)."""
+"""What the operator CLI needs of the composition root: the HTTP app's services plus the store,
+the change-feed processor and the campaign application, built from settings by a
+``ServicesBuilder`` (by default ``bootstrap.container.build_container``; tests give their
+own)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from api.ports import ClosableApiServices
+from application import CampaignApplication
 from bootstrap.settings import Settings
 from documentstore.port import DocumentStore
 from projections.runner import ProjectionOutcome
@@ -34,6 +36,11 @@ class OperatorServices(ClosableApiServices, Protocol):
 
     @property
     def processor(self) -> FeedProcessor: ...
+
+    @property
+    def application(self) -> CampaignApplication:
+        """The campaign application on ``store`` (import and purge read campaigns with it)."""
+        ...
 
 
 ServicesBuilder = Callable[[Settings], OperatorServices]

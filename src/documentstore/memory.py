@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from documentstore.port import (
     Document,
     DocumentStore,
     FeedPage,
+    JsonScalar,
     Operation,
     Page,
     Query,
@@ -33,6 +34,7 @@ from documentstore.port import (
     check_container,
     without_system_fields,
 )
+from documentstore.scanning import check_scan, matches, scan_position, scan_token
 from domain.errors import (
     DocumentConflict,
     DocumentNotFound,
@@ -129,6 +131,28 @@ class InMemoryDocumentStore(DocumentStore):
             return [_visible(stored) for stored in page], end if end < len(ordered) else None
 
         return request.answer(slice_page)
+
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        check_scan(container, equals, page_size)
+        after = scan_position(continuation)
+        with self._lock:
+            found = sorted(
+                (partition_key, document_id, stored)
+                for partition_key, partition in self._containers[container].items()
+                for document_id, stored in partition.items()
+                if (after is None or (partition_key, document_id) > after)
+                and matches(stored.body, equals)
+            )
+        page = found[:page_size]
+        token = scan_token(page[-1][0], page[-1][1]) if len(found) > page_size else None
+        return Page(items=[_visible(stored) for _, _, stored in page], continuation=token)
 
     # --- writes --------------------------------------------------------------------------
 

@@ -252,6 +252,24 @@ class DocumentStore(ABC):
     ) -> FeedPage:
         """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
 
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """One page of the documents of *every* partition whose top-level fields equal
+        ``equals``, in no set order: an operator's sweep (export, compare, purge), never the
+        path of a command or a read. Adapters answer with one query (Cosmos DB: a
+        cross-partition query) and yield each document that exists throughout exactly once;
+        this default walks the change feed (``documentstore.scanning``), where a document
+        rewritten during the scan may come twice."""
+        from documentstore.scanning import scan_by_feed
+
+        return scan_by_feed(self, container, equals, page_size=page_size, continuation=continuation)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 

@@ -14,6 +14,7 @@ imports nothing of ours.
     │   └── InvalidContinuation       400  a continuation token the service did not issue
     ├── NotFound                      404
     │   ├── CampaignNotFound          404  unknown, foreign-tenant or soft-deleted campaign
+    │   │   └── CampaignPurged        404  deleted for good (a create reusing its id: 409)
     │   ├── EntityNotFound            404  unknown entity named in the path
     │   └── VersionNotFound           404  a past the campaign does not have (atVersion, asOf)
     ├── RuleViolation                 409  the domain refuses the command
@@ -104,6 +105,11 @@ class CampaignNotFound(NotFound):
     """Unknown campaign, a campaign of another tenant, or a soft-deleted one."""
 
     code = "campaign-not-found"
+
+
+class CampaignPurged(CampaignNotFound):
+    """A campaign deleted for good by a purge: answered like any campaign that does not exist,
+    except that its id can never be used again (a create naming it is ``IdConflict``)."""
 
 
 class EntityNotFound(NotFound):

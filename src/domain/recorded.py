@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic.alias_generators import to_camel as _to_camel
+from pydantic.alias_generators import to_snake as _to_snake
 
 JsonObject = dict[str, Any]
 
 _LIBRARY_KEYS = frozenset({"originator_id", "originator_version", "timestamp", "metadata"})
+
+to_camel = lru_cache(maxsize=4096)(_to_camel)
+"""pydantic's ``to_camel``, remembered: event attribute names are few and met on every event."""
+to_snake = lru_cache(maxsize=4096)(_to_snake)
+"""pydantic's ``to_snake``, remembered likewise (a regular expression per key otherwise)."""
 _CLASS_VERSION = "class_version"
 
 

@@ -33,6 +33,7 @@ EVENT_DOC = "event"
 SNAPSHOT_DOC = "snapshot"
 HEAD_DOC = "head"
 STATE_DOC = "state"
+TOMBSTONE_DOC = "tombstone"
 EVENT_PREFIX = "e-"
 SNAPSHOT_PREFIX = "s-"
 STATE_PREFIX = "state-"
@@ -92,28 +93,57 @@ def new_append_id() -> str:
 def event_document(stored: StoredEvent, *, append_id: str) -> Document:
     """The event document of one library event (no system fields), written by ``append_id``."""
     partition = partition_of(stored.originator_id)
-    document: Document = {
-        "id": event_id(stored.originator_version),
-        "partitionKey": partition,
-        "docType": EVENT_DOC,
-        "streamId": partition,
-        "version": stored.originator_version,
-        "type": event_type_of(stored.topic),
-        "topic": stored.topic,
-        "appendId": append_id,
-    }
     decoded = _exact_json(stored.state)
     parts = split_state(decoded) if isinstance(decoded, dict) else None
     if parts is None:
-        document["classVersion"] = 1
+        document = _event_envelope(
+            partition, stored.originator_version, stored.topic, 1, append_id=append_id
+        )
         document["stateBase64"] = base64.b64encode(stored.state).decode("ascii")
         return document
-    document["classVersion"] = parts.class_version
+    return event_document_of(
+        partition,
+        version=stored.originator_version,
+        topic=stored.topic,
+        parts=parts,
+        with_metadata=isinstance(decoded, dict) and "metadata" in decoded,
+        append_id=append_id,
+    )
+
+
+def event_document_of(
+    partition: str,
+    *,
+    version: int,
+    topic: str,
+    parts: StoredParts,
+    append_id: str,
+    with_metadata: bool = True,
+) -> Document:
+    """The event document of an event given by its parts (payload, metadata, timestamp and
+    class version), as ``event_document`` lays out a library event: what an import writes."""
+    document = _event_envelope(partition, version, topic, parts.class_version, append_id=append_id)
     document["data"] = parts.data
-    if isinstance(decoded, dict) and "metadata" in decoded:
+    if with_metadata:
         document["metadata"] = parts.metadata
     document["timestamp"] = parts.timestamp
     return document
+
+
+def _event_envelope(
+    partition: str, version: int, topic: str, class_version: int, *, append_id: str
+) -> Document:
+    return {
+        "id": event_id(version),
+        "partitionKey": partition,
+        "docType": EVENT_DOC,
+        "streamId": partition,
+        "version": version,
+        "type": event_type_of(topic),
+        "topic": topic,
+        "appendId": append_id,
+        "classVersion": class_version,
+    }
 
 
 def stored_event_from(document: Document, originator_id: UUID | str) -> StoredEvent:
@@ -211,6 +241,35 @@ def head_document(
         "lastCommandId": last_command_id,
         "lastAppendId": last_append_id,
     }
+
+
+def tombstone_document(
+    partition: str,
+    *,
+    version: int,
+    purged_at: str,
+    cleared: bool,
+    about: Mapping[str, Any] | None = None,
+) -> Document:
+    """What stays of a purged stream, in its head's place (id ``head``): the stream is gone for
+    good, and its id can never start a stream again. ``version`` is the version it had;
+    ``cleared`` says whether its other documents are all deleted yet; ``about`` carries what
+    the purge wants to remember (the campaign's tenant, when it could be restored until)."""
+    return {
+        "id": HEAD_ID,
+        "partitionKey": partition,
+        "docType": TOMBSTONE_DOC,
+        "streamId": partition,
+        "version": version,
+        "purgedAt": purged_at,
+        "cleared": cleared,
+        **dict(about or {}),
+    }
+
+
+def is_tombstone(document: Mapping[str, Any] | None) -> bool:
+    """Whether a document read at a stream's head id is the tombstone of a purged stream."""
+    return document is not None and document.get("docType") == TOMBSTONE_DOC
 
 
 def head_with_snapshot(

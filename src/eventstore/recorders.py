@@ -57,6 +57,7 @@ from eventstore.documents import (
     event_id,
     head_document,
     head_with_snapshot,
+    is_tombstone,
     new_append_id,
     partition_of,
     state_document,
@@ -85,6 +86,9 @@ class StreamHead:
     layout: int = SPLIT_LAYOUT
     """``SPLIT_LAYOUT`` when entity states are kept beside the head; 1 for a head whose
     snapshot held the whole aggregate (written before the split, see ``migrate_stream``)."""
+    purged: bool = False
+    """The stream was purged: its head is a tombstone (``tombstone_document``), nothing else
+    of it is left, and nothing may be appended to it ever again."""
 
 
 EntityStates = Mapping[str, tuple[Mapping[str, Any], str | None]]
@@ -133,6 +137,8 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
         documents = [event_document(event, append_id=append_id) for event in stored_events]
         command = command_id or command_id_of(documents[0])
         head = self._head_before(partition, versions[0])
+        if is_tombstone(head):
+            raise IntegrityError(f"stream {partition} was purged; nothing may be appended to it")
         if head is not None and int(head["version"]) != versions[0] - 1:
             raise IntegrityError(
                 f"stream {partition} is at version {head['version']}; an append must start "
@@ -249,7 +255,12 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
                 partition, ids[start : start + chunk], entity_states, version=version
             )
         head = self.store.read(EVENTS, partition, HEAD_ID)
-        if head is None or int(head["version"]) != version or head.get("layout") is not None:
+        if (
+            head is None
+            or is_tombstone(head)
+            or int(head["version"]) != version
+            or head.get("layout") is not None
+        ):
             self._heads.forget(partition)
             raise IntegrityError(f"stream {partition} moved on while it was being migrated")
         new_head, encoded = head_with_snapshot(
@@ -305,6 +316,9 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
         if head is None:
             self._heads.remember(partition, None)
             return None
+        if is_tombstone(head):
+            self._heads.forget(partition)
+            return StreamHead(version=int(head["version"]), snapshot=None, purged=True)
         body = head.get("snapshot")
         snapshot = None
         if body:

@@ -1,5 +1,5 @@
-"""The function app: the projection trigger, the SignalR functions and (when given) the HTTP API
-as one ASGI function.
+"""The function app: the projection trigger, the SignalR functions, the daily purge and (when
+given) the HTTP API as one ASGI function.
 
 ``function_app.py`` at the repository root calls ``build_hosted_app``, which gives
 ``build_function_app`` the composition root's ``FunctionsHost`` and the HTTP API
@@ -22,6 +22,8 @@ from api.ports import CampaignReads
 from bootstrap.functions_host import FunctionsHost
 from functions.live_updates import campaign_access_of, live_updates_blueprint
 from functions.projection_trigger import projection_blueprint
+from functions.purge_timer import purge_blueprint
+from operations.purge import CampaignPurge
 from projections.runner import ProjectionRunner
 
 
@@ -34,6 +36,8 @@ class FunctionsServices(Protocol):
 
     def api_keys(self) -> Mapping[str, str]: ...
 
+    def purge(self) -> CampaignPurge: ...
+
 
 def build_function_app(
     host: FunctionsServices,
@@ -42,8 +46,9 @@ def build_function_app(
     http_auth_level: str = "anonymous",
 ) -> func.FunctionApp | func.AsgiFunctionApp:
     """The app the Functions host indexes (``asgi_app``: the HTTP API, optional): the
-    projection trigger (which also sends the notifications through SignalR) and the SignalR
-    functions ``negotiate`` and ``join_campaign_group``, on the parts of ``host``."""
+    projection trigger (which also sends the notifications through SignalR), the SignalR
+    functions ``negotiate`` and ``join_campaign_group`` and the daily purge, on the parts of
+    ``host``."""
     auth_level = func.AuthLevel(http_auth_level.lower())
     app: func.FunctionApp | func.AsgiFunctionApp
     if asgi_app is None:
@@ -54,6 +59,7 @@ def build_function_app(
     app.register_functions(
         live_updates_blueprint(lambda: campaign_access_of(host.reads()), host.api_keys)
     )
+    app.register_functions(purge_blueprint(host.purge))
     return app
 
 

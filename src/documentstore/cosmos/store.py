@@ -30,12 +30,14 @@ from documentstore.port import (
     Document,
     DocumentStore,
     FeedPage,
+    JsonScalar,
     Operation,
     Page,
     Query,
     check_batch,
     check_container,
 )
+from documentstore.scanning import check_scan
 from domain.errors import StoreError
 
 Result = TypeVar("Result")
@@ -150,6 +152,34 @@ class CosmosDocumentStore(DocumentStore):
             return items, token
 
         return request.answer(lambda: self._run(fetch_page, what="query"))
+
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """A cross-partition query (the SDK fans it out over the physical partitions)."""
+        check_scan(container, equals, page_size)
+        after = None if continuation is None else QUERY_TOKENS.decode(continuation, ())[0]
+        proxy = self._container(container)
+        sql, parameters = query_sql(Query(partition_key="", equals=equals, order_by=()))
+
+        def fetch_page() -> Page:
+            pages = proxy.query_items(
+                sql,
+                parameters=parameters,
+                enable_cross_partition_query=True,
+                max_item_count=page_size,
+            ).by_page(after)
+            page = next(pages, None)
+            items = [] if page is None else [cleaned(item) for item in page]
+            token: str | None = pages.continuation_token  # type: ignore[attr-defined]
+            return Page(items, None if token is None else QUERY_TOKENS.encode(token, None))
+
+        return self._run(fetch_page, what="scan")
 
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]

@@ -7,7 +7,7 @@ feed after a position, which its continuation spells in decimal.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from documentstore.paging import PageRequest, SortKeys, TokenFormat
@@ -69,6 +69,29 @@ def page_sql(container: str, request: PageRequest) -> tuple[str, list[Any]]:
         f"ORDER BY {order} LIMIT ?"
     )
     parameters.append(request.size + 1)
+    return sql, parameters
+
+
+def scan_sql(
+    container: str, equals: Mapping[str, JsonScalar], after: tuple[str, str] | None, size: int
+) -> tuple[str, list[Any]]:
+    """A page of a scan across partitions in ``(partition_key, id)`` order (keyset paging:
+    each row exactly once), one row more than the page holds; each row ``body, etag, ts,
+    partition_key, id``."""
+    where = ["container = ?"]
+    parameters: list[Any] = [container]
+    for name, value in equals.items():
+        clause, values = _equals(name, value)
+        where.append(clause)
+        parameters.extend(values)
+    if after is not None:
+        where.append("(partition_key, id) > (?, ?)")
+        parameters.extend(after)
+    sql = (
+        "SELECT body, etag, ts, partition_key, id FROM documents "
+        f"WHERE {' AND '.join(where)} ORDER BY partition_key, id LIMIT ?"
+    )
+    parameters.append(size + 1)
     return sql, parameters
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,13 +16,16 @@ from documentstore.port import (
     Document,
     DocumentStore,
     FeedPage,
+    JsonScalar,
     Operation,
     Page,
     Query,
     check_batch,
     check_container,
 )
+from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
+from documentstore.sqlite.backup import back_up
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema
 from documentstore.sqlite.faults import translate_error
@@ -117,6 +120,30 @@ class SqliteDocumentStore(DocumentStore):
 
         return request.answer(fetch)
 
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        check_scan(container, equals, page_size)
+        sql, parameters = queries.scan_sql(
+            container, equals, scan_position(continuation), page_size
+        )
+
+        def select_rows() -> list[Any]:
+            with self._pool.connection() as connection:
+                return list(connection.execute(sql, parameters).fetchall())
+
+        rows = self._run(select_rows, what="scan")
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        items = [document(body, etag, ts) for body, etag, ts, _, _ in rows]
+        token = scan_token(rows[-1][3], rows[-1][4]) if more and rows else None
+        return Page(items=items, continuation=token)
+
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
     ) -> list[Document | None]:
@@ -187,6 +214,16 @@ class SqliteDocumentStore(DocumentStore):
         items = [document(body, etag, ts) for body, etag, ts, _ in rows]
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
+
+    def backup_into(self, directory: Path) -> Path:
+        """A consistent copy of the database, taken while writers go on, as the database of
+        a new data directory (``documentstore.sqlite.backup``); returns its path."""
+
+        def copy() -> Path:
+            with self._pool.connection() as connection:
+                return back_up(connection, self.path.name, directory)
+
+        return self._run(copy, what="backup")
 
     def close(self) -> None:
         with self._lock:

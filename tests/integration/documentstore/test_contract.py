@@ -34,6 +34,7 @@ from domain.errors import (
     InvalidInput,
     StoreError,
 )
+from tests.integration.store_decorator import DelegatingStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
@@ -656,3 +657,101 @@ def test_initialise_twice_keeps_every_document(store: DocumentStore) -> None:
     store.initialise()
 
     assert store.read(EVENTS, partition, "a") is not None
+
+
+# --- scans across partitions ----------------------------------------------------------------
+
+
+def scanning(store: DocumentStore, by_feed: bool) -> DocumentStore:
+    """The store itself, or a decorator of it that scans with the port's default (the feed)."""
+    return DelegatingStore(store) if by_feed else store
+
+
+def scan_all(
+    store: DocumentStore, container: str, equals: dict[str, Any], page_size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Every document a scan yields, page by page, and how many pages it took."""
+    found: list[dict[str, Any]] = []
+    continuation: str | None = None
+    pages = 0
+    while True:
+        page = store.scan(container, equals, page_size=page_size, continuation=continuation)
+        found.extend(page.items)
+        pages += 1
+        continuation = page.continuation
+        if continuation is None:
+            return found, pages
+
+
+@pytest.mark.parametrize("by_feed", [False, True], ids=["adapter", "default-by-feed"])
+def test_a_scan_finds_the_matching_documents_of_every_partition_once(
+    store: DocumentStore, by_feed: bool
+) -> None:
+    mark = new_partition()
+    partitions = [new_partition() for _ in range(5)]
+    for partition in partitions:
+        create_all(
+            store,
+            partition,
+            doc(partition, "head", docType="head", mark=mark),
+            doc(partition, "e-1", docType="event", mark=mark),
+            doc(partition, "e-2", docType="event", mark=mark),
+        )
+
+    heads, pages = scan_all(scanning(store, by_feed), EVENTS, {"mark": mark, "id": "head"}, 2)
+    events, _ = scan_all(scanning(store, by_feed), EVENTS, {"mark": mark, "docType": "event"}, 3)
+
+    assert sorted(d["partitionKey"] for d in heads) == sorted(partitions)
+    assert all(d["_etag"] and d["docType"] == "head" for d in heads)
+    assert pages >= 3
+    assert sorted((d["partitionKey"], d["id"]) for d in events) == sorted(
+        (partition, event) for partition in partitions for event in ("e-1", "e-2")
+    )
+
+
+@pytest.mark.parametrize("by_feed", [False, True], ids=["adapter", "default-by-feed"])
+def test_a_scan_of_nothing_answers_an_empty_last_page(store: DocumentStore, by_feed: bool) -> None:
+    page = scanning(store, by_feed).scan(VIEWS, {"mark": new_partition()})
+
+    assert page.items == []
+    assert page.continuation is None
+
+
+def test_a_scan_matches_json_types_like_a_query(store: DocumentStore) -> None:
+    mark, partition = new_partition(), new_partition()
+    create_all(
+        store,
+        partition,
+        doc(partition, "yes", mark=mark, flag=True),
+        doc(partition, "one", mark=mark, flag=1),
+        doc(partition, "none", mark=mark),
+    )
+
+    found, _ = scan_all(store, EVENTS, {"mark": mark, "flag": True}, 10)
+
+    assert [d["id"] for d in found] == ["yes"]
+
+
+def test_a_scan_keeps_going_while_documents_are_deleted_behind_it(store: DocumentStore) -> None:
+    mark = new_partition()
+    partitions = sorted(new_partition() for _ in range(6))
+    for partition in partitions:
+        create_all(store, partition, doc(partition, "head", mark=mark))
+
+    seen: list[str] = []
+    continuation: str | None = None
+    while True:
+        page = store.scan(EVENTS, {"mark": mark}, page_size=2, continuation=continuation)
+        for found in page.items:
+            seen.append(found["partitionKey"])
+            store.execute_batch(EVENTS, found["partitionKey"], [Delete("head")])
+        continuation = page.continuation
+        if continuation is None:
+            break
+
+    assert sorted(seen) == partitions
+
+
+def test_a_malformed_scan_token_is_an_invalid_continuation(store: DocumentStore) -> None:
+    with pytest.raises(InvalidContinuation):
+        store.scan(EVENTS, {"mark": "x"}, continuation="%%not-a-token")

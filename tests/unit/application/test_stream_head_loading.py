@@ -25,6 +25,7 @@ class Head:
     version: int
     snapshot: StoredEvent | None
     layout: int = 2
+    purged: bool = False
 
 
 class HeadKeepingRecorder(POPOApplicationRecorder):

@@ -12,6 +12,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import cli.main
+from application import CampaignApplication
+from bootstrap.container import campaign_application
 from bootstrap.settings import Settings
 from cli.main import build_cli
 from cli.server import ShutdownRequested, shutdown_signals
@@ -70,6 +72,10 @@ class FakeOperatorServices:
     processor: FakeProcessor = field(default_factory=lambda: FakeProcessor([]))
     notification_hub: None = None
     closed: int = 0
+
+    @property
+    def application(self) -> CampaignApplication:
+        return campaign_application(self.store)
 
     def close(self) -> None:
         self.closed += 1

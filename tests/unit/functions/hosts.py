@@ -10,6 +10,7 @@ import pytest
 
 from domain.errors import CampaignNotFound
 from functions.live_updates import CampaignAccess
+from operations.purge import CampaignPurge
 from projections.reads import View
 from projections.runner import ProjectionRunner
 
@@ -38,6 +39,7 @@ class PartsHost:
     runner_factory: Callable[[], ProjectionRunner] = never_built
     campaign_access: Callable[[], CampaignAccess] = never_built
     api_keys_factory: Callable[[], Mapping[str, str]] = never_built
+    purge_factory: Callable[[], CampaignPurge] = never_built
 
     def runner(self) -> ProjectionRunner:
         return self.runner_factory()
@@ -47,3 +49,6 @@ class PartsHost:
 
     def api_keys(self) -> Mapping[str, str]:
         return self.api_keys_factory()
+
+    def purge(self) -> CampaignPurge:
+        return self.purge_factory()

@@ -1,0 +1,53 @@
+"""What every ``campaigns`` command shares: its settings (environment plus command-line
+overrides) and its services, built with the builder ``build_cli`` was given and closed when the
+command ends, errors turned into exit codes (2: configuration, 1: a refused operation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bootstrap.settings import Settings
+from cli.ports import OperatorServices, ServicesBuilder
+from domain.errors import ConfigurationError, LedgerError
+
+errors = Console(stderr=True)
+"""Standard error: messages, progress bars, summaries of commands whose output is data."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with command-line overrides; bad settings exit 2."""
+    try:
+        settings = Settings()
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return Settings.model_validate({**settings.model_dump(), **given}) if given else settings
+    except ValidationError as invalid:
+        errors.print(f"[red]Invalid settings:[/red] {invalid}")
+        raise typer.Exit(2) from None
+
+
+def services_builder(ctx: typer.Context) -> ServicesBuilder:
+    """The builder ``build_cli`` put in the command's context."""
+    build: ServicesBuilder = ctx.obj
+    return build
+
+
+@contextmanager
+def opened_services(ctx: typer.Context, settings: Settings) -> Iterator[OperatorServices]:
+    """The services of one CLI command, closed afterwards; configuration errors exit 2."""
+    try:
+        services = services_builder(ctx)(settings)
+    except ConfigurationError as wrong:
+        errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
+        raise typer.Exit(2) from None
+    try:
+        yield services
+    except LedgerError as refused:
+        errors.print(f"[red]{refused.code}:[/red] {refused.detail}")
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
