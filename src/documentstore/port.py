@@ -252,6 +252,12 @@ class DocumentStore(ABC):
     ) -> FeedPage:
         """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
 
+    def transient_retries(self) -> dict[str, int]:
+        """How many transient faults this store retried since it was opened, by reason
+        (``throttled``, ``unavailable``; ``documentstore.backoff``). The default retries
+        nothing."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 

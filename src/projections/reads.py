@@ -71,7 +71,8 @@ class ReadModel:
     """Reads of the materialized views. Unknown, foreign-tenant and soft-deleted campaigns raise
     ``CampaignNotFound``; an unknown entity of a visible campaign raises ``EntityNotFound``.
 
-    ``lag_source`` says who projects this store, so who can measure the lag (``status``)."""
+    ``lag_source`` says who projects this store, so who can measure the lag (``status``);
+    ``on_snapshot_read`` (optional) is told the seconds each campaign snapshot read took."""
 
     def __init__(
         self,
@@ -82,8 +83,10 @@ class ReadModel:
         poll_interval: float = 0.02,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_snapshot_read: Callable[[float], None] | None = None,
     ) -> None:
         self._store = store
+        self._on_snapshot_read = on_snapshot_read
         self._lag_source = lag_source
         self._states = ProjectionStateStore(store)
         self._cache_seconds = generation_cache_seconds
@@ -97,6 +100,15 @@ class ReadModel:
     # --- one campaign ---------------------------------------------------------------------
 
     def campaign(self, tenant_id: str, campaign_id: str) -> View:
+        if self._on_snapshot_read is None:
+            return self._campaign(tenant_id, campaign_id)
+        started = time.perf_counter()
+        try:
+            return self._campaign(tenant_id, campaign_id)
+        finally:
+            self._on_snapshot_read(time.perf_counter() - started)
+
+    def _campaign(self, tenant_id: str, campaign_id: str) -> View:
         document, generation = self._read(campaign_id, SNAPSHOT_ID)
         if document is None or not _visible_to(document, tenant_id):
             raise CampaignNotFound(f"campaign {campaign_id} not found")

@@ -188,6 +188,9 @@ class SqliteDocumentStore(DocumentStore):
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
 
+    def transient_retries(self) -> dict[str, int]:
+        return self._retry.tally.as_dict()
+
     def close(self) -> None:
         with self._lock:
             self._pool.close()

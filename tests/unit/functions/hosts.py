@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -31,6 +31,16 @@ class VisibleCampaigns:
 
 
 @dataclass
+class RecordedLag:
+    """A lag recorder that keeps the batches it was given (in order)."""
+
+    batches: list[list[Mapping[str, Any]]] = field(default_factory=list)
+
+    def record(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        self.batches.append(list(documents))
+
+
+@dataclass
 class PartsHost:
     """Each part comes from the factory a test gave, on every use; asking for a part that was
     not given fails the test (so indexing an app must ask for nothing)."""
@@ -38,6 +48,7 @@ class PartsHost:
     runner_factory: Callable[[], ProjectionRunner] = never_built
     campaign_access: Callable[[], CampaignAccess] = never_built
     api_keys_factory: Callable[[], Mapping[str, str]] = never_built
+    lag: RecordedLag = field(default_factory=RecordedLag)
 
     def runner(self) -> ProjectionRunner:
         return self.runner_factory()
@@ -47,3 +58,6 @@ class PartsHost:
 
     def api_keys(self) -> Mapping[str, str]:
         return self.api_keys_factory()
+
+    def trigger_lag(self) -> RecordedLag:
+        return self.lag
