@@ -163,7 +163,9 @@ def start_telemetry(
     install_log_format(options.log_format)
     resource = Resource.create({"service.name": options.service_name})
     registry = CollectorRegistry(auto_describe=False)
-    readers: list[MetricReader] = [PrometheusMetricReader(registry=registry)]
+    readers: list[MetricReader] = [
+        PrometheusMetricReader(registry=registry, scope_info_enabled=False)
+    ]
     processors: list[SpanProcessor] = []
     if options.otlp_endpoint:
         endpoint = options.otlp_endpoint.rstrip("/")
