@@ -79,6 +79,8 @@ def test_a_command_is_one_trace_from_the_request_to_the_store_batch(traced: Trac
     )
     assert answer.status_code == 201
 
+    assert traced.services.telemetry is not None
+    assert traced.services.telemetry.tracing
     received = traced.spans()
     request = only(received.named("POST /api/campaigns"))
     assert request.kind == Span.SPAN_KIND_SERVER
