@@ -23,6 +23,7 @@ from bench import (
     machine,
     rebuild_throughput,
     snapshot_reads,
+    telemetry_cost,
 )
 from bench.cosmos import cosmos_account, cosmos_store
 from bench.report import ResultTable, Row
@@ -92,6 +93,10 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
 
+def telemetry(directory: Path, table: ResultTable) -> None:
+    table.add(*telemetry_cost.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -99,6 +104,7 @@ SECTIONS: dict[str, Section] = {
     "append": appends,
     "load": load,
     "rebuild": rebuilds,
+    "telemetry": telemetry,
 }
 
 

@@ -50,17 +50,17 @@ class ServiceContainer:
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
-        """End the live streams, stop the processor (saving checkpoints), close the store this
-        container opened, then flush and stop the telemetry."""
+        """End the live streams, stop the processor (saving checkpoints), flush and stop the
+        telemetry, then close the store this container opened."""
         if self._closed:
             return
         self._closed = True
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
-        self.store.close()
         if self.telemetry is not None:
-            self.telemetry.shutdown()
+            self.telemetry.shutdown()  # its last export still reads the status from the store
+        self.store.close()
 
 
 def build_container(

@@ -197,7 +197,7 @@ class FunctionsHost:
             self._runner = None
             self._reads = None
             self._trigger_lag = None
+        if telemetry is not None:
+            telemetry.shutdown()  # its last export still reads the status from the store
         if store is not None:
             store.close()
-        if telemetry is not None:
-            telemetry.shutdown()
