@@ -105,12 +105,6 @@ class FunctionsHost:
                     telemetry.watch(store=store, status=self._projection_status)
             return self._store
 
-    @property
-    def telemetry(self) -> Telemetry | None:
-        """The process's telemetry (started with the store)."""
-        self.store()
-        return self._telemetry
-
     def _projection_status(self) -> dict[str, Any]:
         return self.reads().projection_status()
 
