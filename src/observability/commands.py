@@ -7,7 +7,9 @@ invalid input, not found, a rule, a pinned version, a command too large) or ``fa
 (anything else: the store unavailable, contention that outlasted the retries, a bug). An
 audit refused because its version does not exist is also counted as an orphan audit
 prevented. With tracing, the command is a span (``command <name>``, child of the request's)
-whose ``traceparent`` the command stores in its events' metadata.
+whose ``traceparent`` the command stores in its events' metadata; inside a trace the sampler
+dropped, no span is started (it would be dropped too) and the command stores the trace's
+context as it is (its sampled flag off).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from application.service import CommandContext
@@ -55,6 +58,10 @@ class CommandTelemetry:
     ) -> Outcome:
         if self._tracer is None:
             return self._measured(command, lambda: run(ctx))
+        current = trace.get_current_span()
+        if current.get_span_context().is_valid and not current.is_recording():
+            unsampled = replace(ctx, traceparent=traceparent_of(current.get_span_context()))
+            return self._measured(command, lambda: run(unsampled))
         attributes: dict[str, Any] = {
             "ledger.command": command,
             "ledger.command_id": ctx.command_id,

@@ -1,8 +1,8 @@
 """A decorator of the document-store port that makes each store call a span.
 
-Only calls made inside a traced operation (a request, a command, a projection batch) become
+Only calls made inside a recorded span (a request, a command, a projection batch) become
 spans, as children of it: the change-feed processor's idle polls would otherwise start a new
-trace every few milliseconds. The campaign is the partition key of ``events`` and ``views``,
+trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too. The campaign is the partition key of ``events`` and ``views``,
 so it is a span attribute (never a metric label). Everything else, ``transient_retries``
 included, passes straight to the store it wraps.
 """
@@ -47,7 +47,7 @@ class TracedDocumentStore(DocumentStore):
         partition_key: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Result:
-        if not trace.get_current_span().get_span_context().is_valid:
+        if not trace.get_current_span().is_recording():
             return call()
         attributes: dict[str, Any] = {
             "db.system.name": self._system,

@@ -11,6 +11,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler
 
 from application.service import CampaignService
 from domain.errors import (
@@ -53,15 +54,16 @@ def test_a_domain_refusal_is_refused_and_everything_else_failed(
 class Observed:
     """A service on in-memory persistence, observed by telemetry on in-memory exporters."""
 
-    def __init__(self, *, tracing: bool) -> None:
+    def __init__(self, *, tracing: bool, sampler: Sampler | None = None) -> None:
         self.reader = InMemoryMetricReader()
         self.spans = InMemorySpanExporter()
         meter = MeterProvider(metric_readers=[self.reader]).get_meter("test")
         tracer = None
         if tracing:
-            provider = TracerProvider()
+            provider = TracerProvider(sampler=sampler)
             provider.add_span_processor(SimpleSpanProcessor(self.spans))
             tracer = provider.get_tracer("test")
+        self.tracer = tracer
         self.metrics = LedgerMetrics(meter)
         self.service: CampaignService = ledger()
         self.service.command_observer = CommandTelemetry(self.metrics, tracer)
@@ -133,3 +135,20 @@ def test_an_untraced_command_keeps_the_callers_traceparent_or_stores_none() -> N
     assert with_caller.metadata["traceparent"] == caller
     assert "traceparent" not in without.metadata
     assert observed.spans.get_finished_spans() == ()
+
+
+def test_inside_a_trace_the_sampler_dropped_no_span_starts_and_the_trace_is_still_stored() -> None:
+    observed = Observed(tracing=True, sampler=ParentBased(ALWAYS_OFF))
+    assert observed.tracer is not None
+    with observed.tracer.start_as_current_span("request") as request:
+        campaign_id = observed.service.create_campaign(ctx(), name="Spring", brief=brief()).id
+
+    [event] = observed.service.read_events("default", campaign_id)
+    context = request.get_span_context()
+    assert not request.is_recording()
+    assert observed.spans.get_finished_spans() == ()
+    assert not context.trace_flags.sampled
+    flags = int(context.trace_flags)
+    assert event.metadata["traceparent"] == (
+        f"00-{context.trace_id:032x}-{context.span_id:016x}-{flags:02x}"
+    )
