@@ -2,9 +2,10 @@
 
 Only calls made inside a recorded span (a request, a command, a projection batch) become
 spans, as children of it: the change-feed processor's idle polls would otherwise start a new
-trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too. The campaign is the partition key of ``events`` and ``views``,
-so it is a span attribute (never a metric label). Everything else, ``transient_retries``
-included, passes straight to the store it wraps.
+trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too.
+The campaign is the partition key of ``events`` and ``views``, so it is a span attribute
+(never a metric label). Everything else, ``transient_retries`` included, passes straight to
+the store it wraps.
 """
 
 from __future__ import annotations
