@@ -92,8 +92,9 @@ class CommandTelemetry:
             raise
         self._finish(command, started, APPENDED if outcome.appended else REPEATED, span)
         if span is not None:
-            span.set_attribute("ledger.campaign_version", outcome.version)
-            span.set_attribute("ledger.entity_id", outcome.id)
+            span.set_attributes(
+                {"ledger.campaign_version": outcome.version, "ledger.entity_id": outcome.id}
+            )
         return outcome
 
     def _finish(
@@ -108,9 +109,10 @@ class CommandTelemetry:
         self._metrics.commands.add(1, {"command": command, "outcome": kind})
         if span is None:
             return
-        span.set_attribute("ledger.outcome", kind)
         if isinstance(error, LedgerError):
-            span.set_attribute("ledger.error_code", error.code)
+            span.set_attributes({"ledger.outcome": kind, "ledger.error_code": error.code})
+        else:
+            span.set_attribute("ledger.outcome", kind)
         if kind == FAILED and error is not None:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
