@@ -19,6 +19,8 @@ from projections.runner import ProjectionOutcome
 
 MAX_LINKS = 64
 """Links kept per batch span (a batch holds at most a few hundred events)."""
+MAX_CAMPAIGN_IDS = 32
+"""Campaign ids named on a batch span (``ledger.campaign_ids``, sorted)."""
 
 
 def links_of(documents: Sequence[RawEvent]) -> list[Link]:
@@ -58,6 +60,7 @@ class BatchTelemetry:
                     "ledger.events_skipped": outcome.skipped,
                     "ledger.dead_lettered": outcome.dead_lettered,
                     "ledger.campaigns": len(outcome.campaigns),
+                    "ledger.campaign_ids": sorted(outcome.campaigns)[:MAX_CAMPAIGN_IDS],
                 }
             )
             return outcome

@@ -43,6 +43,8 @@ class Received:
 
 def _value(any_value: Any) -> Any:
     kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(item) for item in any_value.array_value.values]
     return None if kind is None else getattr(any_value, kind)
 
 

@@ -125,6 +125,7 @@ def test_the_projection_batch_that_applied_a_commands_events_is_linked_to_its_tr
     assert projection.kind == Span.SPAN_KIND_CONSUMER
     assert (ORCHESTRATOR_TRACE, command.span_id) in projection.links
     assert projection.attributes["ledger.events_applied"] == 1
+    assert projection.attributes["ledger.campaign_ids"] == [campaign_id]
     writes = [span.name for span in children(received, projection)]
     assert "store batches" in writes
 
