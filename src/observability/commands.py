@@ -106,7 +106,7 @@ class CommandTelemetry:
         error: BaseException | None = None,
     ) -> None:
         self._metrics.command_duration.record(time.perf_counter() - started, {"command": command})
-        self._metrics.commands.add(1, {"command": command, "outcome": kind})
+        self._metrics.commands.count(command, kind)
         if span is None:
             return
         if isinstance(error, LedgerError):
