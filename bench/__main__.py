@@ -25,6 +25,7 @@ from bench import (
     past_reads,
     rebuild_throughput,
     snapshot_reads,
+    telemetry_cost,
 )
 from bench.cosmos import cosmos_account, cosmos_store
 from bench.report import ResultTable, Row
@@ -114,6 +115,10 @@ def operations(directory: Path, table: ResultTable) -> None:
     table.add(*operations_throughput.measure(directory))
 
 
+def telemetry(directory: Path, table: ResultTable) -> None:
+    table.add(*telemetry_cost.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -123,6 +128,7 @@ SECTIONS: dict[str, Section] = {
     "rebuild": rebuilds,
     "past": past,
     "operations": operations,
+    "telemetry": telemetry,
 }
 
 

@@ -5,10 +5,12 @@ wrapped in the port's counting decorator) and the command side's conflict counte
 
 Run as ``python -m bench.ledger_server`` with the usual settings in the environment (PORT,
 LEDGER_DATA_DIR, ...); SIGTERM or SIGINT stops it like ``campaigns serve``: uvicorn finishes
-the requests in flight, then the processor saves its checkpoints."""
+the requests in flight, then the processor saves its checkpoints. ``BENCH_TELEMETRY=off``
+builds it without telemetry (the baseline of ``bench.telemetry_cost``)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import uvicorn
@@ -23,7 +25,10 @@ from projections.reads import ReadModel
 
 def main() -> None:
     settings = Settings()
-    services = build_container(settings)
+    if os.environ.get("BENCH_TELEMETRY") == "off":
+        services = build_container(settings, start_telemetry=None)
+    else:
+        services = build_container(settings)
     counting = CountingDocumentStore(services.store)
     services.reads = ReadModel(counting)
     app = create_app(services)

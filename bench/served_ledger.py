@@ -60,7 +60,9 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.upper().startswith(("LEDGER_", "COSMOS_", "PERSISTENCE_"))
+        if not key.upper().startswith(
+            ("LEDGER_", "COSMOS_", "PERSISTENCE_", "OTEL_", "APPLICATIONINSIGHTS_")
+        )
     }
     env.update(
         HOST="127.0.0.1",

@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
-from api import campaign_lists, commands, reads, streams
-from api.dependencies import attach_services, notification_hub_of
+from api import campaign_lists, commands, metrics, reads, streams
+from api.dependencies import attach_services, notification_hub_of, telemetry_of
 from api.limits import BodySizeLimit
 from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
@@ -28,14 +29,21 @@ DESCRIPTION = (
 )
 
 
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+"""Services without telemetry: FastAPI observes nothing (not even global providers)."""
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
 def create_app(services: ApiServices) -> FastAPI:
-    """The ASGI app serving every route of API.md on ``services``."""
+    """The ASGI app serving every route of API.md on ``services``; with their telemetry, each
+    request is traced (when tracing is configured) and measured, and ``GET /metrics`` served."""
     settings = services.settings
+    telemetry = telemetry_of(services)
     app = FastAPI(
+        telemetry=NO_TELEMETRY if telemetry is None else telemetry.fastapi_config(),
         title=TITLE,
         version=API_VERSION,
         description=DESCRIPTION,
@@ -52,6 +60,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(campaign_lists.router)
     if notification_hub_of(services) is not None:
         app.include_router(streams.router)
+    if telemetry is not None:
+        app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
 
     def openapi_document() -> dict[str, Any]:

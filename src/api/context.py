@@ -1,13 +1,14 @@
 """The ``CommandContext`` of a command request: tenant, actor, the ids stored as every event's
 metadata (``X-Command-Id``, ``X-Correlation-Id``, ``X-Causation-Id``, ``X-Actor``; generated or
-defaulted when absent) and the version pinned by ``If-Match``: the ``Context`` of every command
-route."""
+defaulted when absent), the caller's W3C ``traceparent`` (kept when well-formed, ignored
+otherwise, as the W3C recommendation asks; a traced service replaces it with its own command
+span's) and the version pinned by ``If-Match``: the ``Context`` of every command route."""
 
 import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from api.preconditions import parse_if_match
 from api.problems import HttpProblem
@@ -16,6 +17,7 @@ from application.service import CommandContext
 
 MAX_HEADER_ID = 200
 _PRINTABLE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+_TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 def _optional_header(name: str, description: str) -> Any:
@@ -24,6 +26,14 @@ def _optional_header(name: str, description: str) -> Any:
         description=description,
         json_schema_extra={"maxLength": MAX_HEADER_ID, "minLength": 1},
     )
+
+
+def traceparent_of(value: str | None) -> str | None:
+    """A W3C ``traceparent`` (version 00) as sent, or None when absent or malformed."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value if _TRACEPARENT.match(value) else None
 
 
 def checked_header(name: str, value: str | None) -> str | None:
@@ -39,6 +49,7 @@ def checked_header(name: str, value: str | None) -> str | None:
 
 async def command_context(
     *,
+    request: Request,
     tenant: Tenant,
     if_match: Annotated[
         str | None,
@@ -70,6 +81,7 @@ async def command_context(
         correlation_id=checked_header("X-Correlation-Id", correlation_id) or own_id,
         causation_id=checked_header("X-Causation-Id", causation_id),
         expected_version=parse_if_match(if_match),
+        traceparent=traceparent_of(request.headers.get("traceparent")),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from api.ports import ApiServices, CampaignCommands, CampaignReads
+from api.ports import ApiServices, CampaignCommands, CampaignReads, HttpTelemetry
 from bootstrap.settings import Settings
 from projections.notification_hub import NotificationHub
 
@@ -24,6 +24,12 @@ def notification_hub_of(services: object) -> NotificationHub | None:
     """The hub of ``services``, when they have one (fakes and partial services may not)."""
     hub = getattr(services, "notification_hub", None)
     return hub if isinstance(hub, NotificationHub) else None
+
+
+def telemetry_of(services: object) -> HttpTelemetry | None:
+    """The telemetry of ``services``, when they have one (fakes and partial services may not)."""
+    telemetry = getattr(services, "telemetry", None)
+    return telemetry if isinstance(telemetry, HttpTelemetry) else None
 
 
 def services_of(request: Request) -> ApiServices:

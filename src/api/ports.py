@@ -5,7 +5,9 @@ the reads and the services that bundle them. The composition root's ``CampaignSe
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from fastapi.telemetry import TelemetryConfig
 
 from application.service import CommandContext
 from bootstrap.settings import Settings
@@ -263,7 +265,8 @@ class CampaignReads(Protocol):
 class ApiServices(Protocol):
     """What the HTTP app serves: the commands and reads, and its settings. Services with live
     updates also have a ``notification_hub`` (see ``LiveUpdates``): the app then serves the SSE
-    route."""
+    route; services with a ``telemetry`` (an ``HttpTelemetry``) get request telemetry and
+    ``GET /metrics``."""
 
     @property
     def settings(self) -> Settings: ...
@@ -280,6 +283,16 @@ class LiveUpdates(Protocol):
 
     @property
     def notification_hub(self) -> NotificationHub | None: ...
+
+
+@runtime_checkable
+class HttpTelemetry(Protocol):
+    """The telemetry the HTTP app serves: FastAPI's request spans and metrics on its
+    providers, and the Prometheus text of ``GET /metrics``."""
+
+    def fastapi_config(self) -> TelemetryConfig: ...
+
+    def metrics_exposition(self) -> bytes: ...
 
 
 class ClosableApiServices(ApiServices, LiveUpdates, Protocol):

@@ -26,6 +26,7 @@ from uuid import UUID
 
 from application.campaign_application import CampaignApplication
 from application.campaign_locks import CampaignLocks
+from application.observation import CommandObserver, observed_command
 from application.retry_policy import ConflictRetryPolicy, ConflictTally
 from domain import validation
 from domain.artifact_types import ArtifactTypeRegistry
@@ -77,7 +78,7 @@ class CommandContext:
     would append, or that the aggregate refuses, raises ``PreconditionFailed`` on a mismatch
     instead of the silent reload-and-retry used otherwise; a repeat answers its first result.
     Correlation and causation ids left None default to the command id in the events' metadata
-    (``CommandMetadata``).
+    (``CommandMetadata``); ``traceparent`` (W3C trace context), when known, is stored there too.
     """
 
     tenant_id: str = "default"
@@ -86,6 +87,7 @@ class CommandContext:
     correlation_id: str | None = None
     causation_id: str | None = None
     expected_version: int | None = None
+    traceparent: str | None = None
 
 
 def _utc_now() -> datetime:
@@ -98,6 +100,7 @@ class CampaignService:
     ``on_appended`` (optional) is told the campaign id and new stream version after every command
     that appended (never after a repeat), e.g. to wake the in-process projection processor; its
     failures are logged and never fail the command, which is already stored.
+    ``command_observer`` (optional) runs every command (``application.observation``).
     """
 
     def __init__(
@@ -109,8 +112,10 @@ class CampaignService:
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
         on_appended: AppendListener | None = None,
+        command_observer: CommandObserver | None = None,
     ) -> None:
         self.application = application
+        self.command_observer = command_observer
         self.artifact_types = artifact_types
         self.restore_window = restore_window
         self._clock = clock
@@ -122,6 +127,7 @@ class CampaignService:
 
     # -- campaign ---------------------------------------------------------------------------
 
+    @observed_command
     def create_campaign(
         self, ctx: CommandContext, *, name: str, brief: Brief, campaign_id: str | None = None
     ) -> Outcome:
@@ -149,6 +155,7 @@ class CampaignService:
 
         return self._run(ctx, aggregate_id, attempt)
 
+    @observed_command
     def update_campaign(
         self,
         ctx: CommandContext,
@@ -161,18 +168,22 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.update(name=name, brief=brief, meta=meta)
         )
 
+    @observed_command
     def change_status(self, ctx: CommandContext, campaign_id: str, status: str) -> Outcome:
         target = validation.member_of(CampaignStatus, status, "status")
         return self._execute(ctx, campaign_id, lambda c, meta: c.change_status(target, meta))
 
+    @observed_command
     def delete_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._execute(ctx, campaign_id, lambda c, meta: c.delete(self.restore_window, meta))
 
+    @observed_command
     def restore_campaign(self, ctx: CommandContext, campaign_id: str) -> Outcome:
         return self._execute(ctx, campaign_id, lambda c, meta: c.restore(meta), restoring=True)
 
     # -- artifacts and versions -------------------------------------------------------------
 
+    @observed_command
     def create_artifact(
         self,
         ctx: CommandContext,
@@ -187,6 +198,7 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.create_artifact(new_id, kind, meta), new_id
         )
 
+    @observed_command
     def create_version(
         self,
         ctx: CommandContext,
@@ -211,6 +223,7 @@ class CampaignService:
             run,
         )
 
+    @observed_command
     def record_audit(
         self,
         ctx: CommandContext,
@@ -230,18 +243,21 @@ class CampaignService:
             version,
         )
 
+    @observed_command
     def approve_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.approve_version(version, meta), version
         )
 
+    @observed_command
     def archive_version(self, ctx: CommandContext, campaign_id: str, version_id: str) -> Outcome:
         version = validation.path_id(version_id)
         return self._execute(
             ctx, campaign_id, lambda c, meta: c.archive_version(version, meta), version
         )
 
+    @observed_command
     def set_active_version(
         self, ctx: CommandContext, campaign_id: str, artifact_type: str, version_id: str
     ) -> Outcome:
@@ -251,6 +267,7 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.set_active_version(kind, version, meta), version
         )
 
+    @observed_command
     def log_iteration(
         self,
         ctx: CommandContext,
@@ -271,6 +288,7 @@ class CampaignService:
 
     # -- runs -------------------------------------------------------------------------------
 
+    @observed_command
     def queue_run(
         self,
         ctx: CommandContext,
@@ -301,10 +319,12 @@ class CampaignService:
             base,
         )
 
+    @observed_command
     def start_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.start_run(run, meta), run)
 
+    @observed_command
     def attach_step_result(
         self,
         ctx: CommandContext,
@@ -330,6 +350,7 @@ class CampaignService:
             run,
         )
 
+    @observed_command
     def record_quality_check(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, check: QualityCheck
     ) -> Outcome:
@@ -338,6 +359,7 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.record_quality_check(run, check, meta), run
         )
 
+    @observed_command
     def complete_run(
         self,
         ctx: CommandContext,
@@ -355,6 +377,7 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.complete_run(run, versions, meta), run, *versions
         )
 
+    @observed_command
     def fail_run(
         self, ctx: CommandContext, campaign_id: str, run_id: str, *, error_message: str
     ) -> Outcome:
@@ -363,6 +386,7 @@ class CampaignService:
             ctx, campaign_id, lambda c, meta: c.fail_run(run, error_message, meta), run
         )
 
+    @observed_command
     def cancel_run(self, ctx: CommandContext, campaign_id: str, run_id: str) -> Outcome:
         run = validation.path_id(run_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta), run)
@@ -504,6 +528,7 @@ class CampaignService:
             at=self._clock(),
             correlation_id=ctx.correlation_id,
             causation_id=ctx.causation_id,
+            traceparent=ctx.traceparent,
         )
 
     @staticmethod

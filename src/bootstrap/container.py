@@ -3,8 +3,10 @@
 ``build_container`` builds what a local process serves (``campaigns serve``, the CLI commands):
 a ``ServiceContainer`` holding the store it opened, the command side, the read side, the
 change-feed processor and (with live updates on) the notification hub that the processor
-publishes to and the SSE route reads. The Azure Functions process has its own root,
-``bootstrap.functions_host``. Nothing here runs at import time.
+publishes to and the SSE route reads, and the telemetry (``bootstrap.telemetry``) that
+observes the commands, the projection batches, the snapshot reads and (when tracing) the store
+calls. The Azure Functions process has its own root, ``bootstrap.functions_host``. Nothing here
+runs at import time.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from eventsourcing.utils import Environment
 from application import CampaignApplication, CampaignService, load_artifact_types
 from bootstrap.settings import Settings
 from bootstrap.stores import open_document_store
+from bootstrap.telemetry import TelemetryStarter, observers_of, service_telemetry
 from documentstore.port import DocumentStore
 from eventstore.factory import EventStoreFactory
+from observability import Telemetry
 from projections.notification_hub import NotificationHub
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
+from projections.runner import ProjectionRunner
 
 APPLICATION_ENV = {"CREATE_TABLE": "n"}
 """The eventsourcing environment of the application: the store is prepared by whoever opened it
@@ -40,6 +45,8 @@ class ServiceContainer:
     processor: ChangeFeedProcessor
     notification_hub: NotificationHub | None = None
     """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
+    telemetry: Telemetry | None = None
+    """Metrics (``GET /metrics``) and, when configured, traces; None only when not started."""
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -48,14 +55,16 @@ class ServiceContainer:
         return self.commands.application
 
     def close(self) -> None:
-        """End the live streams, stop the processor (saving checkpoints), then close the store
-        this container opened."""
+        """End the live streams, stop the processor (saving checkpoints), flush and stop the
+        telemetry, then close the store this container opened."""
         if self._closed:
             return
         self._closed = True
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
+        if self.telemetry is not None:
+            self.telemetry.shutdown()  # its last export still reads the status from the store
         self.store.close()
 
 
@@ -63,9 +72,11 @@ def build_container(
     settings: Settings | None = None,
     *,
     open_store: Callable[[Settings], DocumentStore] = open_document_store,
+    start_telemetry: TelemetryStarter | None = service_telemetry,
 ) -> ServiceContainer:
     """Build the service for ``settings`` (default: from the environment) on a store of its own,
-    opened by ``open_store`` (tests give an in-memory one).
+    opened by ``open_store`` (tests give an in-memory one), observed by the telemetry
+    ``start_telemetry`` starts (None: none at all, the benchmarks' baseline).
 
     A bad artifact-types file raises ``ConfigurationError`` here, so start-up stops with its
     message. The embedded store creates its file and tables on the way; a Cosmos DB account is
@@ -73,30 +84,45 @@ def build_container(
     """
     settings = settings or Settings()
     artifact_types = load_artifact_types(settings.ledger_artifact_types_file)
-    store = open_store(settings)
+    opened = open_store(settings)
+    telemetry = None
     try:
+        telemetry = None if start_telemetry is None else start_telemetry(settings)
+        store = opened if telemetry is None else telemetry.traced_store(opened)
+        observers = observers_of(telemetry)
         if settings.ledger_store == "sqlite":
             store.initialise()
         hub = live_update_hub(settings)
-        processor = ChangeFeedProcessor(
-            store, poll_interval=settings.ledger_poll_interval, publisher=hub
-        )
+        runner = ProjectionRunner(store, publisher=hub, observer=observers.batches)
+        processor = ChangeFeedProcessor(store, runner, poll_interval=settings.ledger_poll_interval)
         commands = CampaignService(
             campaign_application(store),
             artifact_types=artifact_types,
             restore_window=timedelta(days=settings.ledger_restore_window_days),
             on_appended=_waking(processor),
+            command_observer=observers.commands,
         )
+        reads = ReadModel(store, on_snapshot_read=observers.snapshot_reads)
+        if telemetry is not None:
+            telemetry.watch(
+                conflicts=commands.conflicts,
+                store=store,
+                status=reads.projection_status,
+                hub=hub,
+            )
     except BaseException:
-        store.close()
+        opened.close()
+        if telemetry is not None:
+            telemetry.shutdown()
         raise
     return ServiceContainer(
         settings=settings,
         commands=commands,
-        reads=ReadModel(store),
+        reads=reads,
         store=store,
         processor=processor,
         notification_hub=hub,
+        telemetry=telemetry,
     )
 
 

@@ -44,10 +44,17 @@ class Settings(BaseSettings):
     ledger_lease_prefix: str | None = None
 
     # Live updates (docs/notifications.md): the in-process hub behind GET .../stream.
-    ledger_live_updates: bool = Field(default_factory=lambda: not _under_azure_functions())
+    ledger_live_updates: bool = Field(default_factory=lambda: not under_azure_functions())
     ledger_stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ledger_stream_max_subscribers: int = Field(default=1000, ge=1)
     ledger_stream_queue_size: int = Field(default=256, ge=1)
+
+    # Observability (docs/observability.md): GET /metrics, OTLP/HTTP, Azure Monitor, JSON logs.
+    ledger_metrics_token: str | None = Field(default=None, repr=False)
+    ledger_log_format: Literal["text", "json"] = "text"
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "campaign-ledger"
+    applicationinsights_connection_string: str | None = Field(default=None, repr=False)
 
     @field_validator("ledger_api_keys", mode="before")
     @classmethod
@@ -62,7 +69,7 @@ class Settings(BaseSettings):
         return self.ledger_data_dir / "ledger.sqlite3"
 
 
-def _under_azure_functions() -> bool:
+def under_azure_functions() -> bool:
     """The Functions host sets FUNCTIONS_WORKER_RUNTIME; there the change-feed function sends
     notifications through SignalR and no in-process processor feeds a hub, so live updates
     default to off."""

@@ -37,6 +37,7 @@ from projections.rebuild import (
     rebuild_views,
     replay_dead_letters,
 )
+from projections.status import FUNCTIONS_TRIGGER, projection_status
 
 console = Console()
 
@@ -173,10 +174,21 @@ def rebuild(
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    trigger: Annotated[
+        bool,
+        typer.Option(
+            "--trigger",
+            help="The Azure Functions trigger projects this store: show the lag it measured "
+            "(what GET /api/projections/status answers there).",
+        ),
+    ] = False,
 ) -> None:
     """Show projection lag per feed range (events and seconds behind) and dead letters."""
     with opened_services(ctx, load_settings()) as services:
-        report = services.reads.projection_status()
+        if trigger:
+            report = projection_status(services.store, source=FUNCTIONS_TRIGGER)
+        else:
+            report = services.reads.projection_status()
     if as_json:
         console.print_json(data=report)
     else:

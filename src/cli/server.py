@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from rich.console import Console
@@ -55,6 +56,12 @@ def describe_store(settings: Settings) -> str:
     return f"cosmos {settings.cosmos_endpoint} / {settings.cosmos_database}"
 
 
+def uvicorn_logging(settings: Settings) -> dict[str, Any]:
+    """With ``LEDGER_LOG_FORMAT=json`` uvicorn installs no handlers of its own, so that its
+    records reach the root logger's JSON handler; otherwise its default configuration."""
+    return {"log_config": None} if settings.ledger_log_format == "json" else {}
+
+
 class LedgerServer(uvicorn.Server):
     """Uvicorn that also ends the live-update streams when asked to stop: an open stream would
     otherwise hold the graceful shutdown for its whole timeout."""
@@ -88,6 +95,7 @@ def serve(settings: Settings, console: Console, build_services: ServicesBuilder)
                 port=settings.port,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 log_level="info",
+                **uvicorn_logging(settings),
             )
             console.print(
                 f"Campaign Ledger on [bold]http://{settings.host}:{settings.port}/api[/bold] "

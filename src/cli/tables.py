@@ -70,7 +70,11 @@ def status_table(status: dict[str, Any]) -> Table:
                 str(projection.get("name", "")),
                 generation,
                 str(feed_range.get("feedRange", "")),
-                str(feed_range.get("checkpointUpdatedAt") or "never"),
+                str(
+                    feed_range.get("checkpointUpdatedAt")
+                    or feed_range.get("measuredAt")  # the Functions trigger's reading
+                    or "never"
+                ),
                 behind,
                 str(feed_range.get("secondsBehind", "")),
                 dead,

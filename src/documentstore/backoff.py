@@ -4,15 +4,21 @@ An adapter first translates a foreign error into ``domain.errors``; this policy 
 two transient kinds, ``StoreThrottled`` (waiting at least the server's retry-after hint) and
 ``StoreUnavailable`` (exponential backoff with full jitter), and re-raises the last one when the
 attempts or the time budget run out. Every other error passes through at once.
+
+Each policy keeps a ``RetryTally`` of the retries it made, by reason (``throttled``,
+``unavailable``): the adapters answer it as ``DocumentStore.transient_retries``, which the
+composition root's telemetry exports as ``ledger_store_retries_total``.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tenacity import (
@@ -32,6 +38,27 @@ Result = TypeVar("Result")
 log = logging.getLogger(__name__)
 
 
+THROTTLED = "throttled"
+UNAVAILABLE = "unavailable"
+
+
+class RetryTally:
+    """Thread-safe counts of the retries of transient faults, by reason."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, error: BaseException | None) -> None:
+        reason = THROTTLED if isinstance(error, StoreThrottled) else UNAVAILABLE
+        with self._lock:
+            self._counts[reason] += 1
+
+    def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how long a transient fault is retried before it surfaces.
@@ -45,6 +72,8 @@ class RetryPolicy:
     initial_delay: float = 0.1
     max_delay: float = 5.0
     max_elapsed: float = 20.0
+    tally: RetryTally = field(default_factory=RetryTally, compare=False, repr=False)
+    """The retries this policy made (each one counted before its wait)."""
 
     def run(self, action: Callable[[], Result], *, what: str) -> Result:
         """Run ``action``, retrying transient faults; ``what`` names it in the log.
@@ -80,6 +109,7 @@ class RetryPolicy:
 
         def note_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
+            self.tally.count(error)
             log.warning(
                 "store %s: transient fault (%s), attempt %d of %d",
                 what,

@@ -270,6 +270,12 @@ class DocumentStore(ABC):
 
         return scan_by_feed(self, container, equals, page_size=page_size, continuation=continuation)
 
+    def transient_retries(self) -> dict[str, int]:
+        """How many transient faults this store retried since it was opened, by reason
+        (``throttled``, ``unavailable``; ``documentstore.backoff``). The default retries
+        nothing."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 

@@ -11,6 +11,9 @@ class CommandMetadata:
     """The provenance of one command; ``at`` becomes the timestamp of the events it appends.
 
     Correlation and causation ids default to the command id (a command that starts a chain).
+    ``traceparent`` is the W3C trace context of the command (``00-<trace>-<span>-<flags>``)
+    when it was traced or the caller sent one; it is stored only when present, so that a
+    projection can link its work to the request that caused it.
     """
 
     command_id: str
@@ -19,6 +22,7 @@ class CommandMetadata:
     at: datetime
     correlation_id: str | None = None
     causation_id: str | None = None
+    traceparent: str | None = None
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -26,10 +30,13 @@ class CommandMetadata:
 
     def event_metadata(self) -> dict[str, str]:
         """The ``metadata`` attribute of an event: camelCase keys, string values."""
-        return {
+        metadata = {
             "commandId": self.command_id,
             "correlationId": self.correlation_id or self.command_id,
             "causationId": self.causation_id or self.command_id,
             "actor": self.actor,
             "tenantId": self.tenant_id,
         }
+        if self.traceparent is not None:
+            metadata["traceparent"] = self.traceparent
+        return metadata

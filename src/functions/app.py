@@ -21,7 +21,7 @@ from api.lazy_app import LazyApiApp
 from api.ports import CampaignReads
 from bootstrap.functions_host import FunctionsHost
 from functions.live_updates import campaign_access_of, live_updates_blueprint
-from functions.projection_trigger import projection_blueprint
+from functions.projection_trigger import LagRecorder, projection_blueprint
 from functions.purge_timer import purge_blueprint
 from operations.purge import CampaignPurge
 from projections.runner import ProjectionRunner
@@ -31,6 +31,8 @@ class FunctionsServices(Protocol):
     """What the functions need of the composition root, each part built once per process."""
 
     def runner(self) -> ProjectionRunner: ...
+
+    def trigger_lag(self) -> LagRecorder: ...
 
     def reads(self) -> CampaignReads: ...
 
@@ -55,7 +57,7 @@ def build_function_app(
         app = func.FunctionApp(http_auth_level=auth_level)
     else:
         app = func.AsgiFunctionApp(app=asgi_app, http_auth_level=auth_level)
-    app.register_functions(projection_blueprint(host.runner))
+    app.register_functions(projection_blueprint(host.runner, host.trigger_lag))
     app.register_functions(
         live_updates_blueprint(lambda: campaign_access_of(host.reads()), host.api_keys)
     )

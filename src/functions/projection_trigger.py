@@ -13,6 +13,9 @@
 - Anything else that fails (the store throttled or unreachable) fails the invocation, and the
   exponential retry policy runs the same batch again, without end: the trigger never moves past
   a batch it has not projected. Watermarks make the repeats harmless.
+- Before projecting, the batch's lag is measured from its documents' ``_ts`` and stored
+  (``projections.trigger_lag``), so that ``GET /api/projections/status``, ``campaigns status``
+  and the ``ledger_projection_lag_*`` metrics show the trigger's lag.
 - The notifications of the events projected (``projections.notifications``) go out through the
   SignalR output binding, each to its campaign's group (``functions.live_updates``). Outputs are
   sent when the invocation returns, so after the views are written; a failed invocation sends
@@ -28,8 +31,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 import azure.functions as func
 
@@ -51,6 +54,16 @@ NOTIFICATIONS_BINDING = "notifications"
 RunnerSource = Callable[[], ProjectionRunner]
 """Gives the runner of the process (built on its first call, then the same)."""
 
+
+class LagRecorder(Protocol):
+    """Measures and keeps the lag a batch shows (``projections.trigger_lag``)."""
+
+    def record(self, documents: Sequence[Mapping[str, Any]]) -> object: ...
+
+
+LagSource = Callable[[], LagRecorder]
+"""Gives the lag recorder of the process."""
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,7 +79,7 @@ def group_messages(notifications: list[Notification]) -> list[dict[str, Any]]:
     ]
 
 
-def projection_blueprint(runner: RunnerSource) -> func.Blueprint:
+def projection_blueprint(runner: RunnerSource, lag: LagSource) -> func.Blueprint:
     """A blueprint holding the change-feed trigger; register it on any function app."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
     trigger_options: dict[str, Any] = {"start_from_beginning": True}
@@ -96,7 +109,9 @@ def projection_blueprint(runner: RunnerSource) -> func.Blueprint:
         connectionStringSetting=SIGNALR_CONNECTION_SETTING,
     )
     def project_events(documents: func.DocumentList, notifications: func.Out[str]) -> None:
-        outcome = runner().project([document.to_dict() for document in documents])
+        batch = [document.to_dict() for document in documents]
+        lag().record(batch)
+        outcome = runner().project(batch)
         logger.info(
             "projected %d events of %d campaigns (%d skipped, %d dead-lettered, %d notified)",
             outcome.applied,

@@ -26,13 +26,17 @@ A runner given a ``lease_prefix`` (the Azure Functions trigger's) projects only 
 is the live generation's (``generations.lease_prefix_of``); otherwise it logs an error and raises
 ``ConfigurationError`` before writing anything, so the trigger retries the batch without moving
 its leases until the operator sets the prefix the rebuild printed (docs/projections.md).
+
+A runner given a ``BatchObserver`` (the composition root's telemetry) runs each batch through
+it, so that a batch can be traced and linked to the commands whose events it applies.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from documentstore.port import VIEWS, DocumentStore
 from domain.errors import CommandTooLarge, ConfigurationError, WriteContention
@@ -80,6 +84,15 @@ class ProjectionOutcome:
         self.notifications.extend(other.notifications)
 
 
+class BatchObserver(Protocol):
+    """Runs one change-feed batch: ``run`` projects ``documents`` and answers the outcome (or
+    raises, and the observer lets the error through)."""
+
+    def observe(
+        self, documents: Sequence[RawEvent], run: Callable[[], ProjectionOutcome]
+    ) -> ProjectionOutcome: ...
+
+
 @dataclass
 class _Attempt:
     """One campaign projected in memory with its writes planned (``writes``, in order), not
@@ -107,8 +120,10 @@ class ProjectionRunner:
         max_attempts: int = 8,
         publisher: NotificationPublisher | None = None,
         lease_prefix: str | None = None,
+        observer: BatchObserver | None = None,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._state = ProjectionStateStore(store)
         self.dead_letters = dead_letters or DeadLetterBox(store)
         self._max_attempts = max_attempts
@@ -126,6 +141,12 @@ class ProjectionRunner:
         self, documents: Iterable[RawEvent], *, generation: int | None = None
     ) -> ProjectionOutcome:
         """Project a change-feed batch into ``generation`` (default: the live one, read now)."""
+        if self._observer is None:
+            return self._project(documents, generation)
+        batch = list(documents)
+        return self._observer.observe(batch, lambda: self._project(batch, generation))
+
+    def _project(self, documents: Iterable[RawEvent], generation: int | None) -> ProjectionOutcome:
         by_campaign = grouped_by_campaign(documents)
         outcome = ProjectionOutcome()
         if not by_campaign:

@@ -9,9 +9,11 @@ Who measures depends on who projects (``source``):
   the age of the oldest event not yet projected (0 when caught up);
 - ``functions-trigger`` (the service hosted by Azure Functions): the trigger keeps its position in
   its own lease documents, in the format of the Cosmos DB SDK's change-feed processor, which the
-  document-store port cannot read as a feed position. Lag is then not measured here: each range
-  says ``"checkpoint": null`` and ``null`` events and seconds behind, rather than a false count
-  from the beginning of the feed. Azure Monitor shows the trigger's lag.
+  document-store port cannot read as a feed position. The trigger measures its lag itself from
+  the ``_ts`` of the documents of each batch (``projections.trigger_lag``); its latest reading
+  is shown as one range, ``all``, with ``measuredAt`` and events behind as a lower bound. Before
+  its first reading each range says ``"checkpoint": null`` and ``null`` events and seconds
+  behind, rather than a false count from the beginning of the feed.
 
 Beside them: the generations, the lease prefix the live generation's trigger must use, and the
 dead letters (of one tenant when ``tenant_id`` is given: the HTTP route shows a tenant only its
@@ -30,6 +32,7 @@ from projections.dead_letters import DeadLetterBox
 from projections.events import is_event_document
 from projections.generations import ProjectionStateStore, lease_prefix_of
 from projections.processor import DEFAULT_PROCESSOR, Checkpoints
+from projections.trigger_lag import TRIGGER_FEED_RANGE, TriggerLag, read_trigger_lag
 
 LagSource = Literal["local-processor", "functions-trigger"]
 LOCAL_PROCESSOR: LagSource = "local-processor"
@@ -51,9 +54,15 @@ def projection_status(
     given."""
     state = ProjectionStateStore(store).read()
     feed_ranges = store.feed_ranges(EVENTS)
+    behind: int | None
     if source == FUNCTIONS_TRIGGER:
-        ranges = [_unmeasured(feed_range) for feed_range in feed_ranges]
-        behind: int | None = None
+        reading = read_trigger_lag(store, lease_prefix_of(state.live))
+        if reading is None:
+            ranges = [_unmeasured(feed_range) for feed_range in feed_ranges]
+            behind = None
+        else:
+            ranges = [_trigger_reading(reading)]
+            behind = reading.events_behind
     else:
         ranges = _measured(store, feed_ranges, processor, peek_limit, clock())
         behind = sum(entry["eventsBehind"] for entry in ranges)
@@ -110,6 +119,20 @@ def _unmeasured(feed_range: str) -> dict[str, Any]:
         "eventsBehind": None,
         "eventsBehindIsLowerBound": False,
         "secondsBehind": None,
+    }
+
+
+def _trigger_reading(reading: TriggerLag) -> dict[str, Any]:
+    """The trigger's latest reading of its lag, as one range."""
+    return {
+        "feedRange": TRIGGER_FEED_RANGE,
+        "source": FUNCTIONS_TRIGGER,
+        "checkpoint": None,
+        "checkpointUpdatedAt": None,
+        "measuredAt": reading.measured_at,
+        "eventsBehind": reading.events_behind,
+        "eventsBehindIsLowerBound": True,
+        "secondsBehind": reading.seconds_behind,
     }
 
 

@@ -246,6 +246,9 @@ class CosmosDocumentStore(DocumentStore):
 
         return self._run(read_changes, what="read feed")
 
+    def transient_retries(self) -> dict[str, int]:
+        return self._retry.tally.as_dict()
+
     def close(self) -> None:
         with self._lock:
             pool, self._reader_pool = self._reader_pool, None

@@ -225,6 +225,9 @@ class SqliteDocumentStore(DocumentStore):
 
         return self._run(copy, what="backup")
 
+    def transient_retries(self) -> dict[str, int]:
+        return self._retry.tally.as_dict()
+
     def close(self) -> None:
         with self._lock:
             self._pool.close()

@@ -110,6 +110,20 @@ def test_a_transient_status_is_retried_and_the_batch_applies_once(
     assert [d["id"] for d in page.items] == ["a", "b"]
 
 
+def test_the_store_counts_the_transient_faults_it_retried_by_reason(
+    cosmos: FaultyCosmos,
+) -> None:
+    partition = str(uuid.uuid4())
+    before = cosmos.store.transient_retries()
+    cosmos.transport.plan(throttled(retry_after_ms=10), status(408))
+
+    cosmos.store.execute_batch(EVENTS, partition, [create(partition, "a")])
+
+    after = cosmos.store.transient_retries()
+    assert after.get("throttled", 0) - before.get("throttled", 0) == 1
+    assert after.get("unavailable", 0) - before.get("unavailable", 0) == 1
+
+
 def test_a_connection_reset_before_sending_is_retried(cosmos: FaultyCosmos) -> None:
     partition = str(uuid.uuid4())
     cosmos.transport.plan(RESET_BEFORE_SEND)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -32,6 +32,16 @@ class VisibleCampaigns:
 
 
 @dataclass
+class RecordedLag:
+    """A lag recorder that keeps the batches it was given (in order)."""
+
+    batches: list[list[Mapping[str, Any]]] = field(default_factory=list)
+
+    def record(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        self.batches.append(list(documents))
+
+
+@dataclass
 class PartsHost:
     """Each part comes from the factory a test gave, on every use; asking for a part that was
     not given fails the test (so indexing an app must ask for nothing)."""
@@ -40,6 +50,7 @@ class PartsHost:
     campaign_access: Callable[[], CampaignAccess] = never_built
     api_keys_factory: Callable[[], Mapping[str, str]] = never_built
     purge_factory: Callable[[], CampaignPurge] = never_built
+    lag: RecordedLag = field(default_factory=RecordedLag)
 
     def runner(self) -> ProjectionRunner:
         return self.runner_factory()
@@ -52,3 +63,5 @@ class PartsHost:
 
     def purge(self) -> CampaignPurge:
         return self.purge_factory()
+    def trigger_lag(self) -> RecordedLag:
+        return self.lag

@@ -99,9 +99,7 @@ class FeedCountingStore(InMemoryDocumentStore):
         return super().read_feed(container, feed_range, continuation, max_items=max_items)
 
 
-def test_under_the_functions_trigger_lag_is_not_measured_rather_than_counted_from_the_start() -> (
-    None
-):
+def test_before_the_triggers_first_reading_its_lag_is_unknown_not_counted_from_the_start() -> None:
     store = FeedCountingStore(feed_range_count=2)
     for name in ("A", "B", "C"):
         append_to_log(store, CampaignStream(name))  # projected by the trigger, not by us

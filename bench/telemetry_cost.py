@@ -1,0 +1,273 @@
+"""What telemetry costs: command throughput with telemetry off, with the in-process metrics only
+(what a service with no exporter configured runs), with every trace exported over OTLP/HTTP as
+well, and with one trace in ten sampled, side by side in one run
+(``python -m bench --only telemetry``).
+
+* In process: five containers (``build_container``) on SQLite files of their own: ``off``
+  built without telemetry (``start_telemetry=None``), ``control`` built the same way (its
+  "cost" shows how far two identical services differ in the run), ``metrics`` as configured
+  by default, ``traces`` with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a sink on loopback
+  that reads and discards each export (as a collector beside the service would), ``sampled``
+  the same with
+  ``OTEL_TRACES_SAMPLER=parentbased_traceidratio`` and ``OTEL_TRACES_SAMPLER_ARG=0.1``. Each
+  round sends the same commands (a version with 1 KB of content) to each in turn, the order
+  rotating. The change-feed processor does not run here: this is the command path alone.
+* Over HTTP: the same five as services in processes of their own (``bench.ledger_server``,
+  ``BENCH_TELEMETRY=off`` for the first two), each with its change-feed processor projecting
+  (and tracing its batches), 4 clients each sending versions to a campaign of their own, one
+  service at a time, the order rotating.
+
+The cost of a variant is 1 - its commands/s over ``off``'s, the median of the rounds' ratios
+(each round's pair measured moments apart, so that load from elsewhere hits both alike)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.report import REPORTED, Row, verdict
+from bench.served_ledger import ServedLedger, served_ledger
+from bench.workload import brief, brief_json, content, context
+from bootstrap.container import ServiceContainer, build_container
+from bootstrap.settings import Settings
+
+VARIANTS = ("off", "control", "metrics", "traces", "sampled")
+"""``control`` is a second service without telemetry: its "cost" is the noise floor of the run."""
+SAMPLED = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+"""The sampler of ``sampled`` (read by the SDK from the environment, as in production)."""
+ROUNDS = 60
+"""Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
+shared machine, so only variants measured moments apart compare."""
+IN_PROCESS_COMMANDS = 30
+"""Per round and variant, in process (over 5 campaigns)."""
+HTTP_CLIENTS = 4
+HTTP_COMMANDS_PER_CLIENT = 10
+COST_GOAL = 0.05
+
+
+@dataclass
+class OtlpSink:
+    """A loopback OTLP/HTTP endpoint that reads each export and discards it."""
+
+    url: str
+    exports: int = 0
+    bytes: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def otlp_sink() -> Iterator[OtlpSink]:
+    sink = OtlpSink("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            size = len(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            with sink.lock:
+                sink.exports += 1
+                sink.bytes += size
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="otlp-sink", daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def measure(directory: Path, rounds: int = ROUNDS) -> list[Row]:
+    with otlp_sink() as sink:
+        in_process = _in_process(directory / "in-process", sink, rounds)
+        over_http = _over_http(directory / "http", sink, rounds)
+    return [
+        *_rows("in process, one client", in_process),
+        *_rows(f"over HTTP, {HTTP_CLIENTS} clients", over_http),
+    ]
+
+
+# --- in process ------------------------------------------------------------------------------
+
+
+def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> dict[str, list[float]]:
+    containers: dict[str, ServiceContainer] = {}
+    try:
+        for variant in VARIANTS:
+            settings = Settings(
+                ledger_store="sqlite",
+                ledger_data_dir=directory / variant,
+                ledger_live_updates=False,
+                otel_exporter_otlp_endpoint=sink.url if variant in ("traces", "sampled") else None,
+                applicationinsights_connection_string=None,
+            )
+            if variant in ("off", "control"):
+                containers[variant] = build_container(settings, start_telemetry=None)
+            else:
+                with _environment(SAMPLED if variant == "sampled" else {}):
+                    containers[variant] = build_container(settings)
+        targets = {variant: _campaigns(container) for variant, container in containers.items()}
+        rates: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        for round_number in range(rounds + 1):
+            for variant in _rotated(round_number):
+                rate = _commands_per_second(containers[variant], targets[variant])
+                if round_number:  # round 0 warms every variant up
+                    rates[variant].append(rate)
+        return rates
+    finally:
+        for container in containers.values():
+            container.close()
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in this process's environment while inside."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _campaigns(container: ServiceContainer) -> list[tuple[str, str]]:
+    commands = container.commands
+    targets = []
+    for number in range(5):
+        campaign_id = commands.create_campaign(context(), name=f"Cost {number}", brief=brief()).id
+        artifact_id = commands.create_artifact(context(), campaign_id, artifact_type="Copy").id
+        targets.append((campaign_id, artifact_id))
+    return targets
+
+
+def _commands_per_second(container: ServiceContainer, targets: list[tuple[str, str]]) -> float:
+    commands = container.commands
+    started = time.perf_counter()
+    for number in range(IN_PROCESS_COMMANDS):
+        campaign_id, artifact_id = targets[number % len(targets)]
+        commands.create_version(context(), campaign_id, artifact_id, content=content(number))
+    return IN_PROCESS_COMMANDS / (time.perf_counter() - started)
+
+
+# --- over HTTP -------------------------------------------------------------------------------
+
+
+def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> dict[str, list[float]]:
+    environments: dict[str, dict[str, str]] = {
+        "off": {"BENCH_TELEMETRY": "off"},
+        "control": {"BENCH_TELEMETRY": "off"},
+        "metrics": {},
+        "traces": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
+        "sampled": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **SAMPLED},
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        services = {
+            variant: stack.enter_context(
+                served_ledger(directory / variant, LEDGER_LIVE_UPDATES="false", **environment)
+            )
+            for variant, environment in environments.items()
+        }
+        targets = {variant: _http_targets(service) for variant, service in services.items()}
+        rates: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        for round_number in range(rounds + 1):
+            for variant in _rotated(round_number):
+                rate = _http_round(services[variant], targets[variant])
+                if round_number:
+                    rates[variant].append(rate)
+        return rates
+
+
+def _http_targets(service: ServedLedger) -> list[tuple[str, str]]:
+    targets = []
+    with service.client() as client:
+        for number in range(HTTP_CLIENTS):
+            body = {"name": f"Cost {number}", "brief": brief_json()}
+            campaign_id = client.post("/api/campaigns", json=body).raise_for_status().json()["id"]
+            path = f"/api/campaigns/{campaign_id}/artifacts"
+            artifact = client.post(path, json={"type": "Copy"}).raise_for_status().json()["id"]
+            targets.append((campaign_id, artifact))
+    return targets
+
+
+def _http_round(service: ServedLedger, targets: list[tuple[str, str]]) -> float:
+    start = threading.Barrier(len(targets) + 1)
+    failures: list[BaseException] = []
+
+    def client_loop(campaign_id: str, artifact_id: str) -> None:
+        path = f"/api/campaigns/{campaign_id}/artifacts/{artifact_id}/versions"
+        try:
+            with service.client() as client:
+                start.wait()
+                for number in range(HTTP_COMMANDS_PER_CLIENT):
+                    client.post(path, json={"content": content(number)}).raise_for_status()
+        except (httpx.HTTPError, threading.BrokenBarrierError) as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=client_loop, args=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"a client failed: {failures[0]}")
+    return len(targets) * HTTP_COMMANDS_PER_CLIENT / elapsed
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def _rotated(round_number: int) -> list[str]:
+    shift = round_number % len(VARIANTS)
+    return list(VARIANTS[shift:] + VARIANTS[:shift])
+
+
+def _cost(rates: dict[str, list[float]], variant: str) -> float:
+    ratios = [ours / off for ours, off in zip(rates[variant], rates["off"], strict=True)]
+    return 1.0 - statistics.median(ratios)
+
+
+def _rows(where: str, rates: dict[str, list[float]]) -> list[Row]:
+    """One row per telemetry setting, its cost against ``off`` measured in the same rounds."""
+    medians = {variant: statistics.median(values) for variant, values in rates.items()}
+    rounds = len(rates["off"])
+    described = {
+        "control": "a second service without telemetry (the run's noise floor)",
+        "metrics": "metrics only (no exporter configured)",
+        "traces": "metrics + every trace over OTLP",
+        "sampled": "metrics + 1 trace in 10 over OTLP",
+    }
+    return [
+        Row(
+            f"Telemetry cost, {where}: {described[variant]}",
+            f"≤ {COST_GOAL:.0%} fewer commands/s than without telemetry",
+            f"{medians[variant]:.0f} vs {medians['off']:.0f} commands/s (medians of {rounds} "
+            f"rounds); cost {_cost(rates, variant):+.1%} (median of the rounds' ratios)",
+            REPORTED if variant == "control" else verdict(_cost(rates, variant) <= COST_GOAL),
+        )
+        for variant in ("control", "metrics", "traces", "sampled")
+    ]

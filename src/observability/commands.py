@@ -1,0 +1,118 @@
+"""Every command of the application service, counted, timed and (with tracing) traced.
+
+``CommandTelemetry`` is the service's ``CommandObserver``. A command's outcome is
+``appended`` (it appended events), ``repeated`` (it appended nothing: a repeat of an earlier
+command, or an effect already in place), ``refused`` (a domain error the caller can act on:
+invalid input, not found, a rule, a pinned version, a command too large) or ``failed``
+(anything else: the store unavailable, contention that outlasted the retries, a bug). An
+audit refused because its version does not exist is also counted as an orphan audit
+prevented. With tracing, the command is a span (``command <name>``, child of the request's)
+whose ``traceparent`` the command stores in its events' metadata; inside a trace the sampler
+dropped, no span is started (it would be dropped too) and the command stores the trace's
+context as it is (its sampled flag off).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
+
+from application.service import CommandContext
+from domain.campaign import Outcome
+from domain.errors import CommandTooLarge, EntityNotFound, LedgerError, StoreError
+from observability.metrics import LedgerMetrics
+from observability.trace_context import traceparent_of
+
+APPENDED, REPEATED, REFUSED, FAILED = "appended", "repeated", "refused", "failed"
+ORPHAN_GUARDED_COMMANDS = frozenset({"record_audit"})
+"""Commands whose missing version (``EntityNotFound``) is an orphan audit prevented."""
+
+
+def outcome_of(error: BaseException) -> str:
+    """``refused`` for a domain error the caller can act on, else ``failed``."""
+    if isinstance(error, CommandTooLarge):
+        return REFUSED
+    if isinstance(error, LedgerError) and not isinstance(error, StoreError):
+        return REFUSED
+    return FAILED
+
+
+class CommandTelemetry:
+    """The application service's observer: metrics always, a span when ``tracer`` is given."""
+
+    def __init__(self, metrics: LedgerMetrics, tracer: Tracer | None = None) -> None:
+        self._metrics = metrics
+        self._tracer = tracer
+
+    def observe(
+        self,
+        command: str,
+        ctx: CommandContext,
+        campaign_id: str | None,
+        run: Callable[[CommandContext], Outcome],
+    ) -> Outcome:
+        if self._tracer is None:
+            return self._measured(command, lambda: run(ctx))
+        current = trace.get_current_span()
+        if current.get_span_context().is_valid and not current.is_recording():
+            unsampled = replace(ctx, traceparent=traceparent_of(current.get_span_context()))
+            return self._measured(command, lambda: run(unsampled))
+        attributes: dict[str, Any] = {
+            "ledger.command": command,
+            "ledger.command_id": ctx.command_id,
+        }
+        if campaign_id is not None:
+            attributes["ledger.campaign_id"] = campaign_id
+        if ctx.correlation_id is not None:
+            attributes["ledger.correlation_id"] = ctx.correlation_id
+        with self._tracer.start_as_current_span(
+            f"command {command}",
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            traced = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
+            return self._measured(command, lambda: run(traced), span)
+
+    def _measured(
+        self, command: str, run: Callable[[], Outcome], span: Span | None = None
+    ) -> Outcome:
+        started = time.perf_counter()
+        try:
+            outcome = run()
+        except BaseException as error:
+            self._finish(command, started, outcome_of(error), span, error)
+            if command in ORPHAN_GUARDED_COMMANDS and isinstance(error, EntityNotFound):
+                self._metrics.orphan_audits_prevented.add(1)
+            raise
+        self._finish(command, started, APPENDED if outcome.appended else REPEATED, span)
+        if span is not None:
+            span.set_attributes(
+                {"ledger.campaign_version": outcome.version, "ledger.entity_id": outcome.id}
+            )
+        return outcome
+
+    def _finish(
+        self,
+        command: str,
+        started: float,
+        kind: str,
+        span: Span | None,
+        error: BaseException | None = None,
+    ) -> None:
+        self._metrics.command_duration.record(time.perf_counter() - started, {"command": command})
+        self._metrics.commands.count(command, kind)
+        if span is None:
+            return
+        if isinstance(error, LedgerError):
+            span.set_attributes({"ledger.outcome": kind, "ledger.error_code": error.code})
+        else:
+            span.set_attribute("ledger.outcome", kind)
+        if kind == FAILED and error is not None:
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, type(error).__name__))

@@ -1,0 +1,160 @@
+"""A decorator of the document-store port that makes each store call a span.
+
+Only calls made inside a recorded span (a request, a command, a projection batch) become
+spans, as children of it: the change-feed processor's idle polls would otherwise start a new
+trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too.
+The campaign is the partition key of ``events`` and ``views``, so it is a span attribute
+(never a metric label). Everything else, ``transient_retries`` included, passes straight to
+the store it wraps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+
+from documentstore.port import (
+    BatchesResult,
+    Document,
+    DocumentStore,
+    FeedPage,
+    Operation,
+    Page,
+    Query,
+)
+
+Result = TypeVar("Result")
+
+DB_SYSTEMS = {"cosmos": "azure.cosmosdb", "sqlite": "sqlite"}
+
+
+class TracedDocumentStore(DocumentStore):
+    """``inner``, with a ``store <operation>`` span around each call made within a trace."""
+
+    def __init__(self, inner: DocumentStore, tracer: Tracer) -> None:
+        self.inner = inner
+        self.kind = inner.kind
+        self._tracer = tracer
+        self._system = DB_SYSTEMS.get(inner.kind, inner.kind)
+
+    def _traced(
+        self,
+        operation: str,
+        container: str,
+        call: Callable[[], Result],
+        partition_key: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Result:
+        if not trace.get_current_span().is_recording():
+            return call()
+        attributes: dict[str, Any] = {
+            "db.system.name": self._system,
+            "db.operation.name": operation,
+            "db.collection.name": container,
+            **(extra or {}),
+        }
+        if partition_key is not None:
+            attributes["ledger.partition_key"] = partition_key
+        with self._tracer.start_as_current_span(
+            f"store {operation}",
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                result = call()
+            except Exception as error:
+                span.set_attribute("error.type", type(error).__name__)
+                span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+                raise
+            if isinstance(result, BatchesResult) and result.error is not None:
+                span.set_attribute("error.type", type(result.error).__name__)
+                span.set_status(Status(StatusCode.ERROR, str(result.error)[:200]))
+            return result
+
+    def initialise(self) -> None:
+        self.inner.initialise()
+
+    def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
+        return self._traced(
+            "read",
+            container,
+            lambda: self.inner.read(container, partition_key, document_id),
+            partition_key,
+        )
+
+    def read_many(
+        self, container: str, partition_key: str, document_ids: Sequence[str]
+    ) -> list[Document]:
+        return self._traced(
+            "read_many",
+            container,
+            lambda: self.inner.read_many(container, partition_key, document_ids),
+            partition_key,
+            {"ledger.documents": len(document_ids)},
+        )
+
+    def query(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        return self._traced(
+            "query",
+            container,
+            lambda: self.inner.query(
+                container, query, page_size=page_size, continuation=continuation
+            ),
+            query.partition_key,
+        )
+
+    def execute_batch(
+        self, container: str, partition_key: str, operations: Sequence[Operation]
+    ) -> list[Document | None]:
+        return self._traced(
+            "batch",
+            container,
+            lambda: self.inner.execute_batch(container, partition_key, operations),
+            partition_key,
+            {"db.operation.batch.size": len(operations)},
+        )
+
+    def execute_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        return self._traced(
+            "batches",
+            container,
+            lambda: self.inner.execute_batches(container, batches),
+            extra={"ledger.batches": len(batches)},
+        )
+
+    def feed_ranges(self, container: str) -> list[str]:
+        return self._traced("feed_ranges", container, lambda: self.inner.feed_ranges(container))
+
+    def read_feed(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedPage:
+        return self._traced(
+            "read_feed",
+            container,
+            lambda: self.inner.read_feed(container, feed_range, continuation, max_items=max_items),
+        )
+
+    def transient_retries(self) -> dict[str, int]:
+        return self.inner.transient_retries()
+
+    def close(self) -> None:
+        self.inner.close()

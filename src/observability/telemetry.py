@@ -1,0 +1,200 @@
+"""The process's telemetry: metric and tracer providers, their exporters, and the pieces the
+composition root hands to the seams (``Telemetry``).
+
+What is exported depends on the settings only:
+
+- metrics are always kept in process (an OpenTelemetry ``MeterProvider``) and served as
+  Prometheus text at ``GET /metrics`` (a Prometheus reader on a registry of this telemetry's
+  own, so that two services in one process never mix their series);
+- ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``)
+  and metrics (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms);
+- ``APPLICATIONINSIGHTS_CONNECTION_STRING`` hands all of it to the Azure Monitor distro
+  (``observability.azure``);
+- with neither, nothing is traced: no span is started anywhere, so tracing costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import metrics, trace
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import CollectorRegistry, generate_latest
+
+from application.retry_policy import ConflictTally
+from documentstore.port import DocumentStore
+from observability.azure import AzureConfigurer, configure_azure_monitor
+from observability.commands import CommandTelemetry
+from observability.logs import LogFormat, install_log_format
+from observability.metrics import LedgerMetrics, StatusSource
+from observability.projections import BatchTelemetry
+from observability.store import TracedDocumentStore
+from projections.notification_hub import NotificationHub
+
+SCOPE = "campaign-ledger"
+UNTRACED_PATHS = frozenset({"/metrics", "/api/health"})
+"""Scrapes and liveness probes: neither spans nor HTTP metrics."""
+
+
+@dataclass(frozen=True)
+class TelemetryOptions:
+    """What the settings say about telemetry (the composition root maps them)."""
+
+    service_name: str = "campaign-ledger"
+    otlp_endpoint: str | None = None
+    azure_connection_string: str | None = None
+    log_format: LogFormat = "text"
+    under_azure_functions: bool = False
+
+
+class Telemetry:
+    """One service's providers and instruments, and the observers built on them."""
+
+    def __init__(
+        self,
+        meter_provider: metrics.MeterProvider,
+        registry: CollectorRegistry,
+        tracer_provider: trace.TracerProvider | None = None,
+        *,
+        owns_providers: bool = True,
+    ) -> None:
+        self.meter_provider = meter_provider
+        self.tracer_provider = tracer_provider
+        self.registry = registry
+        self._owns_providers = owns_providers
+        self.metrics = LedgerMetrics(meter_provider.get_meter(SCOPE))
+        self.tracer = None if tracer_provider is None else tracer_provider.get_tracer(SCOPE)
+        self.command_observer = CommandTelemetry(self.metrics, self.tracer)
+        self.batch_observer = None if self.tracer is None else BatchTelemetry(self.tracer)
+
+    @property
+    def tracing(self) -> bool:
+        return self.tracer is not None
+
+    # --- what the composition root wires ---------------------------------------------------
+
+    def traced_store(self, store: DocumentStore) -> DocumentStore:
+        """``store`` with a span per call when tracing, else ``store`` itself."""
+        return store if self.tracer is None else TracedDocumentStore(store, self.tracer)
+
+    def record_snapshot_read(self, seconds: float) -> None:
+        """The read model's hook: one campaign snapshot read took ``seconds``."""
+        self.metrics.snapshot_read_duration.record(seconds)
+
+    def watch(
+        self,
+        *,
+        conflicts: ConflictTally | None = None,
+        store: DocumentStore | None = None,
+        status: StatusSource | None = None,
+        hub: NotificationHub | None = None,
+    ) -> None:
+        """Name the sources of the observed metrics (the conflict tally, the store's retries,
+        the projection status, the live-update subscribers)."""
+        sources = self.metrics.sources
+        if conflicts is not None:
+            sources.conflicts = lambda: conflicts.as_dict()["conflicts"]
+        if store is not None:
+            sources.retries = store.transient_retries
+        if status is not None:
+            sources.status = status
+        if hub is not None:
+            sources.subscribers = lambda: hub.subscriber_count
+
+    # --- what the HTTP app uses ------------------------------------------------------------
+
+    def fastapi_config(self) -> TelemetryConfig:
+        """FastAPI's own telemetry on these providers: a server span per request (continuing
+        the caller's ``traceparent``) when tracing, HTTP request metrics always."""
+        return {
+            "tracer_provider": self.tracer_provider,
+            "meter_provider": self.meter_provider,
+            "tracing": self.tracer is not None,
+            "metrics": True,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+            "exclude": _untraced,
+        }
+
+    def metrics_exposition(self) -> bytes:
+        """The metrics as Prometheus text (exposition format 0.0.4)."""
+        return bytes(generate_latest(self.registry))
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def force_flush(self, timeout_millis: int = 10_000) -> None:
+        """Export what is buffered now (spans, then metrics)."""
+        if isinstance(self.tracer_provider, TracerProvider):
+            self.tracer_provider.force_flush(timeout_millis)
+        if isinstance(self.meter_provider, MeterProvider):
+            self.meter_provider.force_flush(timeout_millis)
+
+    def shutdown(self) -> None:
+        """Flush and stop the providers this telemetry owns (the Azure distro's global ones
+        live as long as the process, so they are only flushed)."""
+        if not self._owns_providers:
+            self.force_flush()
+            return
+        if isinstance(self.tracer_provider, TracerProvider):
+            self.tracer_provider.shutdown()
+        if isinstance(self.meter_provider, MeterProvider):
+            self.meter_provider.shutdown()
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in UNTRACED_PATHS
+
+
+def start_telemetry(
+    options: TelemetryOptions, *, azure_configurer: AzureConfigurer | None = None
+) -> Telemetry:
+    """The telemetry ``options`` ask for (see the module docstring); also sets the log format."""
+    install_log_format(options.log_format)
+    resource = Resource.create({"service.name": options.service_name})
+    registry = CollectorRegistry(auto_describe=False)
+    readers: list[MetricReader] = [
+        PrometheusMetricReader(registry=registry, scope_info_enabled=False)
+    ]
+    processors: list[SpanProcessor] = []
+    if options.otlp_endpoint:
+        endpoint = options.otlp_endpoint.rstrip("/")
+        processors.append(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
+        readers.append(
+            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
+        )
+    if options.azure_connection_string:
+        providers = configure_azure_monitor(
+            options.azure_connection_string,
+            resource=resource,
+            registry=registry,
+            metric_readers=readers,
+            span_processors=processors,
+            export_logs=not options.under_azure_functions,
+            configurer=azure_configurer,
+        )
+        return Telemetry(
+            providers.meter_provider,
+            providers.registry,
+            providers.tracer_provider,
+            owns_providers=False,
+        )
+    meter_provider = MeterProvider(
+        metric_readers=readers, resource=resource, shutdown_on_exit=False
+    )
+    tracer_provider = None
+    if processors:
+        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        for processor in processors:
+            tracer_provider.add_span_processor(processor)
+    return Telemetry(meter_provider, registry, tracer_provider)
