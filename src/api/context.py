@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Request
 from api.preconditions import parse_if_match
 from api.problems import HttpProblem
 from api.tenancy import Tenant
-from application.service import CommandContext
+from application.command_execution import CommandContext
 
 MAX_HEADER_ID = 200
 _PRINTABLE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from fastapi.telemetry import TelemetryConfig
 
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from bootstrap.settings import Settings
 from domain.campaign import Outcome
 from domain.recorded import RecordedEvent

@@ -2,7 +2,8 @@
 
 from application.artifact_types import load_artifact_types, parse_artifact_types
 from application.campaign_application import CampaignApplication
-from application.service import CampaignService, CommandContext
+from application.command_execution import CommandContext
+from application.service import CampaignService
 from application.stream_head import StreamHeadLike, StreamHeadReader, StreamStateReader
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
 from domain.campaign import Outcome
 
 if TYPE_CHECKING:
-    from application.service import CommandContext
+    from application.command_execution import CommandContext
 
 Params = ParamSpec("Params")
 

@@ -22,7 +22,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from domain.campaign import Outcome
 from domain.errors import CommandTooLarge, EntityNotFound, LedgerError, StoreError
 from observability.metrics import LedgerMetrics

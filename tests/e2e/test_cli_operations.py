@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli.main import app

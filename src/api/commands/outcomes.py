@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from api.answers import StatusAnswer
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from domain.campaign import Outcome
 
 _COMMAND_HEADERS: dict[str, Any] = {

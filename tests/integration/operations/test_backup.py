@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from documentstore.port import EVENTS

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from bootstrap.settings import Settings
 from domain.campaign import Outcome
 from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError

@@ -8,7 +8,7 @@ from fastapi import Response
 from api.bodies import CreateCampaign
 from api.commands.campaigns import create_campaign
 from api.commands.runs import cancel_run
-from application.service import CommandContext
+from application.command_execution import CommandContext
 from tests.unit.api.fakes import FakeCommands
 from tests.unit.api.samples import CID, RID, brief
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from application.campaign_application import CampaignApplication
-from application.service import CampaignService, CommandContext
+from application.command_execution import CommandContext
+from application.service import CampaignService
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.values import AuditReport, AuditStatus, Brief
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from application.service import CampaignService, CommandContext
+from application.command_execution import CommandContext
+from application.service import CampaignService
 from bootstrap.container import campaign_application
 from documentstore.port import EVENTS, DocumentStore
 from domain.artifact_types import ArtifactTypeRegistry
