@@ -11,7 +11,6 @@ domain's types (ids, enum members) and names the entities each command touches.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -47,7 +46,6 @@ from domain.values import (
     Trigger,
 )
 
-logger = logging.getLogger(__name__)
 
 MAX_EVENTS_PAGE = 1_000
 
