@@ -46,7 +46,6 @@ from domain.values import (
     Trigger,
 )
 
-
 MAX_EVENTS_PAGE = 1_000
 
 class CampaignService(CommandExecution):
