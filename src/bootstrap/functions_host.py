@@ -117,6 +117,7 @@ class FunctionsHost:
             campaign_application(self.store()),
             artifact_types=artifact_types,
             restore_window=timedelta(days=settings.ledger_restore_window_days),
+            max_audit_retries=settings.ledger_max_audit_retries,
         )
         return FunctionsApiServices(
             settings=settings,

@@ -19,10 +19,19 @@ import math
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 MAX_NAME = 200
@@ -36,6 +45,11 @@ MAX_CONTENT = 1_048_576
 MAX_URI = 2_048
 MAX_LIST_ITEMS = 200
 """Items of any list (and entries of ``categoryScores``) in one request."""
+MAX_WORKFLOW_NAME = 255
+MAX_SPECIFIC_CHANGES = 50
+"""Items of a revision's ``specificChanges``."""
+MAX_SPECIFIC_CHANGE = 1_000
+"""Characters of one of a revision's ``specificChanges``."""
 MAX_JSON_OBJECT_BYTES = 65_536
 """A free-form object serialized as compact UTF-8 JSON."""
 MAX_JSON_DEPTH = 32
@@ -196,6 +210,18 @@ JsonObject = Annotated[
 ]
 """A free-form object that a JSON document store keeps exactly and that fits a view."""
 
+WorkflowName = Annotated[str, StringConstraints(max_length=MAX_WORKFLOW_NAME)]
+"""A run's workflow name (API.md round 2: at most 255 characters, may be empty)."""
+SpecificChange = Annotated[str, StringConstraints(max_length=MAX_SPECIFIC_CHANGE)]
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+UtcTimestamp = Annotated[AwareDatetime, PlainSerializer(_utc_text, return_type=str)]
+"""An instant given with its offset, stored as ISO 8601 in UTC (``…+00:00``)."""
+
 Labels = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
 Texts = Annotated[list[FreeText], Field(max_length=MAX_LIST_ITEMS)]
 HexColours = Annotated[list[HexColour], Field(max_length=MAX_LIST_ITEMS)]
@@ -270,6 +296,14 @@ class TriggerType(StrEnum):
     API = "api"
 
 
+class RevisionReason(StrEnum):
+    """Why a revision was asked for: a person's feedback, or a failed compliance check (an
+    automatic retry, of which a campaign may have ``max_audit_retries`` in a row)."""
+
+    USER_FEEDBACK = "user-feedback"
+    AUDIT_FAILED = "audit-failed"
+
+
 class QualityCheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -328,12 +362,30 @@ class Iteration(Value):
     new_version_id: EntityId
     feedback_text: Text
     feedback_tags: Labels = Field(default_factory=list)
+    revision_id: EntityId | None = None
+    """The revision this round of feedback belongs to (a revision of the same campaign)."""
+
+
+class Revision(Value):
+    """A request to regenerate: the feedback is saved before the artifacts are regenerated."""
+
+    reason: RevisionReason
+    feedback_text: Text
+    specific_changes: Annotated[list[SpecificChange], Field(max_length=MAX_SPECIFIC_CHANGES)] = (
+        Field(default_factory=list)
+    )
+    artifact_ids: Annotated[list[EntityId], Field(max_length=MAX_LIST_ITEMS)] = Field(
+        default_factory=list
+    )
 
 
 class Trigger(Value):
     type: TriggerType = TriggerType.API
     payload: JsonObject | None = None
     initiated_by: ShortText | None = None
+    timestamp: UtcTimestamp | None = Field(
+        default=None, description="When the run was triggered; default: when it was queued."
+    )
 
 
 class ContextArtifact(Value):
