@@ -23,15 +23,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 MAX_NAME = 200
@@ -215,12 +207,23 @@ WorkflowName = Annotated[str, StringConstraints(max_length=MAX_WORKFLOW_NAME)]
 SpecificChange = Annotated[str, StringConstraints(max_length=MAX_SPECIFIC_CHANGE)]
 
 
-def _utc_text(moment: datetime) -> str:
+def _utc_timestamp(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise ValueError("must carry its offset from UTC")
     return moment.astimezone(UTC).isoformat()
 
 
-UtcTimestamp = Annotated[AwareDatetime, PlainSerializer(_utc_text, return_type=str)]
-"""An instant given with its offset, stored as ISO 8601 in UTC (``…+00:00``)."""
+UtcTimestamp = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_utc_timestamp),
+    Field(json_schema_extra={"format": "date-time"}),
+]
+"""An instant in ISO 8601 with its offset, kept in UTC (``…+00:00``)."""
 
 Labels = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
 Texts = Annotated[list[FreeText], Field(max_length=MAX_LIST_ITEMS)]

@@ -134,6 +134,10 @@ class CampaignViews:
 
         return CampaignViews(self.campaign_id, load, check=check)
 
+    def original(self, key: ViewKey) -> Document | None:
+        """The document as it was loaded (None when it did not exist or was never loaded)."""
+        return self._original.get(key)
+
     def documents(self) -> dict[ViewKey, Document]:
         """Every known document as it stands now."""
         return {key: doc for key, doc in self._current.items() if doc is not None}

@@ -32,6 +32,7 @@ from projections.projectors.documents import (
     AUDIT_PREFIX,
     CAMPAIGN_INDEX_PREFIX,
     ITERATION_PREFIX,
+    REVISION_PREFIX,
     RUN_ENTRY_PREFIX,
     SNAPSHOT_ID,
     DocType,
@@ -40,6 +41,7 @@ from projections.projectors.documents import (
     tenant_partition,
     version_id,
 )
+from projections.statistics import PARTIAL_PREFIX, summary
 from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
 _CONTINUATION = re.compile(r"^campaign\.[0-9]{17}\.[A-Za-z0-9-]{1,64}$")
@@ -218,6 +220,36 @@ class ReadModel:
         spec = _ListSpec("runs", RUN_ENTRY_PREFIX, DocType.RUN_ENTRY, {"status": status})
         items, token, page = self._page(snapshot, generation, spec, limit, continuation)
         return _list_view(snapshot, generation, {"items": items, "continuation": token}, page)
+
+    def revisions(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View:
+        """``{items, continuation}``: the campaign's revisions in the order requested."""
+        snapshot, _, generation = self._visible(tenant_id, campaign_id)
+        spec = _ListSpec("revisions", REVISION_PREFIX, DocType.REVISION, {})
+        items, token, page = self._page(snapshot, generation, spec, limit, continuation)
+        return _list_view(snapshot, generation, {"items": items, "continuation": token}, page)
+
+    # --- the tenant -----------------------------------------------------------------------
+
+    def statistics(self, tenant_id: str) -> View:
+        """``GET /api/stats``: the sum of the tenant's partials, one per feed range (a query of
+        a handful of documents, whatever the number of campaigns: ``projections.statistics``)."""
+        generation = self._live_generation()
+        query = Query(
+            partition_key=tenant_partition(tenant_id),
+            equals={"docType": DocType.STATS_PARTIAL.value},
+            id_gt=stored_id(generation, PARTIAL_PREFIX),
+            id_lte=stored_id(generation, PARTIAL_PREFIX + "~"),
+        )
+        partials = self._query_all(query, page_size=100)
+        etag = _digest(str(generation), *sorted(str(p.get("_etag")) for p in partials))
+        return View(body=summary(p["body"] for p in partials), version=0, etag=etag)
 
     # --- the list -------------------------------------------------------------------------
 
