@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from api import campaign_lists, commands, reads, streams
+from api import campaign_lists, commands, reads, revisions, streams, tenant_reads
 from api.dependencies import attach_services, notification_hub_of
 from api.limits import BodySizeLimit
 from api.ports import ApiServices
@@ -48,8 +48,11 @@ def create_app(services: ApiServices) -> FastAPI:
     install_problem_handlers(app)
     for router in commands.ROUTERS:
         app.include_router(router)
+    app.include_router(revisions.commands_router)
     app.include_router(reads.router)
     app.include_router(campaign_lists.router)
+    app.include_router(revisions.reads_router)
+    app.include_router(tenant_reads.router)
     if notification_hub_of(services) is not None:
         app.include_router(streams.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)

@@ -43,6 +43,11 @@ API_MD_ROUTES = [
     # API.md round 2, "Campaign-level reads"
     ("get", "/api/campaigns/{cid}/audits", "200"),
     ("get", "/api/campaigns/{cid}/runs", "200"),
+    # API.md round 2, "Revisions", "Artifact types and run context", "Statistics"
+    ("post", "/api/campaigns/{cid}/revisions", "201"),
+    ("get", "/api/campaigns/{cid}/revisions", "200"),
+    ("get", "/api/artifact-types", "200"),
+    ("get", "/api/stats", "200"),
     ("get", "/api/health", "200"),
     ("get", "/api/projections/status", "200"),
 ]
@@ -107,7 +112,7 @@ def _property(schemas: dict[str, Any], model: str, name: str) -> dict[str, Any]:
     ("model", "name", "bound"),
     [
         ("AttachStepResult", "stepId", {"maxLength": 200}),
-        ("QueueRun", "workflowName", {"maxLength": 200}),
+        ("QueueRun", "workflowName", {"maxLength": 255}),
         ("CompleteRun", "artifactVersionIds", {"maxItems": 200}),
         ("LogIteration", "feedbackText", {"maxLength": 4000}),
         ("LogIteration", "feedbackTags", {"maxItems": 200, "items": {"maxLength": 200}}),
