@@ -101,8 +101,11 @@ class CampaignViews:
         lookup = _Lookup(self.campaign_id, self._current.get)
         try:
             consulted = views_consulted(event)
-            for key in consulted:
-                self.document(key)  # store errors propagate: they are not the event's fault
+        except Exception as error:  # an event without the fields its type promises
+            return Failure(event, error)
+        for key in consulted:
+            self.document(key)  # store errors propagate: they are not the event's fault
+        try:
             touched = views_touched(event, snapshot, lookup)
         except LedgerError as error:  # the event names a version or run the view lacks
             return Failure(event, error)

@@ -384,3 +384,27 @@ def test_a_runner_whose_lease_prefix_is_not_the_live_generations_refuses_and_wri
 
     ProjectionRunner(store, lease_prefix="views-g2-").project(stream.documents())
     assert ReadModel(store).campaign("default", stream.campaign_id).version == 1
+
+
+def test_a_store_fault_reading_a_document_an_event_consults_is_raised_not_dead_lettered() -> None:
+    class FailingVersionReads(InMemoryDocumentStore):
+        failures = 1
+
+        def read(self, container: str, partition_key: str, document_id: str) -> Any:
+            if ".version." in document_id and self.failures:
+                self.failures -= 1
+                raise StoreUnavailable("the store is away")
+            return super().read(container, partition_key, document_id)
+
+    stream = CampaignStream()
+    version = stream.version(stream.artifact("Copy"))
+    store = FailingVersionReads()
+    ProjectionRunner(store).project(stream.documents())
+    stream.audit(version)  # consults the version document
+
+    with pytest.raises(StoreUnavailable):
+        ProjectionRunner(store).project(stream.documents())
+    outcome = ProjectionRunner(store).project(stream.documents())
+
+    assert DeadLetterBox(store).list() == []
+    assert outcome.applied == 1
