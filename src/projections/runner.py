@@ -176,12 +176,22 @@ class ProjectionRunner:
             for group, write in zip(groups, writes, strict=True)
             for attempt in group
         }
-        return [
-            self._after_write(generation, attempt, *write_of[attempt.campaign_id])
-            if isinstance(attempt, _Attempt)
-            else attempt
-            for attempt in attempts
-        ]
+        # The written ones first: a fault raised for another must not keep them unfinished.
+        finished = {
+            attempt.campaign_id: self._finish(attempt)
+            for attempt in planned
+            if write_of[attempt.campaign_id][0].status is WriteStatus.WRITTEN
+        }
+        outcomes: list[ProjectionOutcome] = []
+        for attempt in attempts:
+            if not isinstance(attempt, _Attempt):
+                outcomes.append(attempt)
+            elif attempt.campaign_id in finished:
+                outcomes.append(finished[attempt.campaign_id])
+            else:
+                write, written_with = write_of[attempt.campaign_id]
+                outcomes.append(self._after_write(generation, attempt, write, written_with))
+        return outcomes
 
     def _group_batches(self, generation: int, group: Sequence[_Attempt]) -> list[Batch]:
         """The batches of campaigns written as one (their partial read now)."""
