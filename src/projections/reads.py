@@ -241,15 +241,21 @@ class ReadModel:
         """``GET /api/stats``: the sum of the tenant's partials, one per feed range (a query of
         a handful of documents, whatever the number of campaigns: ``projections.statistics``)."""
         generation = self._live_generation()
+        partials = self._partials(tenant_id, generation)
+        if not partials and generation != self._live_generation(refresh=True):
+            generation = self._live_generation()  # the cached generation was switched away
+            partials = self._partials(tenant_id, generation)
+        etag = _digest(str(generation), *sorted(str(p.get("_etag")) for p in partials))
+        return View(body=summary(p["body"] for p in partials), version=0, etag=etag)
+
+    def _partials(self, tenant_id: str, generation: int) -> list[Document]:
         query = Query(
             partition_key=tenant_partition(tenant_id),
             equals={"docType": DocType.STATS_PARTIAL.value},
             id_gt=stored_id(generation, PARTIAL_PREFIX),
             id_lte=stored_id(generation, PARTIAL_PREFIX + "~"),
         )
-        partials = self._query_all(query, page_size=100)
-        etag = _digest(str(generation), *sorted(str(p.get("_etag")) for p in partials))
-        return View(body=summary(p["body"] for p in partials), version=0, etag=etag)
+        return self._query_all(query, page_size=100)
 
     # --- the list -------------------------------------------------------------------------
 

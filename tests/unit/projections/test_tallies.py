@@ -213,3 +213,17 @@ def test_a_rebuild_reproduces_the_statistics_in_the_new_generation() -> None:
     assert report.switched
     assert partials(store, "acme", generation=1) == []
     assert ReadModel(store).statistics("acme").body == before == expected_for("acme", streams)
+
+
+def test_a_reader_with_a_cached_generation_follows_a_rebuild_to_the_new_partials() -> None:
+    store = InMemoryDocumentStore()
+    streams = scripted_scenario("acme")
+    for stream in streams:
+        append_to_log(store, stream)
+    ChangeFeedProcessor(store).run_until_caught_up()
+    reads = ReadModel(store, generation_cache_seconds=3600)
+    before = reads.statistics("acme").body
+
+    rebuild_views(store, grace_seconds=0)
+
+    assert reads.statistics("acme").body == before == expected_for("acme", streams)
