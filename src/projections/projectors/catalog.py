@@ -6,8 +6,9 @@ Routing is a pure function of the event, the campaign snapshot as it stands befo
 event consults (``views_consulted``): an event of a version or a run names it by id, and the
 position of its list entry (the version's number, the stream version that queued the run) is
 read from the version's or the run's own document. Deleting or restoring a campaign touches
-its snapshot and list entry only: what an event touches never grows with the campaign's
-history.
+its snapshot, list entry and statistics contribution only (the contribution of a campaign whose
+snapshot is ``tallied``: ``projectors.contributions``): what an event touches never grows with
+the campaign's history.
 """
 
 from __future__ import annotations
