@@ -106,6 +106,40 @@ def test_an_invocation_sends_each_notification_to_its_campaign_group_in_stream_o
     assert ReadModel(store).campaign("default", launch.campaign_id).version == 7
 
 
+def test_a_revision_and_an_audit_go_to_the_group_with_their_payloads() -> None:
+    store = InMemoryDocumentStore()
+    trigger = function_of(app_with(runner_factory=lambda: ProjectionRunner(store)), FUNCTION_NAME)
+    stream = CampaignStream("Revised")
+    version = stream.version(stream.artifact("Copy"))
+    report = stream.audit(version, "Fail")
+    stream.status("Generated")
+    revision = stream.revision("audit-failed")
+    sent = CapturedOutput()
+
+    trigger.get_user_function()(document_list(stream.documents()), sent)
+
+    messages = {message["target"]: message for message in sent.sent()}
+    checked = messages["ComplianceCheckCompleted"]["arguments"][0]
+    assert (checked["auditReportId"], checked["categoryScores"]) == (
+        report,
+        {"tone": {"score": 40}},
+    )
+    requested = messages["RevisionRequested"]
+    assert requested["groupName"] == stream.campaign_id
+    assert requested["arguments"] == [
+        {
+            "type": "RevisionRequested",
+            "campaignId": stream.campaign_id,
+            "version": len(stream.events),
+            "occurredAt": stream.events[-1].timestamp,
+            "correlationId": None,
+            "revisionId": revision,
+            "revisionNumber": 1,
+            "reason": "audit-failed",
+        }
+    ]
+
+
 def test_a_redelivered_batch_notifies_nothing_again_and_a_quiet_batch_sets_no_output() -> None:
     store = InMemoryDocumentStore()
     trigger = function_of(app_with(runner_factory=lambda: ProjectionRunner(store)), FUNCTION_NAME)
