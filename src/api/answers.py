@@ -32,3 +32,9 @@ class NumberedVersionAnswer(Answer):
     id: str
     version_number: int = Field(description="The new artifact version's number (1, 2, 3...).")
     version: int = Field(description=_VERSION)
+
+
+class RevisionAnswer(Answer):
+    id: str
+    revision_number: int = Field(description="The new revision's number (1, 2, 3...).")
+    version: int = Field(description=_VERSION)

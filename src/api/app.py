@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 
-from api import campaign_lists, commands, metrics, reads, streams
+from api import campaign_lists, commands, metrics, reads, revisions, streams, tenant_reads
 from api.dependencies import attach_services, notification_hub_of, telemetry_of
 from api.limits import BodySizeLimit
 from api.ports import ApiServices
@@ -56,8 +56,11 @@ def create_app(services: ApiServices) -> FastAPI:
     install_problem_handlers(app)
     for router in commands.ROUTERS:
         app.include_router(router)
+    app.include_router(revisions.commands_router)
     app.include_router(reads.router)
     app.include_router(campaign_lists.router)
+    app.include_router(revisions.reads_router)
+    app.include_router(tenant_reads.router)
     if notification_hub_of(services) is not None:
         app.include_router(streams.router)
     if telemetry is not None:

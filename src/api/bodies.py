@@ -1,7 +1,7 @@
 """Request bodies of the command routes, built from the domain's value objects so that every rule
 of shape (API.md, "Rules") is checked once, before the service is called; a breach becomes 422
-with one entry per field. The fields declared here are bounded like the domain's (a step id or a
-workflow name is a label of at most ``MAX_LABEL`` characters, a list has at most
+with one entry per field. The fields declared here are bounded like the domain's (a step id is
+a label of at most ``MAX_LABEL`` characters, a workflow name at most 255, a list has at most
 ``MAX_LIST_ITEMS`` items). Unknown fields are ignored; field names are camelCase on the wire.
 """
 
@@ -26,9 +26,10 @@ from domain.values import (
     Iteration,
     Label,
     Name,
-    ShortText,
+    Revision,
     Trigger,
     Value,
+    WorkflowName,
 )
 
 _ID_DESCRIPTION = "The new entity's id (UUID); repeat it to make the create idempotent."
@@ -88,10 +89,18 @@ class LogIteration(Iteration):
         return Iteration.model_validate(self.model_dump(exclude={"id"}))
 
 
+class RequestRevision(Revision):
+    id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
+
+    def revision(self) -> Revision:
+        """The revision itself, without the id that travels beside it."""
+        return Revision.model_validate(self.model_dump(exclude={"id"}))
+
+
 class QueueRun(Value):
     id: EntityId | None = Field(default=None, description=_ID_DESCRIPTION)
     execution_mode: ExecutionMode
-    workflow_name: ShortText | None = None
+    workflow_name: WorkflowName | None = None
     trigger: Trigger | None = Field(default=None, description="Default: {type: api}.")
     base_run_id: EntityId | None = None
 

@@ -11,9 +11,18 @@ from fastapi.telemetry import TelemetryConfig
 
 from application.command_execution import CommandContext
 from bootstrap.settings import Settings
+from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Outcome
 from domain.recorded import RecordedEvent
-from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
+from domain.values import (
+    AuditReport,
+    Brief,
+    ContextArtifact,
+    Iteration,
+    QualityCheck,
+    Revision,
+    Trigger,
+)
 from projections.notification_hub import NotificationHub
 from projections.reads import CampaignPage, Moment, View
 
@@ -92,6 +101,20 @@ class CampaignCommands(Protocol):
         iteration: Iteration,
         iteration_id: str | None = None,
     ) -> Outcome: ...
+
+    def request_revision(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        revision: Revision,
+        revision_id: str | None = None,
+    ) -> Outcome: ...
+
+    @property
+    def artifact_types(self) -> ArtifactTypeRegistry:
+        """The artifact-type registry the commands check context artifacts against."""
+        ...
 
     def queue_run(
         self,
@@ -244,6 +267,18 @@ class CampaignReads(Protocol):
         limit: int = 100,
         continuation: str | None = None,
     ) -> View: ...
+
+    def revisions(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        /,
+        *,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View: ...
+
+    def statistics(self, tenant_id: str, /) -> View: ...
 
     def list_campaigns(
         self,

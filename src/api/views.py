@@ -24,6 +24,7 @@ from domain.values import (
     FlaggedItem,
     QualityCheckStatus,
     Recommendation,
+    RevisionReason,
     RunStatus,
     Trigger,
     VersionStatus,
@@ -73,6 +74,25 @@ class RunSummary(View):
     completed_at: Timestamp | None
 
 
+class RevisionItem(View):
+    id: str
+    revision_number: int
+    reason: RevisionReason
+    feedback_text: str
+    specific_changes: list[str]
+    artifact_ids: list[str]
+    requested_at: Timestamp
+
+
+class RevisionsBlock(View):
+    count: int = Field(description="How many revisions the campaign has had.")
+    consecutive_audit_retries: int = Field(
+        description="audit-failed revisions in a row, since the last user-feedback revision or "
+        "the last time the campaign reached Completed."
+    )
+    latest: RevisionItem | None
+
+
 class CampaignSnapshot(View):
     id: str
     tenant_id: str
@@ -92,6 +112,7 @@ class CampaignSnapshot(View):
     artifacts: list[ArtifactSummary]
     runs: list[RunSummary] = Field(description="The latest 50 runs queued (GET …/runs has all).")
     run_count: int = Field(description="How many runs the campaign has.")
+    revisions: RevisionsBlock
 
 
 class CampaignSummary(View):
@@ -196,11 +217,17 @@ class IterationView(View):
     new_version_id: str
     feedback_text: str
     feedback_tags: list[str]
+    revision_id: str | None = Field(default=None, description="The revision it belongs to.")
     created_at: Timestamp
 
 
 class IterationList(View):
     items: list[IterationView]
+    continuation: PageToken
+
+
+class RevisionList(View):
+    items: list[RevisionItem]
     continuation: PageToken
 
 

@@ -43,6 +43,7 @@ from domain.values import (
     ExecutionMode,
     Iteration,
     QualityCheck,
+    Revision,
     Trigger,
 )
 
@@ -63,6 +64,7 @@ class CampaignService(CommandExecution):
         *,
         artifact_types: ArtifactTypeRegistry,
         restore_window: timedelta = timedelta(days=30),
+        max_audit_retries: int = 5,
         clock: Callable[[], datetime] = utc_now,
         max_attempts: int = 8,
         on_appended: AppendListener | None = None,
@@ -74,6 +76,7 @@ class CampaignService(CommandExecution):
         self.command_observer = command_observer
         self.artifact_types = artifact_types
         self.restore_window = restore_window
+        self.max_audit_retries = max_audit_retries
 
     # -- campaign ---------------------------------------------------------------------------
 
@@ -234,6 +237,27 @@ class CampaignService(CommandExecution):
             new_id,
             iteration.old_version_id,
             iteration.new_version_id,
+            iteration.revision_id,
+        )
+
+    def request_revision(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        revision: Revision,
+        revision_id: str | None = None,
+    ) -> Outcome:
+        """``revision_number`` of the result is the new revision's number."""
+        new_id = self._new_id(revision_id)
+        return self._execute(
+            ctx,
+            campaign_id,
+            lambda c, meta: c.request_revision(
+                new_id, revision, max_audit_retries=self.max_audit_retries, meta=meta
+            ),
+            new_id,
+            *revision.artifact_ids,
         )
 
     # -- runs -------------------------------------------------------------------------------

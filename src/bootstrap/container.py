@@ -99,6 +99,7 @@ def build_container(
             campaign_application(store),
             artifact_types=artifact_types,
             restore_window=timedelta(days=settings.ledger_restore_window_days),
+            max_audit_retries=settings.ledger_max_audit_retries,
             on_appended=_waking(processor),
             command_observer=observers.commands,
         )

@@ -176,6 +176,7 @@ class FunctionsHost:
             artifact_types=artifact_types,
             restore_window=timedelta(days=settings.ledger_restore_window_days),
             command_observer=observers_of(telemetry).commands,
+            max_audit_retries=settings.ledger_max_audit_retries,
         )
         hub = live_update_hub(settings)
         if telemetry is not None:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
 
     ledger_artifact_types_file: Path | None = None
     ledger_restore_window_days: int = Field(default=30, ge=0)
+    # Revisions (API.md round 2): audit-failed revisions allowed in a row before 409.
+    ledger_max_audit_retries: int = Field(default=5, ge=0)
     ledger_api_keys: dict[str, str] = Field(default_factory=dict, repr=False)
 
     host: str = "127.0.0.1"

@@ -217,6 +217,10 @@ class InMemoryDocumentStore(DocumentStore):
         self._known(container)
         return [f"range-{index}" for index in range(self._feed_range_count)]
 
+    def feed_range_of(self, container: str, partition_key: str) -> str:
+        self._known(container)
+        return self._range_of(partition_key)
+
     def read_feed(
         self,
         container: str,

@@ -241,6 +241,18 @@ class DocumentStore(ABC):
     def feed_ranges(self, container: str) -> list[str]:
         """Opaque, stable names of the container's change-feed ranges."""
 
+    def feed_range_of(self, container: str, partition_key: str) -> str:
+        """The change-feed range (one of ``feed_ranges``) whose feed holds the documents of
+        ``partition_key``. This default serves a store with one range; an adapter with several
+        answers from its own partitioning."""
+        ranges = self.feed_ranges(container)
+        if len(ranges) != 1:
+            raise NotImplementedError(
+                f"{type(self).__name__} has {len(ranges)} feed ranges and does not say which "
+                "holds a partition key"
+            )
+        return ranges[0]
+
     @abstractmethod
     def read_feed(
         self,

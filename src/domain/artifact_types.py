@@ -1,8 +1,12 @@
 """The types of context artifacts a workflow step may produce, and their reference names.
 
 Twelve standard types exist everywhere; a deployment may register more in its artifact-types
-file (``{"customTypes": [{"name", "description"}]}``). ``ArtifactTypeRegistry.from_config`` is the
-pure parser of that file's content; reading the file is the application's job.
+file (``{"$schema"?, "customTypes": [{"name", "description"}]}``; ``$schema`` names the JSON
+Schema the file follows, ``config/artifact-types.schema.json``, and is otherwise ignored).
+``ArtifactTypeRegistry.from_config`` is the pure parser of that file's content; reading the
+file is the application's job. ``ArtifactTypeRegistry.entries`` is the registry as
+``GET /api/artifact-types`` lists it: the standard types first, in their order, then the custom
+types in file order, each with its reference name.
 """
 
 from __future__ import annotations
@@ -13,20 +17,26 @@ from dataclasses import dataclass
 
 from domain.errors import ConfigurationError, FieldError, InvalidArtifactType
 
-STANDARD_ARTIFACT_TYPES: tuple[str, ...] = (
-    "plan",
-    "intro_image",
-    "intro_video",
-    "button_segmentation",
-    "bgm",
-    "sfx",
-    "audio_manifest",
-    "game_config",
-    "game_bundle",
-    "outcome_win_video",
-    "outcome_lose_video",
-    "campaign_manifest",
-)
+STANDARD_DESCRIPTIONS: dict[str, str] = {
+    "plan": "The campaign plan the workflow follows",
+    "intro_image": "The intro image",
+    "intro_video": "The intro video",
+    "button_segmentation": "The segmentation of the interactive buttons",
+    "bgm": "Background music",
+    "sfx": "Sound effects",
+    "audio_manifest": "The manifest of the campaign's audio assets",
+    "game_config": "The game's configuration",
+    "game_bundle": "The built game bundle",
+    "outcome_win_video": "The video shown on a win",
+    "outcome_lose_video": "The video shown on a loss",
+    "campaign_manifest": "The manifest of every asset of the campaign",
+}
+"""The standard types, in their order (API.md), with what each is."""
+
+STANDARD_ARTIFACT_TYPES: tuple[str, ...] = tuple(STANDARD_DESCRIPTIONS)
+
+SCHEMA_KEY = "$schema"
+"""The one key of the file besides ``customTypes``: where its JSON Schema is (ignored)."""
 
 TYPE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -46,6 +56,24 @@ class CustomArtifactType:
     description: str
 
 
+@dataclass(frozen=True)
+class ArtifactTypeEntry:
+    """One type of the registry as ``GET /api/artifact-types`` lists it."""
+
+    name: str
+    ref_name: str
+    standard: bool
+    description: str
+
+    def to_json(self) -> dict[str, str | bool]:
+        return {
+            "name": self.name,
+            "refName": self.ref_name,
+            "standard": self.standard,
+            "description": self.description,
+        }
+
+
 class ArtifactTypeRegistry:
     """The known context-artifact types: the standard ones plus the registered custom ones."""
 
@@ -60,7 +88,7 @@ class ArtifactTypeRegistry:
         seen_names: set[str] = set()
         seen_refs: dict[str, str] = {}
         for name in self.names:
-            if not TYPE_NAME_PATTERN.match(name):
+            if not TYPE_NAME_PATTERN.fullmatch(name):
                 raise ConfigurationError(
                     f"artifact type {name!r} must match {TYPE_NAME_PATTERN.pattern}"
                 )
@@ -89,9 +117,11 @@ class ArtifactTypeRegistry:
         saying where it is (``source`` names the file)."""
         if not isinstance(config, Mapping):
             raise ConfigurationError(f'{source}: expected a JSON object {{"customTypes": [...]}}')
-        unknown = sorted(str(key) for key in config if key != "customTypes")
+        unknown = sorted(str(key) for key in config if key not in ("customTypes", SCHEMA_KEY))
         if unknown:
             raise ConfigurationError(f"{source}: unknown keys {unknown}")
+        if not isinstance(config.get(SCHEMA_KEY, ""), str):
+            raise ConfigurationError(f"{source}: '{SCHEMA_KEY}' must be a string")
         entries = config.get("customTypes")
         if not isinstance(entries, list):
             raise ConfigurationError(f"{source}: 'customTypes' must be a list")
@@ -100,6 +130,18 @@ class ArtifactTypeRegistry:
             return cls(custom)
         except ConfigurationError as error:
             raise ConfigurationError(f"{source}: {error.detail}") from None
+
+    def entries(self) -> list[ArtifactTypeEntry]:
+        """Every type: the standard ones in their order, then the custom ones in file order."""
+        standard = [
+            ArtifactTypeEntry(name, reference_name(name), True, description)
+            for name, description in STANDARD_DESCRIPTIONS.items()
+        ]
+        custom = [
+            ArtifactTypeEntry(entry.name, reference_name(entry.name), False, entry.description)
+            for entry in self.custom_types
+        ]
+        return standard + custom
 
     def is_known(self, artifact_type: str) -> bool:
         return artifact_type in self.names
@@ -123,7 +165,7 @@ def _custom_type(where: str, entry: object) -> CustomArtifactType:
         raise ConfigurationError(f"{where}: unknown keys {unknown}")
     name = entry.get("name")
     description = entry.get("description")
-    if not isinstance(name, str) or not TYPE_NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not TYPE_NAME_PATTERN.fullmatch(name):
         raise ConfigurationError(
             f"{where}.name: {name!r} must be a string matching {TYPE_NAME_PATTERN.pattern}"
         )

@@ -14,11 +14,12 @@ content, audit details and feedback text live only in the events. All state is p
 Its state has two parts, so that no stored document grows with the campaign's history:
 
 * the **core** (tenant, status, deletion, the artifacts with their version counts, the active
-  versions, the campaign's own receipt): bounded, kept in ``Campaign.Snapshot``;
-* one **entity state** per version, run, audit report, iteration and artifact (its record and
-  its receipt), kept beside the core (``entity_states``) and loaded by id (``admit``): a command
-  works on the core plus the entities it names, which is all its rules look at. An entity the
-  command names and that was not admitted does not exist.
+  versions, how many revisions exist and how many automatic ones came in a row, the campaign's
+  own receipt): bounded, kept in ``Campaign.Snapshot``;
+* one **entity state** per version, run, revision, audit report, iteration and artifact (its
+  record and its receipt), kept beside the core (``entity_states``) and loaded by id
+  (``admit``): a command works on the core plus the entities it names, which is all its rules
+  look at. An entity the command names and that was not admitted does not exist.
 
 Event attributes are the snake_case of the data keys in docs/events.md; the store camelCases
 them. Every event also carries ``metadata`` (commandId, correlationId, causationId, actor,
@@ -58,6 +59,13 @@ from domain.errors import (
 from domain.fingerprint import fingerprint
 from domain.lifecycle import check_campaign_transition
 from domain.metadata import CommandMetadata
+from domain.revisions import (
+    RevisionRecord,
+    consecutive_after,
+    ensure_retry_allowed,
+    ensure_revisable,
+    new_revision_record,
+)
 from domain.runs import ContextEntry, Run, RunRecord, new_run_record, step_artifacts
 from domain.upcasting import upcast_library_state
 from domain.values import (
@@ -69,6 +77,7 @@ from domain.values import (
     ExecutionMode,
     Iteration,
     QualityCheck,
+    Revision,
     RunStatus,
     Trigger,
     VersionStatus,
@@ -88,6 +97,7 @@ class Outcome:
     status: str | None = None
     version_number: int | None = None
     appended: bool = True
+    revision_number: int | None = None
 
 
 class Receipt(TypedDict):
@@ -100,8 +110,9 @@ class Receipt(TypedDict):
 class EntityState(TypedDict):
     """One entity's part of the aggregate's state, stored beside the core snapshot.
 
-    ``kind`` is ``version``, ``run`` or ``receipt`` (an artifact, audit report or iteration,
-    whose only state outside the core is the receipt of its creation).
+    ``kind`` is ``version``, ``run``, ``revision`` (with the entity's record) or ``receipt`` (an
+    artifact, audit report or iteration, whose only state outside the core is the receipt of its
+    creation).
     """
 
     kind: str
@@ -109,7 +120,7 @@ class EntityState(TypedDict):
     receipt: Receipt | None
 
 
-ENTITY_STATE_KINDS = ("version", "run", "receipt")
+ENTITY_STATE_KINDS = ("version", "run", "revision", "receipt")
 
 
 def _campaign_fingerprint(tenant_id: str, name: str, brief: dict[str, Any]) -> str:
@@ -130,6 +141,10 @@ def _audit_fingerprint(version_id: str, report: dict[str, Any]) -> str:
 
 def _iteration_fingerprint(iteration: dict[str, Any]) -> str:
     return fingerprint("iteration", iteration)
+
+
+def _revision_fingerprint(revision: dict[str, Any]) -> str:
+    return fingerprint("revision", revision)
 
 
 def _run_fingerprint(
@@ -161,7 +176,7 @@ def _outcome_fingerprint(status: RunStatus, payload: dict[str, Any]) -> str:
 class Campaign(Aggregate):
     """One campaign and every entity inside it."""
 
-    class_version = 3
+    class_version = 4
 
     if TYPE_CHECKING:  # state attributes, set by the events' apply methods (JSON values only)
         tenant_id: str
@@ -172,6 +187,9 @@ class Campaign(Aggregate):
         versions: dict[str, VersionRecord]
         active_versions: dict[str, str]
         runs: dict[str, RunRecord]
+        revisions: dict[str, RevisionRecord]
+        revision_count: int
+        consecutive_audit_retries: int
         receipts: dict[str, Receipt]
 
     @staticmethod
@@ -196,6 +214,13 @@ class Campaign(Aggregate):
             version["audit_count"] = len(audit_ids)
             version["latest_audit_report_id"] = audit_ids[-1] if audit_ids else None
 
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """v4 added revisions: a campaign stored before them has none."""
+        state["revisions"] = {}
+        state["revision_count"] = 0
+        state["consecutive_audit_retries"] = 0
+
     class Snapshot(AggregateSnapshot):
         """The aggregate's core state at a stream version (kept in the stream's head document):
         the entity states are left out (``Campaign.entity_states`` holds them)."""
@@ -207,6 +232,7 @@ class Campaign(Aggregate):
             state = snapshot.state
             state["versions"] = {}
             state["runs"] = {}
+            state["revisions"] = {}
             state["receipts"] = {
                 key: receipt for key, receipt in state["receipts"].items() if key == own_id
             }
@@ -242,6 +268,9 @@ class Campaign(Aggregate):
             aggregate.versions = {}
             aggregate.active_versions = {}
             aggregate.runs = {}
+            aggregate.revisions = {}
+            aggregate.revision_count = 0
+            aggregate.consecutive_audit_retries = 0
             aggregate.receipts = {}
             aggregate.remember(
                 str(self.originator_id),
@@ -259,6 +288,8 @@ class Campaign(Aggregate):
 
         def apply(self, aggregate: Campaign) -> None:
             aggregate.status = self.to_status
+            if self.to_status == CampaignStatus.COMPLETED.value:
+                aggregate.consecutive_audit_retries = 0  # reaching Completed ends a retry run
 
     class CampaignDeleted(Event):
         restore_until: str
@@ -365,12 +396,21 @@ class Campaign(Aggregate):
             aggregate.active_versions[self.artifact_type] = self.version_id
 
     class FeedbackLogged(Event):
+        """v2 added ``revision_id`` (the revision the feedback belongs to, or None)."""
+
+        class_version = 2
+
         iteration_id: str
         artifact_id: str
         old_version_id: str
         new_version_id: str
         feedback_text: str
         feedback_tags: list[str]
+        revision_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_library_state("FeedbackLogged", 1, state)
 
         def apply(self, aggregate: Campaign) -> None:
             iteration = {
@@ -380,9 +420,40 @@ class Campaign(Aggregate):
                 "feedbackText": self.feedback_text,
                 "feedbackTags": self.feedback_tags,
             }
+            if self.revision_id is not None:
+                iteration["revisionId"] = self.revision_id
             aggregate.remember(
                 self.iteration_id, _iteration_fingerprint(iteration), self.originator_version
             )
+
+    class RevisionRequested(Event):
+        """A revision of the campaign's artifacts was asked for (its feedback saved first)."""
+
+        revision_id: str
+        revision_number: int
+        reason: str
+        feedback_text: str
+        specific_changes: list[str]
+        artifact_ids: list[str]
+
+        def apply(self, aggregate: Campaign) -> None:
+            aggregate.revisions[self.revision_id] = new_revision_record(self.revision_number)
+            aggregate.revision_count = self.revision_number
+            aggregate.consecutive_audit_retries = consecutive_after(
+                aggregate.consecutive_audit_retries, self.reason
+            )
+            aggregate.remember(
+                self.revision_id, _revision_fingerprint(self.request()), self.originator_version
+            )
+
+        def request(self) -> dict[str, Any]:
+            """The request as ``Revision.to_json`` gives it (what the fingerprint covers)."""
+            return {
+                "reason": self.reason,
+                "feedbackText": self.feedback_text,
+                "specificChanges": self.specific_changes,
+                "artifactIds": self.artifact_ids,
+            }
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -560,7 +631,8 @@ class Campaign(Aggregate):
         keeps beside the core snapshot, one document per entity."""
         own_id = str(self.id)
         states: dict[str, EntityState] = {}
-        for entity_id in self.receipts.keys() | self.versions.keys() | self.runs.keys():
+        held = self.receipts.keys() | self.versions.keys() | self.runs.keys()
+        for entity_id in held | self.revisions.keys():
             if entity_id == own_id:
                 continue
             record: dict[str, Any] | None
@@ -568,6 +640,8 @@ class Campaign(Aggregate):
                 kind, record = "version", dict(self.versions[entity_id])
             elif entity_id in self.runs:
                 kind, record = "run", dict(self.runs[entity_id])
+            elif entity_id in self.revisions:
+                kind, record = "revision", dict(self.revisions[entity_id])
             else:
                 kind, record = "receipt", None
             states[entity_id] = {
@@ -585,6 +659,8 @@ class Campaign(Aggregate):
                 self.versions[entity_id] = cast(VersionRecord, record)
             elif state["kind"] == "run" and record is not None:
                 self.runs[entity_id] = cast(RunRecord, record)
+            elif state["kind"] == "revision" and record is not None:
+                self.revisions[entity_id] = cast(RevisionRecord, record)
             receipt = state["receipt"]
             if receipt is not None:
                 self.receipts[entity_id] = receipt
@@ -806,6 +882,10 @@ class Campaign(Aggregate):
                 f"newVersionId is version {new.number}, not after version {old.number}",
                 code="iteration-order",
             )
+        if iteration.revision_id is not None and iteration.revision_id not in self.revisions:
+            raise UnknownReference(
+                f"revisionId {iteration.revision_id} is not a revision of this campaign"
+            )
         self._trigger(
             self.FeedbackLogged,
             meta,
@@ -815,8 +895,56 @@ class Campaign(Aggregate):
             new_version_id=iteration_json["newVersionId"],
             feedback_text=iteration_json["feedbackText"],
             feedback_tags=iteration_json["feedbackTags"],
+            revision_id=iteration.revision_id,
         )
         return self._answer(iteration_id)
+
+    def request_revision(
+        self,
+        revision_id: str,
+        revision: Revision,
+        *,
+        max_audit_retries: int,
+        meta: CommandMetadata,
+    ) -> Outcome:
+        """Save a revision's feedback and move the campaign back to Generating, in one append.
+
+        ``max_audit_retries`` bounds the ``audit-failed`` revisions in a row
+        (``domain.revisions``). The status change comes first, so the revision's own event
+        carries the stream version the command answers."""
+        request = revision.to_json()
+        receipt = self._receipt_matching(revision_id, _revision_fingerprint(request))
+        if receipt is not None:
+            return self._repeated(
+                revision_id,
+                receipt,
+                revision_number=self.revisions[revision_id]["number"],
+            )
+        ensure_revisable(self.status)
+        for artifact_id in revision.artifact_ids:
+            if artifact_id not in self.artifacts:
+                raise UnknownReference(
+                    f"artifactIds {artifact_id} is not an artifact of this campaign"
+                )
+        ensure_retry_allowed(self.consecutive_audit_retries, revision.reason, max_audit_retries)
+        self._trigger(
+            self.StatusChanged,
+            meta,
+            from_status=self.status,
+            to_status=CampaignStatus.GENERATING.value,
+        )
+        number = self.revision_count + 1
+        self._trigger(
+            self.RevisionRequested,
+            meta,
+            revision_id=revision_id,
+            revision_number=number,
+            reason=request["reason"],
+            feedback_text=request["feedbackText"],
+            specific_changes=request["specificChanges"],
+            artifact_ids=request["artifactIds"],
+        )
+        return Outcome(id=revision_id, version=self.version, revision_number=number)
 
     # -- run commands ---------------------------------------------------------------------
 
@@ -1024,6 +1152,7 @@ class Campaign(Aggregate):
         *,
         status: str | None = None,
         version_number: int | None = None,
+        revision_number: int | None = None,
     ) -> Outcome:
         return Outcome(
             id=entity_id,
@@ -1031,4 +1160,5 @@ class Campaign(Aggregate):
             status=status,
             version_number=version_number,
             appended=False,
+            revision_number=revision_number,
         )

@@ -23,7 +23,8 @@ imports nothing of ours.
     │   ├── UnknownReference          409  a body names an entity this campaign does not have
     │   ├── IdConflict                409  same id, different payload
     │   ├── DuplicateArtifactId       409
-    │   └── ContextCapacityExceeded   409
+    │   ├── ContextCapacityExceeded   409
+    │   └── RetryLimitReached         409  too many automatic (audit-failed) revisions in a row
     ├── PreconditionFailed            412  If-Match / expected version did not match
     ├── ConfigurationError                 bad settings or artifact-types file: stops start-up
     ├── OperationFailed                    an operator's maintenance run (rebuild) cannot go on
@@ -157,6 +158,12 @@ class DuplicateArtifactId(RuleViolation):
 
 class ContextCapacityExceeded(RuleViolation):
     code = "context-capacity-exceeded"
+
+
+class RetryLimitReached(RuleViolation):
+    """An ``audit-failed`` revision past the campaign's consecutive automatic retries."""
+
+    code = "retry-limit-reached"
 
 
 class PreconditionFailed(LedgerError):

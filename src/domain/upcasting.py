@@ -42,8 +42,14 @@ def _audit_recorded_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "versionStatus": version_status_after_audit(data["overallStatus"])}
 
 
+def _feedback_logged_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 added ``revisionId``: feedback logged before revisions existed belongs to none."""
+    return {**data, "revisionId": None}
+
+
 DATA_UPCASTS: Mapping[tuple[str, int], DataUpcast] = {
     ("AuditRecorded", 1): _audit_recorded_v1_v2,
+    ("FeedbackLogged", 1): _feedback_logged_v1_v2,
 }
 """``(event type, stored classVersion) -> data in the next classVersion``."""
 

@@ -19,6 +19,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -36,6 +37,11 @@ MAX_CONTENT = 1_048_576
 MAX_URI = 2_048
 MAX_LIST_ITEMS = 200
 """Items of any list (and entries of ``categoryScores``) in one request."""
+MAX_WORKFLOW_NAME = 255
+MAX_SPECIFIC_CHANGES = 50
+"""Items of a revision's ``specificChanges``."""
+MAX_SPECIFIC_CHANGE = 1_000
+"""Characters of one of a revision's ``specificChanges``."""
 MAX_JSON_OBJECT_BYTES = 65_536
 """A free-form object serialized as compact UTF-8 JSON."""
 MAX_JSON_DEPTH = 32
@@ -196,6 +202,29 @@ JsonObject = Annotated[
 ]
 """A free-form object that a JSON document store keeps exactly and that fits a view."""
 
+WorkflowName = Annotated[str, StringConstraints(max_length=MAX_WORKFLOW_NAME)]
+"""A run's workflow name (API.md round 2: at most 255 characters, may be empty)."""
+SpecificChange = Annotated[str, StringConstraints(max_length=MAX_SPECIFIC_CHANGE)]
+
+
+def _utc_timestamp(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise ValueError("must carry its offset from UTC")
+    return moment.astimezone(UTC).isoformat()
+
+
+UtcTimestamp = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_utc_timestamp),
+    Field(json_schema_extra={"format": "date-time"}),
+]
+"""An instant in ISO 8601 with its offset, kept in UTC (``…+00:00``)."""
+
 Labels = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
 Texts = Annotated[list[FreeText], Field(max_length=MAX_LIST_ITEMS)]
 HexColours = Annotated[list[HexColour], Field(max_length=MAX_LIST_ITEMS)]
@@ -270,6 +299,14 @@ class TriggerType(StrEnum):
     API = "api"
 
 
+class RevisionReason(StrEnum):
+    """Why a revision was asked for: a person's feedback, or a failed compliance check (an
+    automatic retry, of which a campaign may have ``max_audit_retries`` in a row)."""
+
+    USER_FEEDBACK = "user-feedback"
+    AUDIT_FAILED = "audit-failed"
+
+
 class QualityCheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -328,12 +365,30 @@ class Iteration(Value):
     new_version_id: EntityId
     feedback_text: Text
     feedback_tags: Labels = Field(default_factory=list)
+    revision_id: EntityId | None = None
+    """The revision this round of feedback belongs to (a revision of the same campaign)."""
+
+
+class Revision(Value):
+    """A request to regenerate: the feedback is saved before the artifacts are regenerated."""
+
+    reason: RevisionReason
+    feedback_text: Text
+    specific_changes: Annotated[list[SpecificChange], Field(max_length=MAX_SPECIFIC_CHANGES)] = (
+        Field(default_factory=list)
+    )
+    artifact_ids: Annotated[list[EntityId], Field(max_length=MAX_LIST_ITEMS)] = Field(
+        default_factory=list
+    )
 
 
 class Trigger(Value):
     type: TriggerType = TriggerType.API
     payload: JsonObject | None = None
     initiated_by: ShortText | None = None
+    timestamp: UtcTimestamp | None = Field(
+        default=None, description="When the run was triggered; default: when it was queued."
+    )
 
 
 class ContextArtifact(Value):

@@ -13,6 +13,10 @@
   ``JoinCampaignGroup(campaignId)``: when the campaign is visible to the connection's tenant it
   adds the connection to the campaign's group through the SignalR output binding; otherwise it
   answers the connection ``JoinRefused`` and adds nothing.
+- ``leave_campaign_group`` is the trigger of ``LeaveCampaignGroup(campaignId)``: it removes the
+  connection from the campaign's group (no visibility check: leaving discloses nothing and a
+  connection may leave a campaign deleted meanwhile); an argument that is not a campaign id
+  changes nothing.
 
 Bindings read the connection string from app setting ``AzureSignalRConnectionString`` and the
 hub name from ``LEDGER_SIGNALR_HUB``. Nothing is built at import time: the read model and the
@@ -41,6 +45,8 @@ JOIN_REFUSED = "JoinRefused"
 NEGOTIATE_FUNCTION = "negotiate"
 NEGOTIATE_ROUTE = "api/negotiate"
 JOIN_FUNCTION = "join_campaign_group"
+LEAVE_METHOD = "LeaveCampaignGroup"
+LEAVE_FUNCTION = "leave_campaign_group"
 
 CampaignAccess = Callable[[str, str], bool]
 """``(tenant id, campaign id) -> whether the campaign is visible to the tenant``."""
@@ -130,11 +136,25 @@ def join_actions(invocation: str | bytes, is_visible: CampaignAccess) -> dict[st
     }
 
 
+def leave_actions(invocation: str | bytes) -> dict[str, Any] | None:
+    """The SignalR output for one ``LeaveCampaignGroup(campaignId)`` invocation: remove the
+    connection from the campaign's group; None (no output) when the argument is no campaign
+    id."""
+    context = json.loads(invocation)
+    arguments = _field(context, "Arguments") or []
+    campaign_id = _canonical_uuid(arguments[0] if arguments else None)
+    if campaign_id is None:
+        return None
+    connection_id = str(_field(context, "ConnectionId") or "")
+    return {"connectionId": connection_id, "groupName": campaign_id, "action": "remove"}
+
+
 def live_updates_blueprint(
     campaign_access: Callable[[], CampaignAccess], api_keys: Callable[[], ApiKeys]
 ) -> func.Blueprint:
-    """``negotiate`` and ``join_campaign_group`` (see the module docstring); each invocation
-    asks ``campaign_access`` and ``api_keys`` for what the process built on first use."""
+    """``negotiate``, ``join_campaign_group`` and ``leave_campaign_group`` (see the module
+    docstring); each invocation asks ``campaign_access`` and ``api_keys`` for what the process
+    built on first use."""
     blueprint = func.Blueprint()  # type: ignore[no-untyped-call]  # untyped in azure-functions
 
     @blueprint.function_name(NEGOTIATE_FUNCTION)
@@ -164,6 +184,18 @@ def live_updates_blueprint(
     @blueprint.generic_output_binding(arg_name="actions", type="signalR", **signalr_binding())
     def join_campaign_group(invocation: str, actions: func.Out[str]) -> None:
         actions.set(json.dumps(join_actions(invocation, campaign_access())))
+
+    @blueprint.function_name(LEAVE_FUNCTION)
+    @blueprint.generic_trigger(
+        arg_name="invocation",
+        type="signalRTrigger",
+        **signalr_binding(category="messages", event=LEAVE_METHOD, parameterNames=["campaignId"]),
+    )
+    @blueprint.generic_output_binding(arg_name="actions", type="signalR", **signalr_binding())
+    def leave_campaign_group(invocation: str, actions: func.Out[str]) -> None:
+        action = leave_actions(invocation)
+        if action is not None:
+            actions.set(json.dumps(action))
 
     return blueprint
 

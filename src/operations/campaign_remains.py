@@ -1,6 +1,7 @@
 """Deleting what a campaign left in a store: its documents in ``events`` (all but the head or
 tombstone, which the caller decides about), its views in every generation (its partition of
-``views`` and its entries in its tenant's campaign list) and its dead letters.
+``views``, its entries in its tenant's campaign list and its statistics contributions) and its
+dead letters.
 
 Used by the purge, after the tombstone is in place, and by an import that gives up a campaign
 it had started to write. Deletions go page by page in batches, so memory stays bounded whatever
@@ -92,20 +93,24 @@ def _delete_partition(
 
 
 def _delete_list_entries(store: DocumentStore, tenant_id: str, campaign_id: str) -> int:
-    """The campaign's entries in its tenant's campaign list, in every generation."""
+    """The campaign's documents in its tenant's partition, in every generation: its entries in
+    the campaign list and its statistics contributions (a soft-deleted campaign's contribution
+    counts nothing in its partial, so the partial needs no change)."""
     partition = tenant_partition(tenant_id)
-    query = Query(
-        partition_key=partition,
-        equals={"docType": DocType.CAMPAIGN_INDEX.value, "campaignId": campaign_id},
-    )
     ids: list[str] = []
-    continuation: str | None = None
-    while True:
-        page = store.query(VIEWS, query, page_size=_PAGE, continuation=continuation)
-        ids.extend(str(document["id"]) for document in page.items)
-        continuation = page.continuation
-        if continuation is None:
-            return _delete(store, VIEWS, partition, ids)
+    for doc_type in (DocType.CAMPAIGN_INDEX, DocType.STATS_CONTRIBUTION):
+        query = Query(
+            partition_key=partition,
+            equals={"docType": doc_type.value, "campaignId": campaign_id},
+        )
+        continuation: str | None = None
+        while True:
+            page = store.query(VIEWS, query, page_size=_PAGE, continuation=continuation)
+            ids.extend(str(document["id"]) for document in page.items)
+            continuation = page.continuation
+            if continuation is None:
+                break
+    return _delete(store, VIEWS, partition, ids)
 
 
 def _delete(store: DocumentStore, container: str, partition_key: str, ids: list[str]) -> int:

@@ -9,12 +9,12 @@ clock is past that instant, in this order:
    create naming it answers 409 ``id-conflict``, an import refuses it); a command that got in
    meanwhile makes the replace fail, and the campaign is looked at again by the next run;
 2. everything else it left is deleted (``operations.campaign_remains``): its events, entity
-   states, views of every generation with its campaign-list entries, and dead letters;
+   states, views of every generation with its campaign-list entries and statistics
+   contributions, and dead letters;
 3. the tombstone is marked ``cleared``. A run that stopped between 1 and 3 is finished by the
    next one, which also sweeps uncleared tombstones.
 
-The clock is injected (``clock``), so a test decides which windows have passed. Statistics
-contributions will join step 2 when the statistics projection exists; today there are none.
+The clock is injected (``clock``), so a test decides which windows have passed.
 """
 
 from __future__ import annotations

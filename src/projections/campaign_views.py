@@ -101,8 +101,11 @@ class CampaignViews:
         lookup = _Lookup(self.campaign_id, self._current.get)
         try:
             consulted = views_consulted(event)
-            for key in consulted:
-                self.document(key)  # store errors propagate: they are not the event's fault
+        except Exception as error:  # an event without the fields its type promises
+            return Failure(event, error)
+        for key in consulted:
+            self.document(key)  # store errors propagate: they are not the event's fault
+        try:
             touched = views_touched(event, snapshot, lookup)
         except LedgerError as error:  # the event names a version or run the view lacks
             return Failure(event, error)
@@ -133,6 +136,10 @@ class CampaignViews:
             return loaded[key] if key in loaded else self._load(key)
 
         return CampaignViews(self.campaign_id, load, check=check)
+
+    def original(self, key: ViewKey) -> Document | None:
+        """The document as it was loaded (None when it did not exist or was never loaded)."""
+        return self._original.get(key)
 
     def documents(self) -> dict[ViewKey, Document]:
         """Every known document as it stands now."""

@@ -25,6 +25,16 @@ def campaign_of(document: Mapping[str, Any]) -> str:
     return str(document.get("streamId") or document.get("partitionKey"))
 
 
+def tenant_of(documents: Iterable[Mapping[str, Any]]) -> str:
+    """The tenant of one campaign's event documents, from the first that names it in its
+    metadata (every command's event does); ``default`` when none does."""
+    for document in documents:
+        metadata = document.get("metadata")
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("tenantId"), str):
+            return str(metadata["tenantId"])
+    return "default"
+
+
 def is_event_document(document: Mapping[str, Any]) -> bool:
     return document.get("docType") == EVENT_DOC
 

@@ -14,9 +14,11 @@ resumes after the last version it saw. The catalog is in ``docs/notifications.md
 | ``AuditRecorded`` | ``ComplianceCheckCompleted`` |
 | ``StatusChanged`` to Completed | ``CampaignCompleted`` (again after each revision) |
 | ``RunFailed`` | ``GenerationFailed`` |
+| ``RevisionRequested`` | ``RevisionRequested`` |
 
-Every other event (a revision back to Generating, approvals, runs that start or complete...)
-announces nothing: the dashboard reads it from the snapshot.
+Every other event (the status change of a revision back to Generating, approvals, runs that
+start or complete...) announces nothing: the dashboard reads it from the snapshot. Each payload
+carries what a dashboard needs to redraw without a follow-up read (never version content).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ARTIFACT_GENERATED = "ArtifactGenerated"
 COMPLIANCE_CHECK_COMPLETED = "ComplianceCheckCompleted"
 CAMPAIGN_COMPLETED = "CampaignCompleted"
 GENERATION_FAILED = "GenerationFailed"
+REVISION_REQUESTED = "RevisionRequested"
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,15 @@ def _audit_recorded(data: Mapping[str, Any]) -> Derived:
         "versionId": data.get("versionId"),
         "overallStatus": data.get("overallStatus"),
         "versionStatus": data.get("versionStatus"),
+        "categoryScores": data.get("categoryScores"),
+    }
+
+
+def _revision_requested(data: Mapping[str, Any]) -> Derived:
+    return REVISION_REQUESTED, {
+        "revisionId": data.get("revisionId"),
+        "revisionNumber": data.get("revisionNumber"),
+        "reason": data.get("reason"),
     }
 
 
@@ -133,4 +145,5 @@ _DERIVATIONS: Mapping[str, Callable[[Mapping[str, Any]], Derived]] = {
     "VersionCreated": _version_created,
     "AuditRecorded": _audit_recorded,
     "RunFailed": _run_failed,
+    "RevisionRequested": _revision_requested,
 }

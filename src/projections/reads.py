@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from documentstore.port import Document, DocumentStore
+from documentstore.port import Document, DocumentStore, Query
 from domain.errors import CampaignNotFound, EntityNotFound
 from projections.campaign_list import CampaignPage, campaign_page
+from projections.generations import stored_id
 from projections.live_views import (
     MAX_LIST_PAGE,
     ListPage,
@@ -25,6 +26,7 @@ from projections.live_views import (
     LiveViews,
     View,
     derived_view,
+    digest,
     document_view,
     visible_to,
 )
@@ -32,13 +34,16 @@ from projections.past import Moment, PastViews, past_views
 from projections.projectors.documents import (
     AUDIT_PREFIX,
     ITERATION_PREFIX,
+    REVISION_PREFIX,
     RUN_ENTRY_PREFIX,
     SNAPSHOT_ID,
     DocType,
     entry_prefix,
     run_id,
+    tenant_partition,
     version_id,
 )
+from projections.statistics import PARTIAL_PREFIX, summary
 from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
 __all__ = ["MAX_LIST_PAGE", "CampaignPage", "Moment", "ReadModel", "View"]
@@ -240,6 +245,40 @@ class ReadModel:
         artifact = _artifact_entry(snapshot, artifact_id)
         page = past.page("versions", entry_prefix(artifact_id), limit, continuation)
         return past.view(_history_body(artifact, page))
+
+    def revisions(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View:
+        """``{items, continuation}``: the campaign's revisions in the order requested."""
+        spec = ListSpec("revisions", REVISION_PREFIX, DocType.REVISION, {})
+        return self._list(tenant_id, campaign_id, spec, limit, continuation)
+
+    # --- the tenant -----------------------------------------------------------------------
+
+    def statistics(self, tenant_id: str) -> View:
+        """``GET /api/stats``: the sum of the tenant's partials, one per feed range (a query of
+        a handful of documents, whatever the number of campaigns: ``projections.statistics``)."""
+        generation = self._views.generation()
+        partials = self._partials(tenant_id, generation)
+        if not partials and generation != self._views.generation(refresh=True):
+            generation = self._views.generation()  # the cached generation was switched away
+            partials = self._partials(tenant_id, generation)
+        etag = digest(str(generation), *sorted(str(p.get("_etag")) for p in partials))
+        return View(body=summary(p["body"] for p in partials), version=0, etag=etag)
+
+    def _partials(self, tenant_id: str, generation: int) -> list[Document]:
+        query = Query(
+            partition_key=tenant_partition(tenant_id),
+            equals={"docType": DocType.STATS_PARTIAL.value},
+            id_gt=stored_id(generation, PARTIAL_PREFIX),
+            id_lte=stored_id(generation, PARTIAL_PREFIX + "~"),
+        )
+        return self._views.query_all(query, page_size=100)
 
     # --- the list -------------------------------------------------------------------------
 

@@ -6,9 +6,10 @@ to replay dead letters. The campaign is projected aside, from scratch, with the 
 unreadable documents and refused events are dead-lettered, the size limit holds
 (``projections.view_size``). Then changed documents are replaced, missing ones created,
 documents the log does not justify removed, and the rest written in the write plan's order, the
-snapshot last (``projections.write_plan``). Another writer meanwhile (the log grew past what
-was read, an etag conflict) means reading and projecting again, a bounded number of times
-(then ``WriteContention``).
+snapshot last (``projections.write_plan``); the campaign's statistics contribution is written
+with its feed range's partial, moved by the difference (``projections.tallies``). Another
+writer meanwhile (the log grew past what was read, an etag conflict) means reading and
+projecting again, a bounded number of times (then ``WriteContention``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from documentstore.port import VIEWS, Delete, Document, DocumentStore
+from documentstore.port import EVENTS, VIEWS, Delete, Document, DocumentStore
 from domain.errors import WriteContention
 from projections.campaign_views import CampaignViews, Change, Failure, load_nothing
 from projections.dead_letters import DeadLetterBox
@@ -25,8 +26,9 @@ from projections.feed import parsed, position_of
 from projections.generations import stored_id
 from projections.projectors import ViewKey, snapshot_key
 from projections.stored_views import Difference, StoredView, compare, read_campaign_views
+from projections.tallies import Tally, tally_batches
 from projections.view_size import apply_within_size_limit
-from projections.write_plan import plan_writes
+from projections.write_plan import Place, place_of, plan_writes
 from projections.writer import CONFLICTS
 
 
@@ -102,22 +104,54 @@ class CampaignRepair:
                 if key not in stored or stored[key].document != document
             ]
             try:
-                self._remove_unexpected(generation, expected, stored)
+                self._remove_unexpected(generation, campaign_id, expected, stored)
                 planned = plan_writes(generation, campaign_id, changes, applied.measured)
-                self._store.execute_batches(VIEWS, planned).results()
+                tallies = self._tallies(campaign_id, expected, stored)
+                batches = planned.batches(tally_batches(self._store, generation, tallies))
+                self._store.execute_batches(VIEWS, batches).results()
             except CONFLICTS:
                 continue
             return result
         raise WriteContention(f"the views of campaign {campaign_id} kept changing under us")
 
+    def _tallies(
+        self,
+        campaign_id: str,
+        expected: Mapping[ViewKey, Document],
+        stored: Mapping[ViewKey, StoredView],
+    ) -> list[Tally]:
+        """The contribution as the log gives it against the one stored (written, or removed,
+        with its partial moved by the difference)."""
+        keys = [key for key in {*expected, *stored} if place_of(key, campaign_id) is Place.TALLY]
+        tallies = []
+        for key in keys:
+            before = stored.get(key)
+            after = expected.get(key)
+            if before is not None and before.document == after:
+                continue
+            tallies.append(
+                Tally(
+                    key=key,
+                    before=None if before is None else before.document,
+                    etag=None if before is None else before.etag,
+                    after=after,
+                    feed_range=self._store.feed_range_of(EVENTS, campaign_id),
+                )
+            )
+        return tallies
+
     def _remove_unexpected(
         self,
         generation: int,
+        campaign_id: str,
         expected: Mapping[ViewKey, Document],
         stored: Mapping[ViewKey, StoredView],
     ) -> None:
-        """Delete the stored documents the log does not justify (etag-checked)."""
+        """Delete the stored documents the log does not justify (etag-checked); a contribution
+        goes with its partial (``_tallies``)."""
         for key in sorted(set(stored) - set(expected)):
+            if place_of(key, campaign_id) is Place.TALLY:
+                continue
             self._store.execute_batch(
                 VIEWS,
                 key.partition_key,

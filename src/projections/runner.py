@@ -12,11 +12,15 @@ Given a batch of change-feed documents of ``events`` it:
    dead-lettered and the rest still projected, so one campaign never stalls the feed;
 3. plans the campaign's writes (``projections.write_plan``: etag-checked, in atomic batches,
    the snapshot last) and writes the plans of every campaign of the call in one
-   ``execute_batches`` call, campaign after campaign (``projections.writer``). A campaign
-   whose write met an etag conflict (another runner wrote meanwhile), and those after it, are
-   read and applied again on their own; a write the store refused as too large although the
-   size check let it through is dead-lettered; a fault is raised once the campaigns written
-   before it are finished;
+   ``execute_batches`` call, campaign after campaign (``projections.writer``). Campaigns whose
+   statistics contributions move the same partial (their tenant's, for their feed range:
+   ``projections.tallies``) are written as one, the contributions and the partial in one
+   batch, since each write of a partial is checked against the etag it was read with. A
+   campaign whose write met an etag conflict (another runner wrote meanwhile), and those after
+   it, are read and applied again on their own; a write the store refused as too large although
+   the size check let it through is dead-lettered; a fault is raised once the campaigns written
+   before it are finished. A call takes at most ``MAX_TALLIES_PER_BATCH`` campaigns of one
+   tenant at a time (rounds), so that a partial's batch stays within the port's limits;
 4. derives the notifications of the events it applied (``projections.notifications``) and,
    only once the campaign's views are written, hands them to the publisher (if any) and lists
    them in the outcome: a client that reads the snapshot on a notification sees at least its
@@ -38,11 +42,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from documentstore.port import VIEWS, DocumentStore
+from documentstore.port import EVENTS, VIEWS, DocumentStore
 from domain.errors import CommandTooLarge, ConfigurationError, WriteContention
 from domain.recorded import RecordedEvent
 from projections.campaign_views import CampaignViews, Failure
 from projections.dead_letters import DeadLetterBox
+from projections.events import tenant_of
 from projections.feed import (
     Position,
     RawEvent,
@@ -55,8 +60,9 @@ from projections.feed import (
 from projections.generations import ProjectionStateStore, lease_prefix_of
 from projections.notifications import Notification, NotificationPublisher, notifications_of
 from projections.stored_views import campaign_loader
+from projections.tallies import MAX_TALLIES_PER_BATCH, Tally, tally_batches
 from projections.view_size import apply_within_size_limit, refused_by_the_store
-from projections.write_plan import Batch, plan_writes
+from projections.write_plan import Batch, WritePlan, plan_writes, together
 from projections.writer import CONFLICTS, CampaignWrite, WriteStatus, write_together
 
 logger = logging.getLogger(__name__)
@@ -106,7 +112,9 @@ class _Attempt:
     applied: list[RecordedEvent]
     dead_lettered: int
     tenant_id: str | None
-    writes: list[Batch]
+    writes: WritePlan
+    tally: Tally | None
+    """The campaign's statistics contribution, written with its partial (None: unchanged)."""
 
 
 class ProjectionRunner:
@@ -152,8 +160,9 @@ class ProjectionRunner:
         if not by_campaign:
             return outcome
         target = self._leased_live_generation() if generation is None else generation
-        for campaign_outcome in self._project_together(target, by_campaign):
-            outcome.add(campaign_outcome)
+        for round_of_campaigns in _rounds(by_campaign):
+            for campaign_outcome in self._project_together(target, round_of_campaigns):
+                outcome.add(campaign_outcome)
         return outcome
 
     def _leased_live_generation(self) -> int:
@@ -173,34 +182,60 @@ class ProjectionRunner:
         self, generation: int, by_campaign: Mapping[str, RawEvents]
     ) -> list[ProjectionOutcome]:
         """Every campaign projected in memory, then all their writes in one call
-        (``write_together``), then each campaign finished according to what became of its
-        writes, in campaign order."""
+        (``write_together``; campaigns that move the same partial as one plan), then each
+        campaign finished according to what became of its writes, in campaign order."""
         attempts = [
             self._attempt(generation, campaign_id, raw) for campaign_id, raw in by_campaign.items()
         ]
         planned = [attempt for attempt in attempts if isinstance(attempt, _Attempt)]
-        writes = write_together(self._store, [attempt.writes for attempt in planned])
+        groups = _sharing_partials(planned)
+        writes = write_together(
+            self._store, [self._group_batches(generation, group) for group in groups]
+        )
         write_of = {
-            attempt.campaign_id: write for attempt, write in zip(planned, writes, strict=True)
+            attempt.campaign_id: (write, len(group))
+            for group, write in zip(groups, writes, strict=True)
+            for attempt in group
         }
-        return [
-            self._after_write(generation, attempt, write_of[attempt.campaign_id])
-            if isinstance(attempt, _Attempt)
-            else attempt
-            for attempt in attempts
-        ]
+        # The written ones first: a fault raised for another must not keep them unfinished.
+        finished = {
+            attempt.campaign_id: self._finish(attempt)
+            for attempt in planned
+            if write_of[attempt.campaign_id][0].status is WriteStatus.WRITTEN
+        }
+        outcomes: list[ProjectionOutcome] = []
+        for attempt in attempts:
+            if not isinstance(attempt, _Attempt):
+                outcomes.append(attempt)
+            elif attempt.campaign_id in finished:
+                outcomes.append(finished[attempt.campaign_id])
+            else:
+                write, written_with = write_of[attempt.campaign_id]
+                outcomes.append(self._after_write(generation, attempt, write, written_with))
+        return outcomes
+
+    def _group_batches(self, generation: int, group: Sequence[_Attempt]) -> list[Batch]:
+        """The batches of campaigns written as one (their partial read now)."""
+        tallies = [attempt.tally for attempt in group if attempt.tally is not None]
+        return together(
+            [attempt.writes for attempt in group],
+            tally_batches(self._store, generation, tallies),
+        )
 
     def _after_write(
-        self, generation: int, attempt: _Attempt, write: CampaignWrite
+        self, generation: int, attempt: _Attempt, write: CampaignWrite, written_with: int = 1
     ) -> ProjectionOutcome:
         """A campaign's outcome once the call's writes are done: finished when written;
-        dead-lettered when the store refused it as too large; projected again on its own when
-        it met a conflict or was not tried; a fault is raised."""
+        dead-lettered when the store refused it, alone, as too large; projected again on its
+        own when it met a conflict, was not tried, or was refused with others (``written_with``
+        campaigns shared its plan); a fault is raised."""
         if write.status is WriteStatus.WRITTEN:
             return self._finish(attempt)
         if write.status is WriteStatus.NOT_TRIED:
             return self._project_campaign(generation, attempt.campaign_id, attempt.raw)
         if isinstance(write.error, CommandTooLarge):
+            if written_with > 1:
+                return self._project_campaign(generation, attempt.campaign_id, attempt.raw)
             return self._rejected(generation, attempt, write.error)
         if isinstance(write.error, CONFLICTS):
             logger.info(
@@ -220,7 +255,8 @@ class ProjectionRunner:
             if not isinstance(attempt, _Attempt):
                 return attempt
             try:
-                self._store.execute_batches(VIEWS, attempt.writes).results()
+                batches = self._group_batches(generation, [attempt])
+                self._store.execute_batches(VIEWS, batches).results()
             except CONFLICTS as conflict:
                 logger.info(
                     "campaign %s changed while projecting (%s); again", campaign_id, conflict
@@ -251,6 +287,7 @@ class ProjectionRunner:
             [*unreadable, *applied.refused], pending, generation=generation, tenant_id=tenant_id
         )
         refused = {failure.event.version for failure in applied.refused}
+        plan = plan_writes(generation, campaign_id, applied.views.changes(), applied.measured)
         return _Attempt(
             campaign_id=campaign_id,
             outcome=outcome,
@@ -259,7 +296,21 @@ class ProjectionRunner:
             applied=[event for event in events if event.version not in refused],
             dead_lettered=len(unreadable) + len(applied.refused),
             tenant_id=tenant_id,
-            writes=plan_writes(generation, campaign_id, applied.views.changes(), applied.measured),
+            writes=plan,
+            tally=self._tally_of(campaign_id, plan, applied.views),
+        )
+
+    def _tally_of(self, campaign_id: str, plan: WritePlan, views: CampaignViews) -> Tally | None:
+        """The campaign's contribution change, for the partial of its feed range."""
+        if not plan.tallies:
+            return None
+        [change] = plan.tallies
+        return Tally(
+            key=change.key,
+            before=views.original(change.key),
+            etag=change.etag,
+            after=change.document,
+            feed_range=self._store.feed_range_of(EVENTS, campaign_id),
         )
 
     def _finish(self, attempt: _Attempt) -> ProjectionOutcome:
@@ -301,3 +352,41 @@ class ProjectionRunner:
             self._publisher.publish(campaign_id, notifications)
         except Exception:
             logger.exception("publishing the notifications of campaign %s failed", campaign_id)
+
+
+def _rounds(by_campaign: Mapping[str, RawEvents]) -> list[dict[str, RawEvents]]:
+    """The campaigns of a call in rounds of at most ``MAX_TALLIES_PER_BATCH`` per tenant (from
+    the events' metadata), so that one batch holds a partial and every contribution moving it."""
+    rounds: list[dict[str, RawEvents]] = []
+    taken: list[dict[str, int]] = []
+    for campaign_id, raw in by_campaign.items():
+        tenant = tenant_of(raw.values())
+        index = next(
+            (n for n, counts in enumerate(taken) if counts.get(tenant, 0) < MAX_TALLIES_PER_BATCH),
+            len(rounds),
+        )
+        if index == len(rounds):
+            rounds.append({})
+            taken.append({})
+        rounds[index][campaign_id] = raw
+        taken[index][tenant] = taken[index].get(tenant, 0) + 1
+    return rounds
+
+
+def _sharing_partials(attempts: Sequence[_Attempt]) -> list[list[_Attempt]]:
+    """The attempts in groups written as one: those moving the same partial together (at most
+    ``MAX_TALLIES_PER_BATCH``; any further one alone, to meet a conflict and go again on its
+    own), every other alone; in the order of their first member."""
+    groups: list[list[_Attempt]] = []
+    by_partial: dict[tuple[str, str], list[_Attempt]] = {}
+    for attempt in attempts:
+        tally = attempt.tally
+        shared = None if tally is None else by_partial.get(tally.partial)
+        if shared is not None and len(shared) < MAX_TALLIES_PER_BATCH:
+            shared.append(attempt)
+            continue
+        group = [attempt]
+        groups.append(group)
+        if tally is not None and shared is None:
+            by_partial[tally.partial] = group
+    return groups

@@ -23,7 +23,7 @@ from documentstore.port import (
 )
 from projections.campaign_views import Loader
 from projections.generations import prefix_of, stored_id, to_logical
-from projections.projectors import ViewKey, campaign_index_key, snapshot_key
+from projections.projectors import ViewKey, campaign_index_key, contribution_key, snapshot_key
 
 Document = dict[str, Any]
 
@@ -80,17 +80,18 @@ def read_partition(store: DocumentStore, partition_key: str, generation: int) ->
 def read_campaign_views(
     store: DocumentStore, generation: int, campaign_id: str
 ) -> dict[ViewKey, StoredView]:
-    """All of a campaign's documents in ``generation``, its list entry included."""
+    """All of a campaign's documents in ``generation``, its list entry and its statistics
+    contribution included."""
     views: dict[ViewKey, StoredView] = {}
     for stored in read_partition(store, campaign_id, generation):
         document = to_logical(stored)
         views[ViewKey(campaign_id, document["id"])] = StoredView(document, stored.get("_etag"))
     snapshot = views.get(snapshot_key(campaign_id))
     if snapshot is not None:
-        key = campaign_index_key(snapshot.document)
-        entry = store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
-        if entry is not None:
-            views[key] = StoredView(to_logical(entry), entry.get("_etag"))
+        for key in (campaign_index_key(snapshot.document), contribution_key(snapshot.document)):
+            found = store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
+            if found is not None:
+                views[key] = StoredView(to_logical(found), found.get("_etag"))
     return views
 
 

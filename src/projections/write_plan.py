@@ -1,21 +1,25 @@
 """The writes of one campaign's changed view documents, in the order they must land.
 
 One rule orders a campaign's documents (``place_of``, ``write_order``): its entity documents
-first, then the documents it keeps in other partitions (the tenant's list entry), the snapshot
-last. The snapshot carries the campaign's watermark (``appliedVersion``), so it lands only once
-everything it vouches for has; a crash before it leaves the watermark behind and the retry
-applies the events again.
+first, then the documents it keeps in other partitions (the tenant's list entry), then its
+statistics contribution (written with its feed range's partial, ``projections.tallies``), the
+snapshot last. The snapshot carries the campaign's watermark (``appliedVersion``), so it lands
+only once everything it vouches for has; a crash before it leaves the watermark behind and the
+retry applies the events again.
 
 ``plan_writes`` turns the changes into operations (``Create`` for a new document, ``Replace``
 with ``if_match`` for a known one) packed into atomic batches within the port's limits
 (``pack``): the entity batches but the last, then the list entry (a batch of its own partition),
-then the final batch, which closes with the snapshot. The runner and the whole-campaign repair
-both write through it.
+then the final batch, which closes with the snapshot. The contribution is left to the caller
+(``WritePlan.tallies``), whose batch with the partial goes between (``WritePlan.batches``).
+Several campaigns sharing a partial are written as one (``together``). The runner and the
+whole-campaign repair both write through it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 
 from documentstore.port import (
@@ -29,6 +33,7 @@ from documentstore.port import (
 from projections.campaign_views import Change
 from projections.generations import to_stored
 from projections.projectors import ViewKey, snapshot_key
+from projections.projectors.contributions import CONTRIBUTION_PREFIX
 from projections.view_size import Measured
 
 Batch = tuple[str, Sequence[Operation]]
@@ -42,7 +47,9 @@ class Place(IntEnum):
     """In the campaign's own partition, not the snapshot."""
     ELSEWHERE = 1
     """In another partition: the tenant's list entry."""
-    SNAPSHOT = 2
+    TALLY = 2
+    """The campaign's statistics contribution, in its tenant's partition."""
+    SNAPSHOT = 3
     """The campaign's snapshot, which holds its watermark."""
 
 
@@ -50,6 +57,8 @@ def place_of(key: ViewKey, campaign_id: str) -> Place:
     """The write-order rule of a campaign's view documents."""
     if key == snapshot_key(campaign_id):
         return Place.SNAPSHOT
+    if key.id.startswith(CONTRIBUTION_PREFIX):
+        return Place.TALLY
     if key.partition_key != campaign_id:
         return Place.ELSEWHERE
     return Place.ENTITY
@@ -60,20 +69,53 @@ def write_order(key: ViewKey, campaign_id: str) -> tuple[Place, str]:
     return (place_of(key, campaign_id), key.id)
 
 
+@dataclass(frozen=True)
+class WritePlan:
+    """One campaign's writes in their places: ``leading`` (entity batches but the last),
+    ``elsewhere`` (the list entry), ``tallies`` (the contribution, for the caller to write
+    with its partial) and ``closing`` (the final batch, with the snapshot last)."""
+
+    leading: list[Batch]
+    elsewhere: list[Batch]
+    tallies: list[Change]
+    closing: list[Batch]
+
+    def batches(self, tally_batches: Sequence[Batch] = ()) -> list[Batch]:
+        """Every batch in the order they must land, ``tally_batches`` in the tallies' place."""
+        return [*self.leading, *self.elsewhere, *tally_batches, *self.closing]
+
+
+def together(plans: Sequence[WritePlan], tally_batches: Sequence[Batch]) -> list[Batch]:
+    """Several campaigns written as one (they share the partial of ``tally_batches``): every
+    leading batch, every list entry, the tally batches, every closing batch, so that each
+    campaign's own order holds."""
+    return [
+        *(batch for plan in plans for batch in plan.leading),
+        *(batch for plan in plans for batch in plan.elsewhere),
+        *tally_batches,
+        *(batch for plan in plans for batch in plan.closing),
+    ]
+
+
 def plan_writes(
     generation: int,
     campaign_id: str,
     changes: Sequence[Change],
     measured: Mapping[ViewKey, Measured],
-) -> list[Batch]:
+) -> WritePlan:
     """The batches that write ``changes`` into ``generation``, in the order they must land
-    (``measured``: documents already encoded, reused for a change of the very same document)."""
+    (``measured``: documents already encoded, reused for a change of the very same document);
+    the contribution is left in ``tallies``."""
     entity_operations: list[tuple[Operation, int]] = []
     snapshot_operation: tuple[Operation, int] | None = None
     elsewhere: list[Batch] = []
+    tallies: list[Change] = []
     for change in sorted(changes, key=lambda change: write_order(change.key, campaign_id)):
-        operation = _operation(generation, change, measured.get(change.key))
         place = place_of(change.key, campaign_id)
+        if place is Place.TALLY:
+            tallies.append(change)
+            continue
+        operation = _operation(generation, change, measured.get(change.key))
         if place is Place.SNAPSHOT:
             snapshot_operation = (operation, batch_size_bytes([operation]))
         elif place is Place.ELSEWHERE:
@@ -81,11 +123,12 @@ def plan_writes(
         else:
             entity_operations.append((operation, batch_size_bytes([operation])))
     batches = pack(entity_operations, last=snapshot_operation)
-    planned: list[Batch] = [(campaign_id, batch) for batch in batches[:-1]]
-    planned += elsewhere
-    if batches:
-        planned.append((campaign_id, batches[-1]))
-    return planned
+    return WritePlan(
+        leading=[(campaign_id, batch) for batch in batches[:-1]],
+        elsewhere=elsewhere,
+        tallies=tallies,
+        closing=[(campaign_id, batches[-1])] if batches else [],
+    )
 
 
 def pack(

@@ -19,7 +19,7 @@ from tests.e2e.conftest import brief, check, free_port
 START_SECONDS = 30
 
 
-def start_serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_serve(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -30,6 +30,7 @@ def start_serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
         HOST="127.0.0.1",
         LEDGER_DATA_DIR=str(data_dir),
         LEDGER_READ_WAIT_SECONDS="1.5",
+        **settings,
     )
     script = Path(sys.executable).with_name("campaigns")
     return subprocess.Popen(
@@ -89,3 +90,21 @@ def test_serve_answers_then_finishes_the_request_in_flight_and_exits_cleanly_on_
     assert "checkpoints saved" in out
     assert "Traceback" not in err
     assert (tmp_path / "ledger" / "ledger.sqlite3").exists()
+
+
+def test_serve_starts_with_the_data_models_example_artifact_types_file(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "config" / "artifact-types.json"
+    port = free_port()
+    process = start_serve(tmp_path / "ledger", port, LEDGER_ARTIFACT_TYPES_FILE=str(example))
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            wait_until_up(process, client)
+            registry = check(client.get("/api/artifact-types"), 200)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert registry["items"][-1]["name"] == "custom_asset"
+    assert process.returncode == 0, err

@@ -323,3 +323,129 @@ def test_the_openapi_document_describes_the_stream_route(http: httpx.Client) -> 
     assert {"404", "503"} <= set(operation["responses"])
     parameters = {(p["in"], p["name"]) for p in operation["parameters"]}
     assert {("header", "Last-Event-ID"), ("query", "lastEventId"), ("path", "cid")} <= parameters
+
+
+def test_each_notification_carries_its_payload_as_written(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    base = f"/api/campaigns/{cid}"
+    correlated = {"X-Correlation-Id": "orchestrator-42"}
+    with listening(service, cid, tenant) as listener:
+        check(http.post(f"{base}/status", json={"status": "Generating"}, headers=correlated), 200)
+        aid = create_artifact(http, cid, "ShortCopy")
+        rid = check(http.post(f"{base}/runs", json={"executionMode": "Parallel"}), 201)["id"]
+        version = check(
+            http.post(f"{base}/artifacts/{aid}/versions", json={"content": "Hi", "runId": rid}),
+            201,
+        )
+        audit = check(
+            http.post(f"{base}/versions/{version['id']}/audits", json=passing_audit()), 201
+        )
+        check(http.post(f"{base}/runs/{rid}/start"), 200)
+        check(http.post(f"{base}/runs/{rid}/fail", json={"errorMessage": "timeout"}), 200)
+        check(http.post(f"{base}/status", json={"status": "Generated"}), 200)
+        revision = check(
+            http.post(
+                f"{base}/revisions", json={"reason": "audit-failed", "feedbackText": "Fix it"}
+            ),
+            201,
+        )
+        for status in ("Generated", "Auditing", "Completed"):
+            check(http.post(f"{base}/status", json={"status": status}), 200)
+
+        received = listener.take(6)
+        assert listener.nothing_more()
+
+    events = check(http.get(f"{base}/events?after=0&limit=1000"), 200)["items"]
+    by_version = {event["version"]: event for event in events}
+
+    def common(type_: str, version: int) -> dict[str, Any]:
+        event = by_version[version]
+        return {
+            "type": type_,
+            "campaignId": cid,
+            "version": version,
+            "occurredAt": event["recordedAt"],
+            "correlationId": event["metadata"]["correlationId"],
+        }
+
+    versions = [int(event.id or 0) for event in received]
+    assert [event.event for event in received] == [
+        "CampaignStarted",
+        "ArtifactGenerated",
+        "ComplianceCheckCompleted",
+        "GenerationFailed",
+        "RevisionRequested",
+        "CampaignCompleted",
+    ]
+    started, generated, checked, failed, revised, completed = received
+    assert started.data == {
+        **common("CampaignStarted", versions[0]),
+        "fromStatus": "Draft",
+        "status": "Generating",
+    }
+    assert started.data["correlationId"] == "orchestrator-42"
+    assert generated.data == {
+        **common("ArtifactGenerated", version["version"]),
+        "artifactId": aid,
+        "artifactType": "ShortCopy",
+        "versionId": version["id"],
+        "versionNumber": 1,
+        "runId": rid,
+    }
+    assert checked.data == {
+        **common("ComplianceCheckCompleted", audit["version"]),
+        "auditReportId": audit["id"],
+        "artifactId": aid,
+        "versionId": version["id"],
+        "overallStatus": "Pass",
+        "versionStatus": "Audited",
+        "categoryScores": passing_audit()["categoryScores"],
+    }
+    assert failed.data == {
+        **common("GenerationFailed", versions[3]),
+        "runId": rid,
+        "errorMessage": "timeout",
+    }
+    assert revised.data == {
+        **common("RevisionRequested", revision["version"]),
+        "revisionId": revision["id"],
+        "revisionNumber": 1,
+        "reason": "audit-failed",
+    }
+    assert completed.data == {
+        **common("CampaignCompleted", versions[5]),
+        "fromStatus": "Auditing",
+        "status": "Completed",
+    }
+    assert all("content" not in event.data for event in received)
+
+
+def test_a_resumed_stream_replays_the_same_payloads_from_the_log(
+    service: RunningService, http: httpx.Client, tenant: str
+) -> None:
+    cid = create_campaign(http)["id"]
+    base = f"/api/campaigns/{cid}"
+    with listening(service, cid, tenant) as listener:
+        aid = create_artifact(http, cid)
+        version = create_version(http, cid, aid)
+        check(http.post(f"{base}/versions/{version['id']}/audits", json=passing_audit()), 201)
+        for status in ("Generating", "Generated"):
+            check(http.post(f"{base}/status", json={"status": status}), 200)
+        check(
+            http.post(f"{base}/revisions", json={"reason": "user-feedback", "feedbackText": "x"}),
+            201,
+        )
+        live = listener.take(4)
+
+    with listening(service, cid, tenant, **{"Last-Event-ID": "0"}) as replay:
+        replayed = replay.take(4)
+
+    assert [event.data for event in replayed] == [event.data for event in live]
+    assert [event.event for event in live] == [
+        "ArtifactGenerated",
+        "ComplianceCheckCompleted",
+        "CampaignStarted",
+        "RevisionRequested",
+    ]

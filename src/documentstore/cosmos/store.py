@@ -211,6 +211,20 @@ class CosmosDocumentStore(DocumentStore):
 
         return self._run(read_ranges, what="feed ranges")
 
+    def feed_range_of(self, container: str, partition_key: str) -> str:
+        """The physical range whose bounds hold the partition key's effective hash (the SDK
+        computes the hash locally and caches the container's ranges)."""
+        proxy = self._container(container)
+
+        def find_range() -> str:
+            point = proxy.feed_range_from_partition_key(partition_key)
+            for item in proxy.read_feed_ranges():
+                if proxy.is_feed_range_subset(item, point):
+                    return feed_range_name(item)
+            raise StoreError(f"no feed range of {container} holds partition key {partition_key}")
+
+        return self._run(find_range, what="feed range of a partition key")
+
     def read_feed(
         self,
         container: str,

@@ -8,6 +8,7 @@ it touches and applies it above each document's watermark.
 from projections.projectors.catalog import (
     ViewKey,
     campaign_index_key,
+    contribution_key,
     project,
     snapshot_key,
     views_consulted,
@@ -19,6 +20,7 @@ __all__ = [
     "EntityLookup",
     "ViewKey",
     "campaign_index_key",
+    "contribution_key",
     "project",
     "snapshot_key",
     "views_consulted",

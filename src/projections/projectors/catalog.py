@@ -6,8 +6,9 @@ Routing is a pure function of the event, the campaign snapshot as it stands befo
 event consults (``views_consulted``): an event of a version or a run names it by id, and the
 position of its list entry (the version's number, the stream version that queued the run) is
 read from the version's or the run's own document. Deleting or restoring a campaign touches
-its snapshot and list entry only: what an event touches never grows with the campaign's
-history.
+its snapshot, list entry and statistics contribution only (the contribution of a campaign whose
+snapshot is ``tallied``: ``projectors.contributions``): what an event touches never grows with
+the campaign's history.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from dataclasses import dataclass
 
 from domain.recorded import RecordedEvent
 from projections.projectors.campaign_index import project_campaign_index
+from projections.projectors.contributions import (
+    CONTRIBUTION_EVENTS,
+    CONTRIBUTION_PREFIX,
+    contribution_id,
+    is_tallied,
+    project_contribution,
+)
 from projections.projectors.documents import (
     AUDIT_PREFIX,
     CAMPAIGN_INDEX_PREFIX,
     ENTRY_PREFIX,
     ITERATION_PREFIX,
+    REVISION_PREFIX,
     RUN_ENTRY_PREFIX,
     SNAPSHOT_ID,
     Document,
@@ -29,6 +38,7 @@ from projections.projectors.documents import (
     campaign_index_id,
     entry_id,
     iteration_id,
+    revision_id,
     run_entry_id,
     run_id,
     tenant_partition,
@@ -36,6 +46,7 @@ from projections.projectors.documents import (
 )
 from projections.projectors.iterations import project_iteration
 from projections.projectors.lookup import EntityLookup
+from projections.projectors.revisions import project_revision
 from projections.projectors.runs import (
     RUN_LIST_EVENTS,
     project_run,
@@ -89,6 +100,12 @@ def campaign_index_key(snapshot: Document) -> ViewKey:
     )
 
 
+def contribution_key(snapshot: Document) -> ViewKey:
+    """The statistics contribution of the campaign that ``snapshot`` describes."""
+    body = snapshot["body"]
+    return ViewKey(tenant_partition(body["tenantId"]), contribution_id(body["id"]))
+
+
 def views_consulted(event: RecordedEvent) -> list[ViewKey]:
     """The documents whose state before ``event`` its routing or its projectors read (through
     the lookup): the version or the run the event names, when it exists already."""
@@ -115,6 +132,8 @@ def views_touched(
             keys.append(ViewKey(campaign, audit_id(event.version)))
     elif event.type == "FeedbackLogged":
         keys.append(ViewKey(campaign, iteration_id(event.version)))
+    elif event.type == "RevisionRequested":
+        keys.append(ViewKey(campaign, revision_id(event.version)))
     elif event.type in _RUN_EVENTS:
         keys.append(ViewKey(campaign, run_id(data["runId"])))
         if event.type in RUN_LIST_EVENTS:
@@ -122,8 +141,11 @@ def views_touched(
     if event.type == "CampaignCreated":
         tenant = str(data.get("tenantId") or event.tenant_id)
         keys.append(ViewKey(tenant_partition(tenant), campaign_index_id(event.timestamp, campaign)))
+        keys.append(ViewKey(tenant_partition(tenant), contribution_id(campaign)))
     elif snapshot is not None:
         keys.append(campaign_index_key(snapshot))
+        if event.type in CONTRIBUTION_EVENTS and is_tallied(snapshot):
+            keys.append(contribution_key(snapshot))
     keys.append(snapshot_key(campaign))
     return keys
 
@@ -147,6 +169,8 @@ def _projector_of(logical_id: str) -> Projector:
         (ENTRY_PREFIX, project_version_entry),
         (AUDIT_PREFIX, project_audit_report),
         (ITERATION_PREFIX, project_iteration),
+        (REVISION_PREFIX, project_revision),
+        (CONTRIBUTION_PREFIX, project_contribution),
         ("run.", project_run),
         (RUN_ENTRY_PREFIX, project_run_entry),
     )

@@ -37,6 +37,7 @@ ENTRY_PREFIX = "entry."
 AUDIT_PREFIX = "audit."
 ITERATION_PREFIX = "iteration."
 RUN_ENTRY_PREFIX = "runs."
+REVISION_PREFIX = "revision."
 _POSITION_DIGITS = 10
 TENANT_PARTITION_PREFIX = "tenant:"
 
@@ -56,6 +57,9 @@ class DocType(StrEnum):
     RUN = "run"
     RUN_ENTRY = "runEntry"
     CAMPAIGN_INDEX = "campaignIndex"
+    REVISION = "revision"
+    STATS_CONTRIBUTION = "statsContribution"
+    STATS_PARTIAL = "statsPartial"
 
 
 def position(number: int) -> str:
@@ -92,6 +96,11 @@ def run_id(run_id: str) -> str:
 def run_entry_id(queued_at_version: int) -> str:
     """A run's entry in the campaign's run list: sorts in the order runs were queued."""
     return f"{RUN_ENTRY_PREFIX}{position(queued_at_version)}"
+
+
+def revision_id(requested_at_version: int) -> str:
+    """A revision, by the stream version that requested it: sorts in the order requested."""
+    return f"{REVISION_PREFIX}{position(requested_at_version)}"
 
 
 def tenant_partition(tenant_id: str) -> str:

@@ -1,5 +1,6 @@
 """Projector of one iteration of the campaign's feedback log (``iteration.<stream version>``):
-``{id, artifactId, oldVersionId, newVersionId, feedbackText, feedbackTags, createdAt}`` (API.md),
+``{id, artifactId, oldVersionId, newVersionId, feedbackText, feedbackTags, revisionId,
+createdAt}`` (API.md; ``revisionId`` the revision the feedback belongs to, or null),
 with ``artifactId`` also top-level for the filter. The log is the range of these documents, in
 the order the iterations were logged."""
 
@@ -31,6 +32,7 @@ def project_iteration(
         "newVersionId": data["newVersionId"],
         "feedbackText": data["feedbackText"],
         "feedbackTags": list(data.get("feedbackTags") or []),
+        "revisionId": data.get("revisionId"),
         "createdAt": event.timestamp,
     }
     created = new_document(iteration_id(event.version), DocType.ITERATION, event, body)

@@ -1,7 +1,8 @@
 """Projector of an orchestration run with its context, exactly as ``GET /runs/{rid}`` answers:
 
     {id, status, executionMode, startedAt, completedAt, artifactVersionIds, errorMessage,
-     context: {campaignId, runId, workflowName, trigger, refs,
+     context: {campaignId, runId, workflowName, trigger: {type, payload?, initiatedBy?,
+               timestamp}, refs,
                artifacts: {artifactId: {type, uri, hash, metadata, createdAt, stepId}},
                computed: {inputHashesByStep: {stepId: hash},
                           qualityChecks: [{artifactId, checkType, status, message, details,
@@ -136,6 +137,14 @@ def queued_at_version(event: RecordedEvent, lookup: EntityLookup) -> int:
     return int(run["queuedAtVersion"])
 
 
+def _trigger(event: RecordedEvent) -> dict[str, Any]:
+    """The run's trigger as given, with its ``timestamp``: the client's, else the time the run
+    was queued."""
+    trigger: dict[str, Any] = json_copy(event.data.get("trigger") or {"type": "api"})
+    trigger.setdefault("timestamp", event.timestamp)
+    return trigger
+
+
 def _queued_body(event: RecordedEvent) -> dict[str, Any]:
     data = event.data
     return {
@@ -150,7 +159,7 @@ def _queued_body(event: RecordedEvent) -> dict[str, Any]:
             "campaignId": event.campaign_id,
             "runId": data["runId"],
             "workflowName": data.get("workflowName"),
-            "trigger": json_copy(data.get("trigger") or {"type": "api"}),
+            "trigger": _trigger(event),
             "refs": dict(data.get("refs") or {}),
             "artifacts": json_copy(data.get("artifacts") or {}),
             "computed": {

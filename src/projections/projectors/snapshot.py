@@ -4,7 +4,9 @@ document, so the dashboard's read is one point read.
 Body (API.md): ``{id, tenantId, name, brief, status, createdAt, updatedAt, isDeleted, version,
 activeVersions: {type: {id, artifactId, versionNumber, status, content, createdAt,
 auditReportId}}, auditReports: {versionId: AuditReport}, artifacts: [{id, type, versionCount,
-latestVersionId}], runs: [{id, status, executionMode, startedAt, completedAt}]}``.
+latestVersionId}], runs: [{id, status, executionMode, startedAt, completedAt}], runCount,
+revisions: {count, consecutiveAuditRetries, latest}}`` (``latest``: the last revision as
+``GET …/revisions`` lists it, or null).
 
 The snapshot sees every event of its campaign (``updatedAt`` and ``version`` move each time), so
 its ``appliedVersion`` is the campaign's projection watermark. It never grows with the
@@ -30,6 +32,8 @@ import json
 from typing import Any
 
 from domain.recorded import RecordedEvent
+from domain.revisions import consecutive_after
+from projections.projectors.contributions import TALLIED
 from projections.projectors.documents import (
     SNAPSHOT_ID,
     DocType,
@@ -44,6 +48,7 @@ from projections.projectors.documents import (
     require,
 )
 from projections.projectors.lookup import EntityLookup
+from projections.projectors.revisions import revision_body
 
 INLINE_CONTENT_BUDGET = 1_200_000
 """Bytes of JSON (ASCII-escaped) that the inlined content of active versions may take."""
@@ -86,11 +91,12 @@ def _created(event: RecordedEvent) -> Document:
         "artifacts": [],
         "runs": [],
         "runCount": 0,
+        "revisions": _no_revisions(),
     }
     snapshot = new_document(SNAPSHOT_ID, DocType.SNAPSHOT, event, body)
     snapshot["tenantId"] = tenant_id
     snapshot["campaignDeleted"] = False
-    snapshot["state"] = {"spilledContent": [], "artifactsCreatedAt": {}}
+    snapshot["state"] = {"spilledContent": [], "artifactsCreatedAt": {}, TALLIED: True}
     return snapshot
 
 
@@ -104,6 +110,8 @@ def _updated(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
 
 def _status_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
     snapshot["body"]["status"] = event.data["toStatus"]
+    if event.data["toStatus"] == "Completed":
+        _own_revisions(snapshot)["consecutiveAuditRetries"] = 0
 
 
 def _deleted(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
@@ -223,6 +231,29 @@ def _run_changed(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> N
     run["completedAt"] = event.timestamp
 
 
+def _no_revisions() -> dict[str, Any]:
+    return {"count": 0, "consecutiveAuditRetries": 0, "latest": None}
+
+
+def _own_revisions(snapshot: Document) -> dict[str, Any]:
+    """The snapshot's own copy of its ``revisions`` block (made for a snapshot projected before
+    revisions existed, whose campaign had none)."""
+    body = snapshot["body"]
+    body.setdefault("revisions", _no_revisions())
+    return own_dict(body, "revisions")
+
+
+def _revision_requested(snapshot: Document, event: RecordedEvent, _: EntityLookup) -> None:
+    """The same counting rule as the aggregate's (``domain.revisions``): an ``audit-failed``
+    revision adds one to the run of automatic retries, any other ends it."""
+    revisions = _own_revisions(snapshot)
+    revisions["count"] = event.data["revisionNumber"]
+    revisions["consecutiveAuditRetries"] = consecutive_after(
+        revisions["consecutiveAuditRetries"], event.data["reason"]
+    )
+    revisions["latest"] = revision_body(event)
+
+
 def _artifact(snapshot: Document, artifact_id: str, event: RecordedEvent) -> dict[str, Any]:
     """The snapshot's own copy of an artifact entry, to change."""
     artifacts = own_list(snapshot["body"], "artifacts")
@@ -269,4 +300,5 @@ _HANDLERS = {
     "RunCompleted": _run_changed,
     "RunFailed": _run_changed,
     "RunCancelled": _run_changed,
+    "RevisionRequested": _revision_requested,
 }

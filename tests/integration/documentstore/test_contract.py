@@ -649,6 +649,22 @@ def test_feed_range_names_are_stable_strings(store: DocumentStore) -> None:
     assert all(isinstance(name, str) and name for name in first)
 
 
+def test_the_feed_range_of_a_partition_key_is_the_range_whose_feed_holds_its_documents(
+    store: DocumentStore,
+) -> None:
+    partitions = [new_partition() for _ in range(4)]
+    ends = feed_end(store, EVENTS)
+    for partition in partitions:
+        create_all(store, partition, doc(partition, "e-1"))
+
+    for partition in partitions:
+        named = store.feed_range_of(EVENTS, partition)
+        assert named in store.feed_ranges(EVENTS)
+        page = store.read_feed(EVENTS, named, ends[named], max_items=1_000)
+        assert [d["id"] for d in page.items if d["partitionKey"] == partition] == ["e-1"]
+        assert store.feed_range_of(EVENTS, partition) == named
+
+
 def test_initialise_twice_keeps_every_document(store: DocumentStore) -> None:
     partition = new_partition()
     create_all(store, partition, doc(partition, "a"))

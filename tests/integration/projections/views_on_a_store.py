@@ -27,6 +27,7 @@ from projections.processor import ChangeFeedProcessor
 from projections.reads import Moment, ReadModel
 from projections.rebuild import rebuild_views
 from projections.runner import ProjectionRunner
+from projections.statistics import PARTIAL_PREFIX
 from projections.status import projection_status
 from projections.view_size import MAX_VIEW_DOCUMENT_BYTES
 from tests.unit.projections.campaign_events import (
@@ -237,7 +238,17 @@ class ViewsOnAStore:
             append_to_log(store, stream)
             ProjectionRunner(reference).project(stream.documents())
         ChangeFeedProcessor(store, max_items=5).run_until_caught_up()
-        assert dump_views(store, generation=1) == dump_views(reference, generation=1)
+
+        def by_campaign(dump: dict[tuple[str, str], bytes]) -> dict[tuple[str, str], bytes]:
+            """The campaigns' documents: the partials are per feed range, named by the store."""
+            return {key: value for key, value in dump.items() if PARTIAL_PREFIX not in key[1]}
+
+        assert by_campaign(dump_views(store, generation=1)) == by_campaign(
+            dump_views(reference, generation=1)
+        )
+        statistics = ReadModel(store).statistics("hand-built").body
+        assert statistics == ReadModel(reference).statistics("hand-built").body
+        assert statistics["campaigns"]["total"] == 2
         status = projection_status(store)["projections"][0]
         assert status["eventsBehind"] == 0
         assert status["deadLetters"]["count"] == 0

@@ -10,10 +10,19 @@ from typing import Any
 
 from application.command_execution import CommandContext
 from bootstrap.settings import Settings
+from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Outcome
 from domain.errors import CampaignNotFound, EntityNotFound, InvalidInput, LedgerError
 from domain.recorded import RecordedEvent
-from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Trigger
+from domain.values import (
+    AuditReport,
+    Brief,
+    ContextArtifact,
+    Iteration,
+    QualityCheck,
+    Revision,
+    Trigger,
+)
 from projections.notification_hub import NotificationHub
 from projections.reads import CampaignPage, Moment, View
 
@@ -42,7 +51,9 @@ class FakeCommands:
         self.version = 0
         self.status: str | None = None
         self.version_number: int | None = None
+        self.revision_number: int | None = None
         self.events: list[RecordedEvent] = []
+        self.artifact_types = ArtifactTypeRegistry.standard()
 
     @property
     def last(self) -> Call:
@@ -60,6 +71,7 @@ class FakeCommands:
             version=self.version,
             status=self.status,
             version_number=self.version_number,
+            revision_number=self.revision_number,
         )
 
     def create_campaign(
@@ -176,6 +188,23 @@ class FakeCommands:
             entity_id=iteration_id or str(uuid.uuid4()),
             iteration=iteration,
             iteration_id=iteration_id,
+        )
+
+    def request_revision(
+        self,
+        ctx: CommandContext,
+        campaign_id: str,
+        *,
+        revision: Revision,
+        revision_id: str | None = None,
+    ) -> Outcome:
+        return self._answer(
+            "request_revision",
+            ctx,
+            campaign_id,
+            entity_id=revision_id or str(uuid.uuid4()),
+            revision=revision,
+            revision_id=revision_id,
         )
 
     def queue_run(
@@ -423,6 +452,23 @@ class FakeReads:
     ) -> View:
         self.last_page = {"status": status, "limit": limit, "continuation": continuation}
         return self._view("runs", tenant_id, campaign_id, None)
+
+    def revisions(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        limit: int = 100,
+        continuation: str | None = None,
+    ) -> View:
+        self.last_page = {"limit": limit, "continuation": continuation}
+        return self._view("revisions", tenant_id, campaign_id, None)
+
+    def statistics(self, tenant_id: str) -> View:
+        if self.error is not None:
+            raise self.error
+        found = self.views.get(("statistics", tenant_id, "", None))
+        return found or View(body={}, version=0, etag="empty")
 
     def list_campaigns(
         self,

@@ -18,7 +18,10 @@ from domain.values import (
     MAX_JSON_OBJECT_BYTES,
     MAX_LABEL,
     MAX_LIST_ITEMS,
+    MAX_SPECIFIC_CHANGE,
+    MAX_SPECIFIC_CHANGES,
     MAX_TEXT,
+    MAX_WORKFLOW_NAME,
     NOT_A_FINITE_NUMBER,
 )
 from tests.unit.api.fakes import FakeServices
@@ -31,6 +34,7 @@ STEPS = f"{B}/runs/{RID}/steps"
 CHECKS = f"{B}/runs/{RID}/quality-checks"
 AUDITS = f"{B}/versions/{VID}/audits"
 ITERATIONS = f"{B}/iterations"
+REVISIONS = f"{B}/revisions"
 OVER_EXACT = MAX_EXACT_INTEGER + 1
 
 
@@ -185,6 +189,10 @@ def _campaign(**brief_changes: Any) -> dict[str, Any]:
     return {"name": "Spring", "brief": {**brief(), **brief_changes}}
 
 
+def _revision(**changes: Any) -> dict[str, Any]:
+    return {"reason": "user-feedback", "feedbackText": "warmer", **changes}
+
+
 def _run(**changes: Any) -> dict[str, Any]:
     return {"executionMode": "Parallel", **changes}
 
@@ -281,7 +289,21 @@ BOUNDS = [
     Bound(ITERATIONS, lambda n: _iteration(feedbackText="f" * n), MAX_TEXT, "feedbackText"),
     Bound(ITERATIONS, lambda n: _iteration(feedbackTags=["t" * n]), MAX_LABEL, "feedbackTags[0]"),
     Bound(ITERATIONS, lambda n: _iteration(feedbackTags=texts(n)), MAX_LIST_ITEMS, "feedbackTags"),
-    Bound(RUNS, lambda n: _run(workflowName="w" * n), MAX_LABEL, "workflowName"),
+    Bound(RUNS, lambda n: _run(workflowName="w" * n), MAX_WORKFLOW_NAME, "workflowName"),
+    Bound(REVISIONS, lambda n: _revision(feedbackText="f" * n), MAX_TEXT, "feedbackText"),
+    Bound(
+        REVISIONS,
+        lambda n: _revision(specificChanges=["c" * n]),
+        MAX_SPECIFIC_CHANGE,
+        "specificChanges[0]",
+    ),
+    Bound(
+        REVISIONS,
+        lambda n: _revision(specificChanges=["c"] * n),
+        MAX_SPECIFIC_CHANGES,
+        "specificChanges",
+    ),
+    Bound(REVISIONS, lambda n: _revision(artifactIds=[AID] * n), MAX_LIST_ITEMS, "artifactIds"),
     Bound(RUNS, lambda n: _run(trigger={"initiatedBy": "a" * n}), MAX_LABEL, "trigger.initiatedBy"),
     Bound(
         RUNS,

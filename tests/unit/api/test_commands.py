@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck
+from domain.values import AuditReport, Brief, ContextArtifact, Iteration, QualityCheck, Revision
 from tests.unit.api.fakes import FakeServices
 from tests.unit.api.samples import AID, CID, HASH, RID, VID, VID2, audit, brief, context_artifact
 
@@ -69,6 +69,14 @@ COMMANDS = [
         ENTITY,
     ),
     Case("POST", f"{B}/runs", {"executionMode": "Parallel"}, 201, "queue_run", ENTITY),
+    Case(
+        "POST",
+        f"{B}/revisions",
+        {"reason": "audit-failed", "feedbackText": "Fix the claims"},
+        201,
+        "request_revision",
+        {"id", "revisionNumber", "version"},
+    ),
     Case("POST", f"{B}/runs/{RID}/start", None, 200, "start_run", STATUS),
     Case(
         "POST",
@@ -352,3 +360,78 @@ def test_unknown_body_fields_are_ignored(client: TestClient, services: FakeServi
     response = send(client, "POST", f"{B}/artifacts", {"type": "Copy", "colour": "red"})
     assert response.status_code == 201
     assert services.commands.last.kwargs["artifact_type"] == "Copy"
+
+
+def test_a_revision_passes_its_validated_request_and_answers_its_number(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.commands.revision_number = 3
+    body = {
+        "id": VID.upper(),
+        "reason": "user-feedback",
+        "feedbackText": "Warmer",
+        "specificChanges": ["shorter intro"],
+        "artifactIds": [AID],
+    }
+
+    response = send(client, "POST", f"{B}/revisions", body)
+
+    assert response.status_code == 201
+    assert response.json() == {"id": VID, "revisionNumber": 3, "version": 1}
+    assert response.headers["Location"] == f"{B}/revisions"
+    call = services.commands.last
+    assert call.kwargs["revision_id"] == VID
+    assert call.kwargs["revision"] == Revision(
+        reason="user-feedback",
+        feedback_text="Warmer",
+        specific_changes=["shorter intro"],
+        artifact_ids=[AID],
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "whim", "feedbackText": "x"}, "reason"),
+        ({"reason": "user-feedback", "feedbackText": "  "}, "feedbackText"),
+        ({"reason": "user-feedback"}, "feedbackText"),
+        ({"reason": "user-feedback", "feedbackText": "x", "artifactIds": ["a"]}, "artifactIds[0]"),
+    ],
+)
+def test_a_revision_that_breaks_a_rule_of_shape_is_422_naming_the_field(
+    client: TestClient, services: FakeServices, body: dict[str, Any], field: str
+) -> None:
+    response = send(client, "POST", f"{B}/revisions", body)
+
+    assert response.status_code == 422
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert services.commands.calls == []
+
+
+def test_an_iteration_passes_the_revision_it_belongs_to(
+    client: TestClient, services: FakeServices
+) -> None:
+    body = {
+        "artifactId": AID,
+        "oldVersionId": VID,
+        "newVersionId": VID2,
+        "feedbackText": "shorter",
+        "revisionId": RID,
+    }
+
+    send(client, "POST", f"{B}/iterations", body)
+
+    assert services.commands.last.kwargs["iteration"].revision_id == RID
+
+
+def test_a_run_trigger_passes_its_time_in_utc(client: TestClient, services: FakeServices) -> None:
+    body = {
+        "executionMode": "Parallel",
+        "workflowName": "w" * 255,
+        "trigger": {"type": "manual", "timestamp": "2026-03-01T10:00:00+02:00"},
+    }
+
+    send(client, "POST", f"{B}/runs", body)
+
+    assert services.commands.last.kwargs["trigger"].timestamp == "2026-03-01T08:00:00+00:00"
+    assert services.commands.last.kwargs["workflow_name"] == "w" * 255

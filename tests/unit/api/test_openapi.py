@@ -46,6 +46,11 @@ API_MD_ROUTES = [
     ("get", "/api/campaigns/{cid}/artifacts", "200"),
     ("get", "/api/campaigns/{cid}/artifacts/{aid}", "200"),
     ("get", "/api/campaigns/{cid}/artifacts/{aid}/versions/latest", "200"),
+    # API.md round 2, "Revisions", "Artifact types and run context", "Statistics"
+    ("post", "/api/campaigns/{cid}/revisions", "201"),
+    ("get", "/api/campaigns/{cid}/revisions", "200"),
+    ("get", "/api/artifact-types", "200"),
+    ("get", "/api/stats", "200"),
     ("get", "/api/health", "200"),
     ("get", "/api/projections/status", "200"),
 ]
@@ -110,7 +115,7 @@ def _property(schemas: dict[str, Any], model: str, name: str) -> dict[str, Any]:
     ("model", "name", "bound"),
     [
         ("AttachStepResult", "stepId", {"maxLength": 200}),
-        ("QueueRun", "workflowName", {"maxLength": 200}),
+        ("QueueRun", "workflowName", {"maxLength": 255}),
         ("CompleteRun", "artifactVersionIds", {"maxItems": 200}),
         ("LogIteration", "feedbackText", {"maxLength": 4000}),
         ("LogIteration", "feedbackTags", {"maxItems": 200, "items": {"maxLength": 200}}),

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.artifact_types import STANDARD_ARTIFACT_TYPES
 from domain.recorded import RecordedEvent
 from projections.reads import CampaignPage, View
 from tests.unit.api.fakes import FakeServices
@@ -33,6 +34,7 @@ POINT_READS = [
     Case("artifacts", f"{B}/artifacts", None),
     Case("artifact", f"{B}/artifacts/{AID}", AID),
     Case("latest-version", f"{B}/artifacts/{AID}/versions/latest", AID),
+    Case("revisions", f"{B}/revisions", None),
 ]
 
 
@@ -242,3 +244,45 @@ def test_projection_status_answers_what_the_read_model_reports(
     response = client.get("/api/projections/status")
     assert response.status_code == 200
     assert response.json() == services.reads.status
+
+
+def test_revisions_pass_limit_and_continuation(client: TestClient, services: FakeServices) -> None:
+    services.reads.put("revisions", "default", CID, None, View({"items": []}, 2, "r"))
+
+    assert client.get(f"{B}/revisions").status_code == 200
+    assert services.reads.last_page == {"limit": 100, "continuation": None}
+    client.get(f"{B}/revisions?limit=7&continuation=abc")
+    assert services.reads.last_page == {"limit": 7, "continuation": "abc"}
+    assert client.get(f"{B}/revisions?limit=1001").status_code == 422
+
+
+def test_the_statistics_are_the_callers_tenants_with_an_etag(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.reads.put("statistics", "acme", "", None, View({"marker": "acme"}, 0, "s1"))
+
+    response = client.get("/api/stats", headers={"X-Tenant-Id": "acme"})
+    again = client.get(
+        "/api/stats", headers={"X-Tenant-Id": "acme", "If-None-Match": response.headers["ETag"]}
+    )
+
+    assert response.json() == {"marker": "acme"}
+    assert response.headers["ETag"] == '"s1"'
+    assert again.status_code == 304
+
+
+def test_the_artifact_types_list_the_registry_of_the_commands(
+    client: TestClient, services: FakeServices
+) -> None:
+    response = client.get("/api/artifact-types")
+
+    items = response.json()["items"]
+    assert [item["name"] for item in items] == list(STANDARD_ARTIFACT_TYPES)
+    assert items[0] == {
+        "name": "plan",
+        "refName": "planArtifactId",
+        "standard": True,
+        "description": "The campaign plan the workflow follows",
+    }
+    etag = response.headers["ETag"]
+    assert client.get("/api/artifact-types", headers={"If-None-Match": etag}).status_code == 304

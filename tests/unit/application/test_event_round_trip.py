@@ -4,7 +4,7 @@ docs/events.md says, and older stored forms are upcast on the way back."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -12,8 +12,9 @@ from eventsourcing.persistence import StoredEvent
 
 from application.campaign_application import CampaignApplication
 from domain.campaign import Campaign
+from domain.metadata import CommandMetadata
 from domain.recorded import RecordedEvent, join_state, split_state
-from domain.values import ContextArtifact, Iteration, QualityCheck
+from domain.values import ContextArtifact, Iteration, QualityCheck, Revision
 from tests.unit.application.builders import POPO, Clock, brief, ctx, ledger, new_id, report
 
 CATALOG: dict[str, set[str]] = {
@@ -51,6 +52,15 @@ CATALOG: dict[str, set[str]] = {
         "newVersionId",
         "feedbackText",
         "feedbackTags",
+        "revisionId",
+    },
+    "RevisionRequested": {
+        "revisionId",
+        "revisionNumber",
+        "reason",
+        "feedbackText",
+        "specificChanges",
+        "artifactIds",
     },
     "RunQueued": {
         "runId",
@@ -90,6 +100,9 @@ def _every_event_type(application: CampaignApplication) -> str:
     service.approve_version(c, cid, new)
     service.set_active_version(c, cid, "Copy", new)
     service.archive_version(c, cid, old)
+    service.change_status(c, cid, "Generated")
+    revision = Revision(reason="user-feedback", feedback_text="Warmer", artifact_ids=[artifact_id])
+    revision_id = service.request_revision(c, cid, revision=revision).id
     service.log_iteration(
         c,
         cid,
@@ -99,6 +112,7 @@ def _every_event_type(application: CampaignApplication) -> str:
             new_version_id=new,
             feedback_text="Longer",
             feedback_tags=["tone"],
+            revision_id=revision_id,
         ),
     )
     plan = ContextArtifact(
@@ -255,7 +269,7 @@ def test_a_stored_v1_snapshot_is_read_as_v2_with_the_type_index_derived() -> Non
 
     campaign = application.mapper.to_domain_event(v1).mutate(None)  # type: ignore[attr-defined]
 
-    assert Campaign.class_version == 3
+    assert Campaign.class_version == 4
     assert campaign.artifact_ids_by_type == {"VisualConcept": aid}
     assert campaign.artifacts[aid] == {
         "type": "VisualConcept",
@@ -294,6 +308,68 @@ def test_a_stored_v2_snapshot_is_read_as_v3_with_counts_and_every_entity_kept() 
     assert state["versions"][second]["latest_audit_report_id"] == audit
     assert state["versions"][first]["latest_audit_report_id"] is None
     assert set(state["receipts"]) == {cid, aid, first, second, audit}
+
+
+def test_a_stored_v1_iteration_is_read_as_v2_belonging_to_no_revision() -> None:
+    application = CampaignApplication(env=POPO)
+    service = ledger(application)
+    cid = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    aid = service.create_artifact(ctx(), cid, artifact_type="Copy").id
+    old = service.create_version(ctx(), cid, aid, content="x").id
+    new = service.create_version(ctx(), cid, aid, content="y").id
+    v1_state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-01T12:00:00+00:00"},
+        "metadata": {"commandId": "c", "actor": "a", "tenantId": "default"},
+        "iteration_id": new_id(),
+        "artifact_id": aid,
+        "old_version_id": old,
+        "new_version_id": new,
+        "feedback_text": "Longer",
+        "feedback_tags": [],
+    }
+    v1 = StoredEvent(
+        originator_id=UUID(cid),
+        originator_version=5,
+        topic="domain.campaign:Campaign.FeedbackLogged",
+        state=json.dumps(v1_state).encode(),
+    )
+
+    event = application.mapper.to_domain_event(v1)
+
+    assert Campaign.FeedbackLogged.class_version == 2
+    assert event.revision_id is None  # type: ignore[attr-defined]
+    campaign = application.load_campaign(UUID(cid), [v1_state["iteration_id"]])
+    event.mutate(campaign)  # type: ignore[attr-defined]
+    repeat = Iteration(
+        artifact_id=aid, old_version_id=old, new_version_id=new, feedback_text="Longer"
+    )
+    meta = CommandMetadata(command_id="c", actor="a", tenant_id="default", at=datetime.now(UTC))
+    assert campaign.log_iteration(v1_state["iteration_id"], repeat, meta).version == 5
+
+
+def test_a_stored_v3_snapshot_is_read_as_v4_without_revisions() -> None:
+    application = CampaignApplication(env=POPO)
+    service = ledger(application)
+    cid = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    current = application.head_snapshot_of(application.load_campaign(UUID(cid)))
+    state = json.loads(current.state)
+    state["state"]["class_version"] = 3
+    for key in ("revisions", "revision_count", "consecutive_audit_retries"):
+        state["state"].pop(key)
+    v3 = StoredEvent(
+        originator_id=current.originator_id,
+        originator_version=current.originator_version,
+        topic=current.topic,
+        state=json.dumps(state).encode(),
+    )
+
+    campaign = application.mapper.to_domain_event(v3).mutate(None)  # type: ignore[attr-defined]
+
+    assert (campaign.revisions, campaign.revision_count, campaign.consecutive_audit_retries) == (
+        {},
+        0,
+        0,
+    )
 
 
 def test_a_snapshot_state_survives_the_json_transcoder() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from application.campaign_application import CampaignApplication
 from application.stream_head import StreamHeadReader, StreamStateReader
 from domain.campaign import Campaign
 from domain.errors import CampaignNotFound, ConcurrencyConflict
+from domain.values import Iteration, Revision
 from tests.unit.application.builders import POPO, brief, ctx, ledger, new_id
 
 
@@ -232,6 +234,40 @@ def test_an_append_writes_only_the_entity_states_its_events_changed(
     assert changed == {first}
     assert recorder.states[campaign_id][first][0]["record"]["status"] == "Archived"
     assert recorder.states[campaign_id][second][0]["record"]["status"] == "Generated"
+
+
+def test_a_revision_is_an_entity_state_beside_a_core_that_only_counts_revisions(
+    application: HeadKeepingApplication,
+) -> None:
+    service = ledger(application)
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    artifact_id = service.create_artifact(ctx(), campaign_id, artifact_type="Copy").id
+    old = service.create_version(ctx(), campaign_id, artifact_id, content="x").id
+    new = service.create_version(ctx(), campaign_id, artifact_id, content="y").id
+    for status in ("Generating", "Generated"):
+        service.change_status(ctx(), campaign_id, status)
+    revision = Revision(reason="audit-failed", feedback_text="Fix the claims")
+    first = service.request_revision(ctx(), campaign_id, revision=revision)
+
+    repeat = service.request_revision(ctx(), campaign_id, revision=revision, revision_id=first.id)
+    iteration = Iteration(
+        artifact_id=artifact_id,
+        old_version_id=old,
+        new_version_id=new,
+        feedback_text="Fixed",
+        revision_id=first.id,
+    )
+    service.log_iteration(ctx(), campaign_id, iteration=iteration)
+
+    core = json.loads(_recorder(application).heads[campaign_id].snapshot.state)["state"]  # type: ignore[union-attr]
+    assert (core["revisions"], core["revision_count"], core["consecutive_audit_retries"]) == (
+        {},
+        1,
+        1,
+    )
+    state, _ = _recorder(application).states[campaign_id][first.id]
+    assert (state["kind"], state["record"]) == ("revision", {"number": 1})
+    assert (repeat.version, repeat.revision_number, repeat.appended) == (first.version, 1, False)
 
 
 def test_without_a_head_keeping_recorder_the_library_loads_from_events() -> None:

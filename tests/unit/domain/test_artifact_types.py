@@ -103,3 +103,49 @@ def test_a_bad_config_is_a_configuration_error_saying_where(config: Any, complai
 
     assert complaint in refusal.value.detail
     assert refusal.value.detail.startswith("types.json")
+
+
+def test_a_schema_reference_in_the_config_is_accepted_and_ignored() -> None:
+    config = {
+        "$schema": "./artifact-types.schema.json",
+        "customTypes": [{"name": "custom_asset", "description": "Custom asset type"}],
+    }
+
+    registry = ArtifactTypeRegistry.from_config(config)
+
+    assert registry.names == (*STANDARD_ARTIFACT_TYPES, "custom_asset")
+
+
+def test_a_schema_reference_that_is_not_text_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError) as refusal:
+        ArtifactTypeRegistry.from_config({"$schema": 1, "customTypes": []}, source="types.json")
+
+    assert "'$schema' must be a string" in refusal.value.detail
+
+
+def test_the_registry_lists_the_standard_types_in_order_then_the_custom_ones_in_file_order() -> (
+    None
+):
+    config = {
+        "customTypes": [
+            {"name": "voice_over", "description": "Narration"},
+            {"name": "asset", "description": "Anything else"},
+        ]
+    }
+
+    entries = [entry.to_json() for entry in ArtifactTypeRegistry.from_config(config).entries()]
+
+    assert [entry["name"] for entry in entries] == [*STANDARD_ARTIFACT_TYPES, "voice_over", "asset"]
+    assert entries[1] == {
+        "name": "intro_image",
+        "refName": "introImageArtifactId",
+        "standard": True,
+        "description": "The intro image",
+    }
+    assert entries[-2] == {
+        "name": "voice_over",
+        "refName": "voiceOverArtifactId",
+        "standard": False,
+        "description": "Narration",
+    }
+    assert all(entry["description"] for entry in entries)

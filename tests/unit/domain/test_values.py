@@ -17,6 +17,8 @@ from domain.values import (
     MAX_JSON_OBJECT_BYTES,
     MAX_LABEL,
     MAX_LIST_ITEMS,
+    MAX_SPECIFIC_CHANGE,
+    MAX_SPECIFIC_CHANGES,
     MAX_TEXT,
     NOT_A_FINITE_NUMBER,
     AuditReport,
@@ -28,6 +30,7 @@ from domain.values import (
     Iteration,
     QualityCheck,
     Recommendation,
+    Revision,
     Trigger,
     walk_json,
 )
@@ -160,6 +163,10 @@ def _iteration(**changes: Any) -> Iteration:
     )
 
 
+def _revision(**changes: Any) -> Revision:
+    return Revision.model_validate({"reason": "user-feedback", "feedbackText": "f", **changes})
+
+
 def _audit(**changes: Any) -> AuditReport:
     return AuditReport.model_validate({"overallStatus": "Pass", "categoryScores": {}, **changes})
 
@@ -217,6 +224,18 @@ BOUNDED: list[tuple[str, Callable[[int], Any], int]] = [
     ("Iteration.feedbackTags[0]", lambda n: _iteration(feedbackTags=["t" * n]), MAX_LABEL),
     ("Iteration.feedbackTags", lambda n: _iteration(feedbackTags=["t"] * n), MAX_LIST_ITEMS),
     ("Trigger.initiatedBy", lambda n: Trigger(initiated_by="a" * n), MAX_LABEL),
+    ("Revision.feedbackText", lambda n: _revision(feedbackText="f" * n), MAX_TEXT),
+    (
+        "Revision.specificChanges[0]",
+        lambda n: _revision(specificChanges=["c" * n]),
+        MAX_SPECIFIC_CHANGE,
+    ),
+    (
+        "Revision.specificChanges",
+        lambda n: _revision(specificChanges=["c"] * n),
+        MAX_SPECIFIC_CHANGES,
+    ),
+    ("Revision.artifactIds", lambda n: _revision(artifactIds=[ID] * n), MAX_LIST_ITEMS),
     (
         "ContextArtifact.type",
         lambda n: ContextArtifact(id=ID, type="p" * n, uri="blob://p", hash=HASH),
@@ -251,3 +270,28 @@ def test_the_integers_of_a_value_stay_within_two_to_the_53() -> None:
         Constraints(max_words=MAX_EXACT_INTEGER + 1)
     with pytest.raises(ValidationError):
         Recommendation(category="c", text="t", priority=-MAX_EXACT_INTEGER - 1)
+
+
+def test_a_trigger_timestamp_is_kept_in_utc_and_must_carry_an_offset() -> None:
+    trigger = Trigger.model_validate({"timestamp": "2026-03-01T10:00:00+02:00"})
+
+    assert trigger.to_json() == {"type": "api", "timestamp": "2026-03-01T08:00:00+00:00"}
+    assert Trigger().to_json() == {"type": "api"}
+    with pytest.raises(ValidationError):
+        Trigger.model_validate({"timestamp": "2026-03-01T10:00:00"})
+    with pytest.raises(ValidationError):
+        Trigger.model_validate({"timestamp": "yesterday"})
+
+
+def test_a_revision_needs_a_known_reason_and_feedback_that_says_something() -> None:
+    revision = _revision(specificChanges=["shorter"], artifactIds=[ID.upper()])
+
+    assert revision.to_json() == {
+        "reason": "user-feedback",
+        "feedbackText": "f",
+        "specificChanges": ["shorter"],
+        "artifactIds": [ID],
+    }
+    for bad in ({"reason": "whim"}, {"feedbackText": " "}, {"artifactIds": ["nope"]}):
+        with pytest.raises(ValidationError):
+            _revision(**bad)

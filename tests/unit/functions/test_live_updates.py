@@ -17,6 +17,7 @@ from functions.live_updates import (
     JOIN_FUNCTION,
     JOIN_METHOD,
     JOIN_REFUSED,
+    LEAVE_FUNCTION,
     NEGOTIATE_FUNCTION,
     CampaignAccess,
 )
@@ -103,6 +104,40 @@ def test_an_invocation_sends_each_notification_to_its_campaign_group_in_stream_o
     )
     # the views were written before the invocation returned, so before the host sends
     assert ReadModel(store).campaign("default", launch.campaign_id).version == 7
+
+
+def test_a_revision_and_an_audit_go_to_the_group_with_their_payloads() -> None:
+    store = InMemoryDocumentStore()
+    trigger = function_of(app_with(runner_factory=lambda: ProjectionRunner(store)), FUNCTION_NAME)
+    stream = CampaignStream("Revised")
+    version = stream.version(stream.artifact("Copy"))
+    report = stream.audit(version, "Fail")
+    stream.status("Generated")
+    revision = stream.revision("audit-failed")
+    sent = CapturedOutput()
+
+    trigger.get_user_function()(document_list(stream.documents()), sent)
+
+    messages = {message["target"]: message for message in sent.sent()}
+    checked = messages["ComplianceCheckCompleted"]["arguments"][0]
+    assert (checked["auditReportId"], checked["categoryScores"]) == (
+        report,
+        {"tone": {"score": 40}},
+    )
+    requested = messages["RevisionRequested"]
+    assert requested["groupName"] == stream.campaign_id
+    assert requested["arguments"] == [
+        {
+            "type": "RevisionRequested",
+            "campaignId": stream.campaign_id,
+            "version": len(stream.events),
+            "occurredAt": stream.events[-1].timestamp,
+            "correlationId": None,
+            "revisionId": revision,
+            "revisionNumber": 1,
+            "reason": "audit-failed",
+        }
+    ]
 
 
 def test_a_redelivered_batch_notifies_nothing_again_and_a_quiet_batch_sets_no_output() -> None:
@@ -268,6 +303,50 @@ def test_a_join_the_tenant_may_not_make_is_refused_to_that_connection_only(
     assert sent["connectionId"] == "conn-1"
     assert sent["target"] == JOIN_REFUSED
     assert sent["arguments"] == [{"campaignId": campaign_id, "code": "campaign-not-found"}]
+
+
+# --- leave ------------------------------------------------------------------------------------
+
+
+def test_the_leave_function_is_the_hub_method_trigger_with_a_signalr_output() -> None:
+    bindings = bindings_of(app_with(), LEAVE_FUNCTION)
+    trigger = bindings["signalRTrigger"]
+    assert trigger["direction"] == "IN"
+    assert trigger["category"] == "messages"
+    assert trigger["event"] == "LeaveCampaignGroup"
+    assert trigger["parameterNames"] == ["campaignId"]
+    assert trigger["hubName"] == HUB
+    assert trigger["connectionStringSetting"] == CONNECTION
+    output = bindings["signalR"]
+    assert output["direction"] == "OUT"
+    assert output["hubName"] == HUB
+    assert output["connectionStringSetting"] == CONNECTION
+
+
+def test_leaving_a_campaign_removes_the_connection_from_its_group_without_a_read() -> None:
+    leave = function_of(app_with(), LEAVE_FUNCTION).get_user_function()  # access never built
+    actions = CapturedOutput()
+
+    leave(invocation(CAMPAIGN.upper()), actions)
+
+    assert actions.sent() == {"connectionId": "conn-1", "groupName": CAMPAIGN, "action": "remove"}
+
+
+def test_leaving_with_an_argument_that_is_no_campaign_id_changes_nothing() -> None:
+    leave = function_of(app_with(), LEAVE_FUNCTION).get_user_function()
+    actions, empty = CapturedOutput(), CapturedOutput()
+
+    leave(invocation("not-a-uuid"), actions)
+    leave(json.dumps({"ConnectionId": "conn-1", "Arguments": []}), empty)
+
+    assert actions.value is None
+    assert empty.value is None
+
+
+def test_the_function_app_indexes_the_leave_function_beside_join_and_negotiate() -> None:
+    names = {function.get_function_name() for function in app_with().get_functions()}
+
+    assert {NEGOTIATE_FUNCTION, JOIN_FUNCTION, LEAVE_FUNCTION, FUNCTION_NAME} <= names
 
 
 # --- the in-process hub is for the embedded service only --------------------------------------

@@ -16,7 +16,7 @@ from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
 from domain.errors import ConfigurationError, StoreUnavailable
 from functions.app import build_function_app
-from functions.live_updates import JOIN_FUNCTION, NEGOTIATE_FUNCTION
+from functions.live_updates import JOIN_FUNCTION, LEAVE_FUNCTION, NEGOTIATE_FUNCTION
 from functions.projection_trigger import FUNCTION_NAME
 from functions.purge_timer import FUNCTION_NAME as PURGE_FUNCTION
 from projections.dead_letters import DeadLetterBox
@@ -163,6 +163,7 @@ def test_the_http_api_joins_the_same_app_as_one_asgi_function() -> None:
         NEGOTIATE_FUNCTION,
         JOIN_FUNCTION,
         PURGE_FUNCTION,
+        LEAVE_FUNCTION,
         "http_app_func",
     }
 
@@ -171,5 +172,12 @@ def test_the_root_function_app_module_only_wires_and_builds_no_client() -> None:
     module = importlib.import_module("function_app")
     names = [function.get_function_name() for function in module.app.get_functions()]
     assert sorted(names) == sorted(
-        [FUNCTION_NAME, NEGOTIATE_FUNCTION, JOIN_FUNCTION, PURGE_FUNCTION, "http_app_func"]
+        [
+            FUNCTION_NAME,
+            NEGOTIATE_FUNCTION,
+            JOIN_FUNCTION,
+            LEAVE_FUNCTION,
+            PURGE_FUNCTION,
+            "http_app_func",
+        ]
     )

@@ -143,7 +143,14 @@ class CampaignStream:
             versionId=version_id,
         )
 
-    def feedback(self, old_version: str, new_version: str, text: str = "Warmer") -> str:
+    def feedback(
+        self,
+        old_version: str,
+        new_version: str,
+        text: str = "Warmer",
+        *,
+        revision_id: str | None = None,
+    ) -> str:
         iteration_id = self.next_id("iteration")
         self.emit(
             "FeedbackLogged",
@@ -153,8 +160,31 @@ class CampaignStream:
             newVersionId=new_version,
             feedbackText=text,
             feedbackTags=["tone"],
+            revisionId=revision_id,
         )
         return iteration_id
+
+    def revision(
+        self,
+        reason: str = "user-feedback",
+        *,
+        text: str = "Make it warmer",
+        artifact_ids: list[str] | None = None,
+    ) -> str:
+        """A revision as the aggregate appends it: the move to Generating, then the request."""
+        revision_id = self.next_id("revision")
+        self.status("Generating")
+        number = 1 + sum(1 for event in self.events if event.type == "RevisionRequested")
+        self.emit(
+            "RevisionRequested",
+            revisionId=revision_id,
+            revisionNumber=number,
+            reason=reason,
+            feedbackText=text,
+            specificChanges=["shorter intro"],
+            artifactIds=list(artifact_ids or []),
+        )
+        return revision_id
 
     def status(self, to_status: str) -> None:
         current = "Draft"
@@ -220,7 +250,7 @@ class CampaignStream:
         return [event_document(event) for event in self.events]
 
 
-CLASS_VERSIONS = {"AuditRecorded": 2}
+CLASS_VERSIONS = {"AuditRecorded": 2, "FeedbackLogged": 2}
 """The current ``classVersion`` of the events that have more than one (docs/events.md)."""
 
 
@@ -297,6 +327,9 @@ def scripted_scenario(tenant_id: str = "default") -> list[CampaignStream]:
     launch.emit("RunFailed", runId=retry, errorMessage="model timed out")
     dropped = launch.queue_run()
     launch.emit("RunCancelled", runId=dropped)
+    revision = launch.revision("audit-failed", artifact_ids=[copy])
+    third = launch.version(copy, "Third draft")
+    launch.feedback(second, third, revision_id=revision)
 
     paused = CampaignStream(
         "Paused", tenant_id=tenant_id, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

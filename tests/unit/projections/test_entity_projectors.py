@@ -13,6 +13,7 @@ from domain.recorded import RecordedEvent
 from projections.campaign_views import CampaignViews, load_nothing
 from projections.projectors import ViewKey, project, views_touched
 from projections.projectors.campaign_index import project_campaign_index
+from projections.projectors.contributions import contribution_id
 from projections.projectors.documents import (
     audit_id,
     campaign_index_id,
@@ -163,6 +164,7 @@ def test_each_iteration_is_a_document_of_its_own() -> None:
             "newVersionId": new,
             "feedbackText": "Warmer please",
             "feedbackTags": ["tone"],
+            "revisionId": None,
             "createdAt": stream.events[-1].timestamp,
         }
     ]
@@ -188,7 +190,11 @@ def test_a_run_document_holds_its_context_exactly_as_the_api_answers() -> None:
             "campaignId": stream.campaign_id,
             "runId": run,
             "workflowName": "launch",
-            "trigger": {"type": "manual", "initiatedBy": "ops"},
+            "trigger": {
+                "type": "manual",
+                "initiatedBy": "ops",
+                "timestamp": stream.events[1].timestamp,
+            },
             "refs": {"planArtifactId": produced},
             "artifacts": {
                 produced: {
@@ -321,7 +327,7 @@ def test_an_event_at_or_below_a_documents_watermark_leaves_it_unchanged() -> Non
     assert again is entry
 
 
-def test_deletion_touches_only_the_snapshot_and_the_list_entry() -> None:
+def test_deletion_touches_only_the_snapshot_the_list_entry_and_the_contribution() -> None:
     stream = CampaignStream("Tea", tenant_id="acme")
     copy = stream.artifact("Copy")
     version = stream.version(copy)
@@ -336,13 +342,16 @@ def test_deletion_touches_only_the_snapshot_and_the_list_entry() -> None:
 
     changed = {key.id for key, document in views.documents().items() if before[key] != document}
     index = campaign_index_id(stream.events[0].timestamp, stream.campaign_id)
-    assert changed == {"snapshot", index}
+    contribution = contribution_id(stream.campaign_id)
+    assert changed == {"snapshot", index, contribution}
     documents = {key.id: document for key, document in views.documents().items()}
     assert documents["snapshot"]["campaignDeleted"] is True
     assert documents[index]["campaignDeleted"] is True
+    assert documents[contribution]["body"]["deleted"] is True
     assert set(documents) == {
         "snapshot",
         index,
+        contribution,
         version_id(version),
         entry_id(copy, 1),
         run_id(run),
@@ -351,7 +360,7 @@ def test_deletion_touches_only_the_snapshot_and_the_list_entry() -> None:
     assert all(document["tenantId"] == "acme" for document in documents.values())
 
 
-def test_routing_puts_the_list_entry_before_the_snapshot_and_the_snapshot_last() -> None:
+def test_routing_puts_the_list_entry_and_the_contribution_before_the_snapshot_last() -> None:
     stream = CampaignStream()
     copy = stream.artifact("Copy")
     stream.version(copy)
@@ -360,8 +369,9 @@ def test_routing_puts_the_list_entry_before_the_snapshot_and_the_snapshot_last()
         views.apply(event)
     keys = views_touched(stream.events[2], views.snapshot, NoLookup())
     assert keys[-1].id == "snapshot"
-    assert keys[-2].partition_key == tenant_partition("default")
-    assert {key.id for key in keys[:-2]} == {
+    assert [key.partition_key for key in keys[-3:-1]] == [tenant_partition("default")] * 2
+    assert keys[-2].id == contribution_id(stream.campaign_id)
+    assert {key.id for key in keys[:-3]} == {
         entry_id(copy, 1),
         version_id(stream.events[2].data["versionId"]),
     }

@@ -156,6 +156,18 @@ def test_feed_ranges_split_partitions_and_together_cover_every_document() -> Non
     assert sorted(seen) == ["c1", "c2", "c3", "c4", "c5"]
 
 
+def test_the_feed_range_of_a_partition_is_the_range_whose_feed_holds_it() -> None:
+    store = InMemoryDocumentStore(feed_range_count=3)
+    partitions = [f"c{number}" for number in range(12)]
+    for partition in partitions:
+        store.execute_batch(EVENTS, partition, [Create(doc("e", partition))])
+
+    for feed_range in store.feed_ranges(EVENTS):
+        held = {item["partitionKey"] for item in store.read_feed(EVENTS, feed_range, None).items}
+        assert held == {p for p in partitions if store.feed_range_of(EVENTS, p) == feed_range}
+    assert len({store.feed_range_of(EVENTS, p) for p in partitions}) > 1
+
+
 def test_deleted_documents_leave_reads_queries_and_the_feed(store: InMemoryDocumentStore) -> None:
     store.execute_batch(VIEWS, "p", [Create(doc("a"))])
     store.execute_batch(VIEWS, "p", [Delete("a")])

@@ -85,6 +85,7 @@ def test_an_audit_announces_a_completed_compliance_check_with_its_overall_status
         "versionId": version_id,
         "overallStatus": overall,
         "versionStatus": version_status,
+        "categoryScores": last_event(stream).data["categoryScores"],
     }
 
 
@@ -126,6 +127,8 @@ def test_the_scripted_scenario_announces_exactly_these_in_stream_order() -> None
         ("ArtifactGenerated", 14),
         ("ComplianceCheckCompleted", 16),
         ("GenerationFailed", 25),
+        ("RevisionRequested", 29),
+        ("ArtifactGenerated", 30),
     ]
     assert [n.type for n in notifications_of(paused.events)] == ["ArtifactGenerated"]
     assert notifications_of(gone.events) == []

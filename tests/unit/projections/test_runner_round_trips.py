@@ -22,4 +22,7 @@ def test_a_campaign_new_to_the_views_is_read_with_one_query_however_many_documen
 
     assert outcome.applied == len(stream.events)
     assert store.calls["query"] == 1
-    assert store.calls["read"] == 3, "the live generation, the snapshot, the list entry"
+    assert store.calls["read"] == 5, (
+        "the live generation, the snapshot, the list entry, the statistics contribution and "
+        "the partial it moves"
+    )

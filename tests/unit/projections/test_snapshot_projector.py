@@ -49,6 +49,7 @@ def test_a_created_campaign_is_a_draft_with_its_brief_and_the_event_time() -> No
         "artifacts": [],
         "runs": [],
         "runCount": 0,
+        "revisions": {"count": 0, "consecutiveAuditRetries": 0, "latest": None},
     }
 
 

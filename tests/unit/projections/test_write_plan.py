@@ -9,10 +9,11 @@ from documentstore.port import MAX_BATCH_OPERATIONS, Create, Operation, Replace,
 from projections.campaign_views import Change
 from projections.generations import stored_id
 from projections.projectors import ViewKey, snapshot_key
-from projections.write_plan import Place, pack, place_of, plan_writes
+from projections.write_plan import Place, pack, place_of, plan_writes, together
 
 CAMPAIGN = "c1"
 LIST_ENTRY = ViewKey("tenant:default", "campaign.0001.c1")
+CONTRIBUTION = ViewKey("tenant:default", "stats-campaign.c1")
 
 
 def ids(operations: Sequence[Operation]) -> list[str]:
@@ -26,8 +27,9 @@ def change(key: ViewKey, etag: str | None = None) -> Change:
 def test_a_campaigns_documents_are_placed_entities_then_elsewhere_then_the_snapshot() -> None:
     assert place_of(ViewKey(CAMPAIGN, "versions.v1"), CAMPAIGN) is Place.ENTITY
     assert place_of(LIST_ENTRY, CAMPAIGN) is Place.ELSEWHERE
+    assert place_of(CONTRIBUTION, CAMPAIGN) is Place.TALLY
     assert place_of(snapshot_key(CAMPAIGN), CAMPAIGN) is Place.SNAPSHOT
-    assert Place.ENTITY < Place.ELSEWHERE < Place.SNAPSHOT
+    assert Place.ENTITY < Place.ELSEWHERE < Place.TALLY < Place.SNAPSHOT
 
 
 def test_the_plan_sorts_by_the_rule_and_closes_with_the_snapshot_whatever_the_order_given() -> None:
@@ -38,7 +40,7 @@ def test_the_plan_sorts_by_the_rule_and_closes_with_the_snapshot_whatever_the_or
         change(ViewKey(CAMPAIGN, "versions.v1"), etag="v"),
     ]
 
-    planned = plan_writes(3, CAMPAIGN, changes, {})
+    planned = plan_writes(3, CAMPAIGN, changes, {}).batches()
 
     assert [(partition, ids(operations)) for partition, operations in planned] == [
         ("tenant:default", [stored_id(3, LIST_ENTRY.id)]),
@@ -56,13 +58,65 @@ def test_entity_batches_land_before_the_list_entry_and_the_final_batch_holds_the
 
     planned = plan_writes(
         1, CAMPAIGN, [change(snapshot_key(CAMPAIGN)), change(LIST_ENTRY), *entities], {}
-    )
+    ).batches()
 
     assert [partition for partition, _ in planned] == [CAMPAIGN, "tenant:default", CAMPAIGN]
     first, _, last = (ids(operations) for _, operations in planned)
     assert len(first) == MAX_BATCH_OPERATIONS
     assert last[-1] == stored_id(1, "snapshot")
     assert first + last[:-1] == [stored_id(1, f"versions.v{n:03d}") for n in range(150)]
+
+
+def test_the_contribution_is_left_to_the_caller_whose_batches_land_before_the_snapshot() -> None:
+    plan = plan_writes(
+        1,
+        CAMPAIGN,
+        [change(snapshot_key(CAMPAIGN)), change(CONTRIBUTION, etag="t"), change(LIST_ENTRY)],
+        {},
+    )
+    partial: tuple[str, list[Operation]] = ("tenant:default", [create("stats-range.r")])
+
+    assert [c.key for c in plan.tallies] == [CONTRIBUTION]
+    assert [ids(ops) for _, ops in plan.batches([partial])] == [
+        [stored_id(1, LIST_ENTRY.id)],
+        ["stats-range.r"],
+        [stored_id(1, "snapshot")],
+    ]
+
+
+def test_campaigns_written_together_keep_each_their_own_order() -> None:
+    plans = [
+        plan_writes(
+            1,
+            campaign,
+            [
+                change(snapshot_key(campaign)),
+                change(ViewKey("tenant:default", f"campaign.0001.{campaign}")),
+                *[change(ViewKey(campaign, f"versions.v{n:03d}")) for n in range(120)],
+            ],
+            {},
+        )
+        for campaign in ("c1", "c2")
+    ]
+    partial: tuple[str, list[Operation]] = ("tenant:default", [create("stats-range.r")])
+
+    batches = together(plans, [partial])
+
+    assert [partition for partition, _ in batches] == [
+        "c1",
+        "c2",
+        "tenant:default",
+        "tenant:default",
+        "tenant:default",
+        "c1",
+        "c2",
+    ]
+    assert ids(batches[4][1]) == ["stats-range.r"]
+    assert ids(batches[-1][1])[-1] == stored_id(1, "snapshot")
+
+
+def create(doc_id: str) -> Operation:
+    return Create({"id": doc_id, "partitionKey": "tenant:default"})
 
 
 def test_pack_cuts_batches_at_the_operation_limit_and_keeps_the_last_operation_last() -> None:
