@@ -21,6 +21,7 @@ from cli.main import app
 from documentstore.port import DocumentStore
 from documentstore.sqlite import SqliteDocumentStore
 from projections.processor import ChangeFeedProcessor
+from projections.reads import ReadModel
 from tests.conftest import CosmosEndpoint
 from tests.integration.documentstore.stores import drop_database, quiet_test_server_warnings
 from tests.unit.operations.campaigns import Campaigns, dump_events, export_all
@@ -110,9 +111,22 @@ def move(source: SqliteDocumentStore, target: Target, export: Path) -> None:
         assert done.exit_code == 0, f"{step}: {done.output}"
 
 
+def campaign_views(store: DocumentStore) -> dict[tuple[str, str], bytes]:
+    """Every view document but the statistics partials, which are kept per feed range of
+    ``events`` and so depend on how many ranges the store has (SQLite one, Cosmos DB its own);
+    their sums are compared instead (``statistics_of``)."""
+    return {key: text for key, text in dump_views(store).items() if ".stats-range." not in key[1]}
+
+
+def statistics_of(store: DocumentStore) -> dict[str, object]:
+    reads = ReadModel(store)
+    return {tenant: reads.statistics(tenant).body for tenant in ("acme", "globex")}
+
+
 def assert_moved(source: SqliteDocumentStore, target: Target, export: Path) -> None:
     assert dump_events(target.store) == dump_events(source)
-    assert dump_views(target.store) == dump_views(source)
+    assert campaign_views(target.store) == campaign_views(source)
+    assert statistics_of(target.store) == statistics_of(source)
     again = campaigns(target.environment, "import", str(export))
     assert again.exit_code == 0, again.output
     assert "5 unchanged" in again.stderr
