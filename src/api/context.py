@@ -15,7 +15,7 @@ from api.tenancy import Tenant
 from application.service import CommandContext
 
 MAX_HEADER_ID = 200
-_PRINTABLE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+_PRINTABLE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 
 
 def _optional_header(name: str, description: str) -> Any:
@@ -30,7 +30,7 @@ def checked_header(name: str, value: str | None) -> str | None:
     """``value`` when it is 1-200 printable ASCII characters; else 400 ``invalid-header``."""
     if value is None:
         return None
-    if len(value) > MAX_HEADER_ID or not _PRINTABLE.match(value):
+    if len(value) > MAX_HEADER_ID or not _PRINTABLE.fullmatch(value):
         raise HttpProblem(
             400, "invalid-header", f"{name} must be 1-{MAX_HEADER_ID} printable ASCII characters."
         )

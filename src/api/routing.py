@@ -1,4 +1,12 @@
-"""A route class that reads JSON bodies strictly, before FastAPI validates them.
+"""A route class that checks the caller before it reads the body, and reads JSON bodies strictly
+and in bounded work, before FastAPI validates them.
+
+Order of a request with a body: the API key and the tenant (401/403/400, ``api.tenancy``), the
+media type (415), then the body. Reading it is bounded in time (the server's body timeout) and
+size (``api.limits``); parsing it is bounded in work: a linear scan of the bytes refuses a body
+nested more than ``MAX_BODY_DEPTH`` levels or holding more values than a command may store
+before ``json.loads`` builds anything, and a large body is parsed in a worker thread so that the
+event loop keeps answering other requests.
 
 Python's ``json`` accepts ``NaN`` and ``Infinity`` and lone UTF-16 surrogates (``"\\ud800"``),
 none of which is JSON (RFC 8259) and none of which could be stored or sent back; they are refused
@@ -17,39 +25,75 @@ from __future__ import annotations
 import email.message
 import itertools
 import json
+import re
+import weakref
+from asyncio import AbstractEventLoop, get_running_loop
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
 from api.problems import HttpProblem, field_path
-from domain.errors import FieldError, InvalidInput
-from domain.values import MAX_EXACT_INTEGER, number_breach, walk_json
+from api.tenancy import check_request_tenant
+from domain.errors import CommandTooLarge, FieldError, InvalidInput
+from domain.json_values import escaped_size, number_breach, structure_of, walk_json
+from domain.values import MAX_COMMAND_BYTES, MAX_EXACT_INTEGER
 
 _NOT_JSON = "not JSON"
 _EXACT_INTEGER_DIGITS = len(str(MAX_EXACT_INTEGER))
 MAX_REPORTED_NUMBERS = 20
 """At most this many out-of-range numbers are listed in one answer."""
+MAX_BODY_DEPTH = 64
+"""Nesting levels of a body; deeper is 400 ``malformed-json`` before anything parses it. The
+deepest valid body is about 36 levels (a free-form object nests at most 32 under its field)."""
+INLINE_PARSE_BYTES = 64 * 1024
+"""Bodies up to this size are parsed on the event loop (a few milliseconds at most); larger ones
+in a worker thread, at most ``PARSING_THREADS`` at a time."""
+PARSING_THREADS = 2
+_ESCAPE_GROWTH = 3
+"""A body's raw bytes grow at most threefold when written as ASCII-escaped compact JSON (a
+two-byte UTF-8 character becomes a six-byte escape)."""
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 
 
 def _refuse_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is {_NOT_JSON}", name, 0)
 
 
-def _integer(text: str) -> int:
-    """A JSON integer; one with more digits than 2^53 has is read as a stand-in just past the
-    bound (Python refuses to convert very long digit strings), so it is refused like the rest."""
-    if len(text.lstrip("-")) > _EXACT_INTEGER_DIGITS:
-        return -(MAX_EXACT_INTEGER + 1) if text.startswith("-") else MAX_EXACT_INTEGER + 1
-    return int(text)
+class _NumberBreaches:
+    """The parser's number hooks: they note whether any number cannot be stored exactly, so
+    that only such a body is walked to name where."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def integer(self, text: str) -> int:
+        """A JSON integer; one with more digits than 2^53 has is read as a stand-in just past
+        the bound (Python refuses to convert very long digit strings), so it is refused like the
+        rest."""
+        if len(text.lstrip("-")) >= _EXACT_INTEGER_DIGITS:
+            if len(text.lstrip("-")) > _EXACT_INTEGER_DIGITS:
+                self.found = True
+                return -(MAX_EXACT_INTEGER + 1) if text.startswith("-") else MAX_EXACT_INTEGER + 1
+            value = int(text)
+            self.found = self.found or abs(value) > MAX_EXACT_INTEGER
+            return value
+        return int(text)
+
+    def number(self, text: str) -> float:
+        value = float(text)
+        self.found = self.found or number_breach(value) is not None
+        return value
 
 
 def _refuse_unstorable_numbers(value: Any) -> None:
     located = (
-        FieldError(field_path(path) or "body", reason)
-        for path, item in walk_json(value)
+        FieldError(field_path(place.path) or "body", reason)
+        for place, item in walk_json(value)
         if isinstance(item, int | float) and (reason := number_breach(item)) is not None
     )
     breaches = list(itertools.islice(located, MAX_REPORTED_NUMBERS))
@@ -60,23 +104,82 @@ def _refuse_unstorable_numbers(value: Any) -> None:
         )
 
 
-def parse_json_strictly(raw: bytes) -> Any:
-    """Parse ``raw`` as RFC 8259 JSON whose numbers can be stored exactly.
+def _too_large(detail: str) -> CommandTooLarge:
+    return CommandTooLarge(
+        f"{detail}; a command's body may take at most {MAX_COMMAND_BYTES} bytes as compact "
+        "JSON with non-ASCII characters escaped"
+    )
 
-    ``json.JSONDecodeError`` for anything that is not JSON; ``InvalidInput`` (422) naming the
-    path of every integer beyond ±2^53 and every number that overflows a double.
+
+def parse_json_strictly(raw: bytes) -> Any:
+    """Parse ``raw`` as RFC 8259 JSON whose numbers can be stored exactly, in bounded work.
+
+    Before parsing, a linear scan of the bytes refuses a body nested more than
+    ``MAX_BODY_DEPTH`` levels (``json.JSONDecodeError``) or holding more values than a body
+    within ``MAX_COMMAND_BYTES`` can (``CommandTooLarge``, 413). Then
+    ``json.JSONDecodeError`` for anything that is not JSON; ``CommandTooLarge`` for a body
+    over ``MAX_COMMAND_BYTES`` once written as compact ASCII-escaped JSON; ``InvalidInput``
+    (422) naming the path of every integer beyond ±2^53 and every number that overflows a
+    double.
     """
+    structure = structure_of(raw, MAX_BODY_DEPTH)
+    if structure.too_deep:
+        raise json.JSONDecodeError(
+            f"nested too deeply (more than {MAX_BODY_DEPTH} levels)", "", 0
+        )
+    if structure.value_bound - 1 > MAX_COMMAND_BYTES // 2:
+        raise _too_large(f"The body holds about {structure.value_bound} values")
+    numbers = _NumberBreaches()
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_int=_integer)
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        text = raw.decode(json.detect_encoding(raw))
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=numbers.integer,
+            parse_float=numbers.number,
+        )
+        if _SURROGATE_ESCAPE.search(text):
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeDecodeError:
         raise json.JSONDecodeError("the bytes are not text", "", 0) from None
     except UnicodeEncodeError:
         raise json.JSONDecodeError("a lone surrogate escape is not text", "", 0) from None
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply to read", "", 0) from None
-    _refuse_unstorable_numbers(value)
+    if len(raw) * _ESCAPE_GROWTH > MAX_COMMAND_BYTES:
+        size = escaped_size(value)
+        if size > MAX_COMMAND_BYTES:
+            raise _too_large(f"The body takes {size} bytes")
+    if numbers.found:
+        _refuse_unstorable_numbers(value)
     return value
+
+
+class _ParsingThreads:
+    """At most ``PARSING_THREADS`` large bodies parsed at a time, per event loop: many large
+    bodies at once wait for each other, not for the threads that commands run in."""
+
+    def __init__(self) -> None:
+        self._limiters: weakref.WeakKeyDictionary[AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def parse(self, raw: bytes) -> Any:
+        loop = get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(PARSING_THREADS)
+        return await anyio.to_thread.run_sync(parse_json_strictly, raw, limiter=limiter)
+
+
+_parsing_threads = _ParsingThreads()
+
+
+async def parse_body(raw: bytes) -> Any:
+    """``parse_json_strictly(raw)``, in a worker thread when the body is large."""
+    if len(raw) <= INLINE_PARSE_BYTES:
+        return parse_json_strictly(raw)
+    return await _parsing_threads.parse(raw)
 
 
 def is_json_media_type(content_type: str) -> bool:
@@ -91,7 +194,7 @@ def is_json_media_type(content_type: str) -> bool:
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = parse_json_strictly(await self.body())
+            self._json = await parse_body(await self.body())
         return self._json
 
     async def read_json_body(self) -> None:
@@ -126,6 +229,8 @@ class StrictJsonRoute(APIRoute):
         reads_body = self.body_field is not None
 
         async def handle_strictly(request: Request) -> Response:
+            if reads_body:  # every route with a body acts for a tenant: check before reading
+                check_request_tenant(request)
             content_type = request.headers.get("content-type")
             if (
                 reads_body

@@ -52,7 +52,7 @@ FULL_RETRY_AFTER_SECONDS = 5.0
 FINAL_WRITE_SECONDS = 1.0
 """How long the end of a stream may wait for a client that does not read."""
 MAX_SAFE_INTEGER = 2**53 - 1
-_VERSION = re.compile(r"^[0-9]{1,16}$")
+_VERSION = re.compile(r"[0-9]{1,16}")
 
 Replay = Callable[[int], Awaitable[list[RecordedEvent]]]
 
@@ -62,10 +62,10 @@ logger = logging.getLogger(__name__)
 def parse_last_event_id(value: str | None) -> int | None:
     """The stream version a client resumes after; 400 ``invalid-last-event-id`` unless it is
     a whole number (0 or more)."""
-    if value is None or value.strip() == "":
+    text = None if value is None else value.strip(" \t")  # HTTP white space only
+    if not text:
         return None
-    text = value.strip()
-    if not _VERSION.match(text) or int(text) > MAX_SAFE_INTEGER:
+    if not _VERSION.fullmatch(text) or int(text) > MAX_SAFE_INTEGER:
         raise HttpProblem(
             400,
             "invalid-last-event-id",

@@ -316,7 +316,7 @@ def check_container(container: str) -> None:
 
 def check_field_name(name: str) -> str:
     """A top-level field name fit for a query (letters, digits, underscore); else ValueError."""
-    if not _FIELD_NAME.match(name):
+    if not _FIELD_NAME.fullmatch(name):
         raise ValueError(f"not a queryable top-level field name: {name!r}")
     return name
 

@@ -60,7 +60,7 @@ class ArtifactTypeRegistry:
         seen_names: set[str] = set()
         seen_refs: dict[str, str] = {}
         for name in self.names:
-            if not TYPE_NAME_PATTERN.match(name):
+            if not TYPE_NAME_PATTERN.fullmatch(name):
                 raise ConfigurationError(
                     f"artifact type {name!r} must match {TYPE_NAME_PATTERN.pattern}"
                 )
@@ -123,7 +123,7 @@ def _custom_type(where: str, entry: object) -> CustomArtifactType:
         raise ConfigurationError(f"{where}: unknown keys {unknown}")
     name = entry.get("name")
     description = entry.get("description")
-    if not isinstance(name, str) or not TYPE_NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not TYPE_NAME_PATTERN.fullmatch(name):
         raise ConfigurationError(
             f"{where}.name: {name!r} must be a string matching {TYPE_NAME_PATTERN.pattern}"
         )

@@ -42,7 +42,7 @@ from projections.projectors.documents import (
 )
 from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
-_CONTINUATION = re.compile(r"^campaign\.[0-9]{17}\.[A-Za-z0-9-]{1,64}$")
+_CONTINUATION = re.compile(r"campaign\.[0-9]{17}\.[A-Za-z0-9-]{1,64}")
 _MAX_PAGE = 100
 MAX_LIST_PAGE = 1_000
 """The largest ``limit`` of a campaign's lists (API.md round 2: 1 to 1,000)."""
@@ -444,7 +444,7 @@ def _decode_continuation(token: str | None) -> str | None:
         padded = token + "=" * (-len(token) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after = decoded["after"]
-        if not isinstance(after, str) or not _CONTINUATION.match(after):
+        if not isinstance(after, str) or not _CONTINUATION.fullmatch(after):
             raise ValueError(after)
         return after
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
