@@ -4,6 +4,8 @@ campaign list, a campaign's raw events, health and projection lag.
 Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up to
 ``Settings.ledger_read_wait_seconds`` for the projection, then answer with what it has and
 ``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
+Those routes are coroutines: the wait holds no thread (``api.version_waits``) and only the read
+itself runs in a worker thread.
 
 Each route is a module-level function; the read model, the commands (for the raw events) and the
 caller's tenant come as FastAPI dependencies.
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
@@ -28,6 +31,7 @@ from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
+from api.version_waits import VersionWait
 from api.views import (
     AuditList,
     CampaignList,
@@ -94,13 +98,15 @@ def _conditional_answer(
 @dataclass(frozen=True)
 class ViewReader:
     """Answers a read of one campaign's projection: waits for ``minVersion`` first (up to
-    ``wait_seconds``), then answers the view with its ETag, or 304."""
+    ``wait_seconds``, holding no thread), then reads the view in a worker thread and answers
+    it with its ETag, or 304."""
 
     reads: CampaignReads
     wait_seconds: float
 
-    def answer(
+    async def answer(
         self,
+        tenant: str,
         campaign_id: str,
         read: Callable[[CampaignReads], View],
         min_version: int | None,
@@ -108,8 +114,9 @@ class ViewReader:
     ) -> Response:
         reached = True
         if min_version:
-            reached = self.reads.wait_for(campaign_id, min_version, self.wait_seconds)
-        view = read(self.reads)
+            wait = VersionWait(self.reads, self.wait_seconds)
+            reached = await wait.reached(tenant, campaign_id, min_version)
+        view = await anyio.to_thread.run_sync(read, self.reads)
         return _conditional_answer(
             view.body, quote_entity_tag(view.etag), if_none_match, stale=not reached
         )
@@ -148,7 +155,7 @@ def list_campaigns(
 
 
 @router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=_documented())
-def read_campaign(
+async def read_campaign(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -158,7 +165,8 @@ def read_campaign(
 ) -> Response:
     """The campaign snapshot: brief, status, active versions with their audits, runs."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.campaign(tenant, campaign_id),
         min_version,
@@ -171,7 +179,7 @@ def read_campaign(
     response_model=VersionHistory,
     responses=_documented(),
 )
-def read_version_history(
+async def read_version_history(
     cid: CampaignIdPath,
     aid: EntityIdPath,
     tenant: Tenant,
@@ -183,7 +191,8 @@ def read_version_history(
     """An artifact's versions in ascending number, with their audit state."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.version_history(tenant, campaign_id, artifact_id),
         min_version,
@@ -194,7 +203,7 @@ def read_version_history(
 @router.get(
     "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=_documented()
 )
-def read_version(
+async def read_version(
     cid: CampaignIdPath,
     vid: EntityIdPath,
     tenant: Tenant,
@@ -206,7 +215,8 @@ def read_version(
     """One version with its content."""
     campaign_id = campaign_id_from_path(cid)
     version_id = entity_id_from_path(vid, "version")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.version(tenant, campaign_id, version_id),
         min_version,
@@ -219,7 +229,7 @@ def read_version(
     response_model=AuditList,
     responses=_documented(),
 )
-def read_audits(
+async def read_audits(
     cid: CampaignIdPath,
     vid: EntityIdPath,
     tenant: Tenant,
@@ -231,7 +241,8 @@ def read_audits(
     """Every audit report of a version, oldest first (its audit lineage)."""
     campaign_id = campaign_id_from_path(cid)
     version_id = entity_id_from_path(vid, "version")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.audits(tenant, campaign_id, version_id),
         min_version,
@@ -240,7 +251,7 @@ def read_audits(
 
 
 @router.get("/campaigns/{cid}/iterations", response_model=IterationList, responses=_documented())
-def read_iterations(
+async def read_iterations(
     cid: CampaignIdPath,
     tenant: Tenant,
     artifact_id: Annotated[
@@ -258,7 +269,8 @@ def read_iterations(
 ) -> Response:
     """The campaign's feedback iterations, oldest first."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.iterations(tenant, campaign_id, artifact_id),
         min_version,
@@ -267,7 +279,7 @@ def read_iterations(
 
 
 @router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=_documented())
-def read_run(
+async def read_run(
     cid: CampaignIdPath,
     rid: EntityIdPath,
     tenant: Tenant,
@@ -279,7 +291,8 @@ def read_run(
     """An orchestration run with its context (refs, artifacts, computed)."""
     campaign_id = campaign_id_from_path(cid)
     run_id = entity_id_from_path(rid, "run")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.run(tenant, campaign_id, run_id),
         min_version,

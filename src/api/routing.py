@@ -26,21 +26,24 @@ import email.message
 import itertools
 import json
 import re
-import weakref
-from asyncio import AbstractEventLoop, get_running_loop
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
 from api.problems import HttpProblem, field_path
 from api.tenancy import check_request_tenant
+from api.thread_slots import ThreadSlots
 from domain.errors import CommandTooLarge, FieldError, InvalidInput
-from domain.json_values import escaped_size, number_breach, structure_of, walk_json
+from domain.json_values import (
+    JsonStructure,
+    escaped_size,
+    number_breach,
+    structure_of,
+    walk_json,
+)
 from domain.values import MAX_COMMAND_BYTES, MAX_EXACT_INTEGER
 
 _NOT_JSON = "not JSON"
@@ -54,9 +57,11 @@ INLINE_PARSE_BYTES = 64 * 1024
 """Bodies up to this size are parsed on the event loop (a few milliseconds at most); larger ones
 in a worker thread, at most ``PARSING_THREADS`` at a time."""
 PARSING_THREADS = 2
-_ESCAPE_GROWTH = 3
-"""A body's raw bytes grow at most threefold when written as ASCII-escaped compact JSON (a
-two-byte UTF-8 character becomes a six-byte escape)."""
+MAX_BODY_VALUES = 524_288
+"""JSON values (objects, arrays, strings, numbers, literals) a body may hold; more is 413
+``body-too-large`` before anything parses it. No body within the other limits comes near it
+(a step's artifacts are bounded by the run context's bytes), and parsing this many takes the
+parser, which holds the interpreter while it runs, well under 0.1 s."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 
 
@@ -111,33 +116,47 @@ def _too_large(detail: str) -> CommandTooLarge:
     )
 
 
+def _check_command_size(structure: JsonStructure, encoding: str, value: Any) -> None:
+    """``CommandTooLarge`` when ``value`` written as compact ASCII-escaped JSON takes more than
+    ``MAX_COMMAND_BYTES``; the bounds the scan found decide without writing it, mostly."""
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    if utf8 and structure.escaped_size_at_most <= MAX_COMMAND_BYTES:
+        return
+    if utf8 and structure.escaped_size_at_least > MAX_COMMAND_BYTES:
+        raise _too_large(f"The body takes at least {structure.escaped_size_at_least} bytes")
+    size = escaped_size(value)
+    if size > MAX_COMMAND_BYTES:
+        raise _too_large(f"The body takes {size} bytes")
+
+
 def parse_json_strictly(raw: bytes) -> Any:
     """Parse ``raw`` as RFC 8259 JSON whose numbers can be stored exactly, in bounded work.
 
-    Before parsing, a linear scan of the bytes refuses a body nested more than
-    ``MAX_BODY_DEPTH`` levels (``json.JSONDecodeError``) or holding more values than a body
-    within ``MAX_COMMAND_BYTES`` can (``CommandTooLarge``, 413). Then
+    Before parsing, a linear scan of the bytes refuses a body holding more than
+    ``MAX_BODY_VALUES`` values (413 ``body-too-large``) or nested more than ``MAX_BODY_DEPTH``
+    levels (``json.JSONDecodeError``). Then
     ``json.JSONDecodeError`` for anything that is not JSON; ``CommandTooLarge`` for a body
     over ``MAX_COMMAND_BYTES`` once written as compact ASCII-escaped JSON; ``InvalidInput``
     (422) naming the path of every integer beyond ±2^53 and every number that overflows a
     double.
     """
-    structure = structure_of(raw, MAX_BODY_DEPTH)
+    structure = structure_of(raw, MAX_BODY_DEPTH, MAX_BODY_VALUES)
+    if structure.too_many_values:
+        raise HttpProblem(
+            413, "body-too-large", f"The body holds more than {MAX_BODY_VALUES} JSON values."
+        )
     if structure.too_deep:
-        raise json.JSONDecodeError(
-            f"nested too deeply (more than {MAX_BODY_DEPTH} levels)", "", 0
-        )
-    if structure.value_bound - 1 > MAX_COMMAND_BYTES // 2:
-        raise _too_large(f"The body holds about {structure.value_bound} values")
+        raise json.JSONDecodeError(f"nested too deeply (more than {MAX_BODY_DEPTH} levels)", "", 0)
     numbers = _NumberBreaches()
+    hooks: dict[str, Any] = (
+        {}
+        if structure.exact_numbers_only
+        else {"parse_int": numbers.integer, "parse_float": numbers.number}
+    )
     try:
-        text = raw.decode(json.detect_encoding(raw))
-        value = json.loads(
-            text,
-            parse_constant=_refuse_constant,
-            parse_int=numbers.integer,
-            parse_float=numbers.number,
-        )
+        encoding = json.detect_encoding(raw)
+        text = raw.decode(encoding)
+        value = json.loads(text, parse_constant=_refuse_constant, **hooks)
         if _SURROGATE_ESCAPE.search(text):
             json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeDecodeError:
@@ -146,40 +165,20 @@ def parse_json_strictly(raw: bytes) -> Any:
         raise json.JSONDecodeError("a lone surrogate escape is not text", "", 0) from None
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply to read", "", 0) from None
-    if len(raw) * _ESCAPE_GROWTH > MAX_COMMAND_BYTES:
-        size = escaped_size(value)
-        if size > MAX_COMMAND_BYTES:
-            raise _too_large(f"The body takes {size} bytes")
+    _check_command_size(structure, encoding, value)
     if numbers.found:
         _refuse_unstorable_numbers(value)
     return value
 
 
-class _ParsingThreads:
-    """At most ``PARSING_THREADS`` large bodies parsed at a time, per event loop: many large
-    bodies at once wait for each other, not for the threads that commands run in."""
-
-    def __init__(self) -> None:
-        self._limiters: weakref.WeakKeyDictionary[AbstractEventLoop, anyio.CapacityLimiter] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def parse(self, raw: bytes) -> Any:
-        loop = get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(PARSING_THREADS)
-        return await anyio.to_thread.run_sync(parse_json_strictly, raw, limiter=limiter)
-
-
-_parsing_threads = _ParsingThreads()
+_parsing_threads = ThreadSlots(PARSING_THREADS)
 
 
 async def parse_body(raw: bytes) -> Any:
     """``parse_json_strictly(raw)``, in a worker thread when the body is large."""
     if len(raw) <= INLINE_PARSE_BYTES:
         return parse_json_strictly(raw)
-    return await _parsing_threads.parse(raw)
+    return await _parsing_threads.run(parse_json_strictly, raw)
 
 
 def is_json_media_type(content_type: str) -> bool:

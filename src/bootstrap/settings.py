@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     ledger_stream_max_subscribers: int = Field(default=1000, ge=1)
     ledger_stream_queue_size: int = Field(default=256, ge=1)
 
+    # Connections of the local server (docs/http.md "Connections"; cli.connection_guard).
+    ledger_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    ledger_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    ledger_keep_alive_seconds: int = Field(default=5, ge=1)
+    ledger_max_connections: int = Field(default=1000, ge=1)
+    ledger_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+
     @field_validator("ledger_api_keys", mode="before")
     @classmethod
     def _parse_api_keys(cls, value: object) -> object:

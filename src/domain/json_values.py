@@ -9,12 +9,15 @@ all. The checks here cost time linear in the size of the value, whatever its sha
 - ``json_breach`` first lets the C encoder do the work (size, types, non-finite numbers) and
   scans the encoded text for depth and long integers; only a value that fails a cheap test is
   walked, to name the place of the breach;
-- ``structure_of`` measures raw JSON text (nesting depth, a bound on its number of values)
-  without parsing it, so that a request body can be refused before ``json.loads`` builds it.
+- ``structure_of`` measures raw JSON text (nesting depth, number of values, whether any number
+  could be out of range) without parsing it, so that a request body can be refused before
+  ``json.loads`` builds it; its passes over the bytes are calls in C of bounded length.
 """
 
 from __future__ import annotations
 
+import array
+import itertools
 import json
 import math
 import re
@@ -31,10 +34,18 @@ NOT_A_FINITE_NUMBER = "must be a finite number within the range of a double (abo
 JsonPath = tuple[str | int, ...]
 """Where a value sits inside a JSON value: object keys and list indexes, outermost first."""
 
-_STRING_LITERAL_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _LONG_DIGITS = re.compile(rb"[0-9]{16,}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NOT_ASCII = bytes(range(0x80, 0x100))
+_NOT_SHORT_LEADS = bytes(set(range(256)) - set(range(0xC0, 0xF0)))
+_NOT_LONG_LEADS = bytes(set(range(256)) - set(range(0xF0, 0xF8)))
 _STRUCTURE_BYTES = bytes.maketrans(b"{}", b"[]")
-_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{},"))
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_STEPS = bytes.maketrans(b"[]", b"\x01\xff")
+"""Brackets as signed steps: ``[`` +1, ``]`` -1."""
+_DEPTH_CHUNK = 4096
+_QUOTES_PER_PASS = 65_536
+"""Quotes split at in one call (an even number: each pass ends outside a string)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,17 +138,21 @@ def walked_breach(value: Any, max_depth: int) -> tuple[JsonPath, str] | None:
 
 
 def deeper_than(brackets: bytes, limit: int) -> bool:
-    """Whether the brackets of a JSON text (only them: strings and commas removed, ``{}`` read
-    as ``[]``) nest more than ``limit`` levels: each pass removes the innermost level, in C."""
-    remaining = brackets
-    for _ in range(limit):
-        if not remaining:
-            return False
-        shorter = remaining.replace(b"[]", b"")
-        if len(shorter) == len(remaining):
+    """Whether ``brackets`` (the brackets of a JSON text, ``{}`` read as ``[]``, nothing else)
+    nest more than ``limit`` levels. A chunk is looked into only when its opening brackets could
+    take it past the limit; the look is a running sum in C."""
+    depth = 0
+    for start in range(0, len(brackets), _DEPTH_CHUNK):
+        chunk = brackets[start : start + _DEPTH_CHUNK]
+        opening = chunk.count(b"[")
+        if depth + opening > limit:
+            steps = array.array("b", chunk.translate(_STEPS))
+            if max(itertools.accumulate(steps, initial=depth)) > limit:
+                return True
+        depth += 2 * opening - len(chunk)
+        if depth < 0:
             return False  # unbalanced: not JSON, which the parser will say
-        remaining = shorter
-    return bool(remaining)
+    return False
 
 
 def json_breach(value: Any, max_depth: int) -> tuple[JsonPath, str] | None:
@@ -148,9 +163,10 @@ def json_breach(value: Any, max_depth: int) -> tuple[JsonPath, str] | None:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
         return walked_breach(value, max_depth)
-    structure = _STRING_LITERAL_BYTES.sub(b"", text.encode("utf-8", "surrogatepass"))
+    structure = _outside_strings(text.encode("utf-8", "surrogatepass"), None)
     if (
-        _brackets_deeper_than(structure, max_depth)
+        structure is None
+        or deeper_than(_brackets(structure), max_depth)
         or _LONG_DIGITS.search(structure) is not None
         or json.loads(text) != value
     ):
@@ -158,9 +174,31 @@ def json_breach(value: Any, max_depth: int) -> tuple[JsonPath, str] | None:
     return None
 
 
-def _brackets_deeper_than(structure: bytes, max_depth: int) -> bool:
-    brackets = structure.translate(_STRUCTURE_BYTES, _NOT_BRACKETS).replace(b",", b"")
-    return deeper_than(brackets, max_depth)
+def _brackets(structure: bytes) -> bytes:
+    return structure.translate(_STRUCTURE_BYTES, _NOT_BRACKETS)
+
+
+def _outside_strings(raw: bytes, max_values: int | None) -> bytes | None:
+    """The text of ``raw`` outside its string literals (None once it shows more than
+    ``max_values`` values). Escaped backslashes and quotes are dropped first, so every quote
+    left opens or closes a string; the text is then split at the quotes a bounded number at a
+    time, each pass a short call in C."""
+    rest = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside: list[bytes] = []
+    values = 1
+    while True:
+        pieces = rest.split(b'"', _QUOTES_PER_PASS)
+        last = len(pieces) <= _QUOTES_PER_PASS
+        if not last:
+            rest = pieces.pop()
+        segment = b"".join(pieces[::2])
+        outside.append(segment)
+        if max_values is not None:
+            values += segment.count(b",") + segment.count(b"[") + segment.count(b"{")
+            if values > max_values:
+                return None
+        if last:
+            return b"".join(outside)
 
 
 @dataclass(frozen=True)
@@ -168,16 +206,41 @@ class JsonStructure:
     """What raw JSON text shows without being parsed."""
 
     too_deep: bool
-    """Nested more than the limit asked for (or unbalanced brackets, for the parser to name)."""
-    value_bound: int
-    """At least the number of values in it (containers, members and items)."""
+    """Nested more than the limit asked for."""
+    too_many_values: bool
+    """Holds more items and members (of arrays and objects) than the limit asked for."""
+    exact_numbers_only: bool
+    """No number in it can be beyond what a double holds exactly (no run of 16 digits, no
+    exponent): the parser need not look at each one."""
+    escaped_size_at_most: int
+    """An upper bound of ``escaped_size`` of the value it holds."""
+    escaped_size_at_least: int
+    """A lower bound of the same."""
 
 
-def structure_of(raw: bytes, max_depth: int) -> JsonStructure:
-    """The nesting and size of the JSON text ``raw``, in C-speed passes over its bytes."""
-    structure = _STRING_LITERAL_BYTES.sub(b"", raw)
-    values = structure.count(b",") + structure.count(b"[") + structure.count(b"{") + 1
-    return JsonStructure(_brackets_deeper_than(structure, max_depth), values)
+def structure_of(raw: bytes, max_depth: int, max_values: int) -> JsonStructure:
+    """The nesting and size of the JSON text ``raw`` (bytes that are not JSON give a
+    structure the parser then refuses), in bounded passes in C over its bytes."""
+    structure = _outside_strings(raw, max_values)
+    if structure is None:
+        return JsonStructure(False, True, False, len(raw) * 12, 0)
+    digits = structure.translate(_DIGITS_AS_ZERO)
+    exact = b"0" * 16 not in digits and b"0e" not in digits and b"0E" not in digits
+    at_most = _escaped_size_bound(raw, structure)
+    at_least = at_most - 5 * raw.count(b"\\")
+    too_deep = deeper_than(_brackets(structure), max_depth)
+    return JsonStructure(too_deep, False, exact, at_most, at_least)
+
+
+def _escaped_size_bound(raw: bytes, structure: bytes) -> int:
+    """Compact JSON drops the white space outside strings; ASCII escaping writes a character
+    of two or three UTF-8 bytes as six bytes (``\\uXXXX``), one of four as twelve (a pair);
+    a backslash escape in ``raw`` stays as long or gets shorter."""
+    ascii_bytes = len(raw.translate(None, _NOT_ASCII))
+    white_space = len(structure) - len(structure.translate(None, b" \t\r\n"))
+    short_leads = len(raw.translate(None, _NOT_SHORT_LEADS))
+    long_leads = len(raw.translate(None, _NOT_LONG_LEADS))
+    return ascii_bytes - white_space + 6 * short_leads + 12 * long_leads
 
 
 def escaped_size(value: Any) -> int:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routing import MAX_BODY_DEPTH
+from api.routing import MAX_BODY_DEPTH, MAX_BODY_VALUES
 from domain.values import MAX_COMMAND_BYTES
 from tests.unit.api.conftest import hermetic_settings
 from tests.unit.api.fakes import FakeServices
@@ -72,14 +72,21 @@ def test_a_body_nested_within_the_budget_is_parsed(
     assert response.status_code == 201, response.text
 
 
-def test_a_body_holding_more_values_than_a_command_may_store_is_413(
+def test_a_body_holding_more_values_than_the_budget_is_413_before_it_is_parsed(
     client: TestClient, services: FakeServices
 ) -> None:
-    values = MAX_COMMAND_BYTES // 2 + 1
-    raw = b'{"content": "x", "p": [' + b",".join([b"0"] * values) + b"]}"
-    problem = problem_of(post_raw(client, VERSIONS, raw), 413, "command-too-large")
-    assert "values" in problem["detail"]
+    raw = b'{"content": "x", "p": [' + b",".join([b"0"] * MAX_BODY_VALUES) + b"]}"
+    problem = problem_of(post_raw(client, VERSIONS, raw), 413, "body-too-large")
+    assert f"more than {MAX_BODY_VALUES} JSON values" in problem["detail"]
     assert services.commands.calls == []
+
+
+def test_commas_and_brackets_inside_strings_are_not_values(
+    client: TestClient, services: FakeServices
+) -> None:
+    content = "[,{" * (MAX_BODY_VALUES // 2)
+    response = client.post(VERSIONS, json={"content": content})
+    assert response.status_code == 201, response.text[:300]
 
 
 def test_a_body_over_the_command_byte_limit_once_escaped_is_413(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.blank_text import is_blank, not_blank_pattern
-from domain.json_values import json_breach, structure_of, walk_json
+from domain.json_values import escaped_size, json_breach, structure_of, walk_json
 from domain.values import (
     Brief,
     CategoryScore,
@@ -152,11 +153,44 @@ def test_a_free_form_breach_is_named_at_its_place(
     assert breach[1].startswith(reason)
 
 
-def test_the_structure_of_raw_json_shows_its_depth_and_a_bound_on_its_values() -> None:
-    deep = b"[" * 65 + b"]" * 65
-    assert structure_of(deep, 64).too_deep
-    assert not structure_of(b"[" * 64 + b"]" * 64, 64).too_deep
-    quoted = b'{"a": "[[[[[[[[[[[[", "b": [1, 2, {"c": "]]],,,"}]}'
-    shallow = structure_of(quoted, 3)
-    assert not shallow.too_deep
-    assert shallow.value_bound >= 5
+def test_the_structure_of_raw_json_shows_its_depth_and_its_values() -> None:
+    assert structure_of(b"[" * 65 + b"]" * 65, 64, 1000).too_deep
+    assert not structure_of(b"[" * 64 + b"]" * 64, 64, 1000).too_deep
+    wide = b"[" + b",".join([b"[" * 60 + b"]" * 60] * 1000) + b"]"
+    assert not structure_of(wide, 64, 10**6).too_deep
+    assert structure_of(b"[" + wide + b"]" * 4, 64, 10**6).too_deep is False
+    assert structure_of(b"[[[[" + wide + b"]]]]", 64, 10**6).too_deep
+    assert structure_of(b"[" + b",".join([b"0"] * 1001) + b"]", 64, 1000).too_many_values
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": "[[[[[[[[[[[[", "b": [1, 2, {"c": "]]],,,"}]}',
+        b'{"a": "\\\\", "b": "\\"[[[[["}',
+        b'["\\u0022[[[[", "x"]',
+    ],
+)
+def test_brackets_commas_and_quotes_inside_strings_are_not_structure(raw: bytes) -> None:
+    structure = structure_of(raw, 3, 8)
+    assert not structure.too_deep
+    assert not structure.too_many_values
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"content": "x" * 1000},
+        {"content": "é" * 1000, "tag": "a\n\"b\\"},
+        {"content": "🙂" * 100, "n": [1, 2.5, None, True]},
+        {"content": "\u2028 and \u00e9"},
+    ],
+)
+def test_the_escaped_size_of_raw_json_is_bounded_both_ways(value: dict[str, Any]) -> None:
+    for raw in (
+        json.dumps(value, ensure_ascii=False).encode(),
+        json.dumps(value, ensure_ascii=True, indent=2).encode(),
+    ):
+        structure = structure_of(raw, 64, 10**6)
+        size = escaped_size(value)
+        assert structure.escaped_size_at_least <= size <= structure.escaped_size_at_most
