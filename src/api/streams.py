@@ -7,7 +7,9 @@ JSON. The route is tenant-checked like every read (404 for an unknown, foreign o
 campaign) and then:
 
 1. subscribes to the in-process hub (503 with ``Retry-After`` past
-   ``LEDGER_STREAM_MAX_SUBSCRIBERS``), so nothing published from now on is missed;
+   ``LEDGER_STREAM_MAX_SUBSCRIBERS`` for the process, 429 past
+   ``LEDGER_STREAM_MAX_SUBSCRIBERS_PER_TENANT`` for the caller's tenant), so nothing published
+   from now on is missed;
 2. replays from the log the notifications of the events after ``Last-Event-ID`` (the header, or
    ``?lastEventId=``; default: the version the campaign's snapshot shows now), page by page;
 3. follows the hub, skipping what the replay already sent (a version at or below the last
@@ -189,7 +191,7 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "type, `data` = the notification (docs/notifications.md). Never ends on its own.",
         "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
     },
-    **problem_responses(400, 401, 403, 404, 422, 500, 503),
+    **problem_responses(400, 401, 403, 404, 422, 429, 500, 503),
 }
 
 router = APIRouter(prefix="/api", tags=["live updates"])
@@ -232,7 +234,14 @@ async def stream_campaign(
     resume_after = parse_last_event_id(
         last_event_id if last_event_id is not None else last_event_id_query
     )
-    subscription = hub.subscribe(campaign_id)
+    subscription = hub.subscribe(campaign_id, tenant)
+    if subscription is None and hub.tenant_is_full(tenant):
+        raise HttpProblem(
+            429,
+            "too-many-tenant-subscribers",
+            "This tenant holds as many live streams as one tenant may; retry later.",
+            headers=retry_after_header(FULL_RETRY_AFTER_SECONDS),
+        )
     if subscription is None:
         raise HttpProblem(
             503,

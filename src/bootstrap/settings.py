@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     ledger_live_updates: bool = Field(default_factory=lambda: not _under_azure_functions())
     ledger_stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ledger_stream_max_subscribers: int = Field(default=1000, ge=1)
+    ledger_stream_max_subscribers_per_tenant: int = Field(default=100, ge=1)
     ledger_stream_queue_size: int = Field(default=256, ge=1)
 
     # Connections of the local server (docs/http.md "Connections"; cli.connection_guard).
