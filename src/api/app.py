@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from api import commands, reads, streams
 from api.dependencies import attach_services, notification_hub_of
 from api.limits import BodySizeLimit
+from api.methods import HeadAsGet, MethodTable
 from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
 from api.tenancy import without_key_schemes
@@ -44,14 +45,19 @@ def create_app(services: ApiServices) -> FastAPI:
         redoc_url=None,
         strict_content_type=False,
         generate_unique_id_function=_operation_id,
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
-    for router in commands.ROUTERS:
-        app.include_router(router)
-    app.include_router(reads.router)
+    routers = [*commands.ROUTERS, reads.router]
     if notification_hub_of(services) is not None:
-        app.include_router(streams.router)
+        routers.append(streams.router)
+    for router in routers:
+        app.include_router(router)
+    app.state.method_table = MethodTable.of(
+        [*app.router.routes, *(route for router in routers for route in router.routes)]
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
+    app.add_middleware(HeadAsGet)
 
     def openapi_document() -> dict[str, Any]:
         if app.openapi_schema is None:

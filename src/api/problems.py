@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.methods import allowed_methods
 from domain.errors import (
     CommandTooLarge,
     ConfigurationError,
@@ -242,16 +243,18 @@ async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_exception(_: Request, error: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
     code = _CODE_BY_HTTP_STATUS.get(status, f"http-{status}")
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
+    headers = dict(error.headers or {})
     if status == 404:
         detail = "No route matches this path."
     elif status == 405:
         detail = "This route does not accept this method; see the Allow header."
-    return problem_response(status, code, detail, headers=error.headers)
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(status, code, detail, headers=headers)
 
 
 async def _on_unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -315,6 +315,19 @@ def test_past_the_subscriber_limit_a_stream_is_refused_with_503_and_retry_after(
         assert again.status == 200
 
 
+def test_head_of_a_stream_answers_its_headers_and_ends(
+    service: RunningService, http: httpx.Client
+) -> None:
+    cid = create_campaign(http)["id"]
+    started = time.monotonic()
+    head = http.head(STREAM_PATH.format(cid=cid), timeout=5)
+    assert head.status_code == 200
+    assert head.headers["content-type"].startswith("text/event-stream")
+    assert head.content == b""
+    assert time.monotonic() - started < 5
+    wait_for_subscribers(service, 0)
+
+
 PER_TENANT = 2
 
 
