@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from api import commands, reads, streams
 from api.dependencies import attach_services, notification_hub_of
+from api.health import StoreProbe
 from api.limits import BodySizeLimit
 from api.methods import HeadAsGet, MethodTable
 from api.ports import ApiServices
@@ -58,6 +59,7 @@ def create_app(services: ApiServices) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
     app.add_middleware(HeadAsGet)
+    app.state.store_probe = StoreProbe()
 
     def openapi_document() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -179,6 +179,10 @@ class CampaignReads(Protocol):
 
     def projection_status(self, tenant_id: str | None = None, /) -> dict[str, Any]: ...
 
+    def check_store(self) -> None:
+        """Return when the store answers a point read; its ``StoreError`` otherwise."""
+        ...
+
 
 class ApiServices(Protocol):
     """What the HTTP app serves: the commands and reads, and its settings. Services with live

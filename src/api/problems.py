@@ -190,6 +190,18 @@ def _field_problem(error: Mapping[str, Any]) -> FieldProblem:
     return FieldProblem(field=field, message=message)
 
 
+def public_detail(error: LedgerError, status: int) -> str:
+    """What a client is told of ``error``: its own detail, except for the store's failures and
+    bugs, whose details name internals (hosts, ports, SDK messages) that only the log keeps."""
+    if status == 500:
+        return "An unexpected error occurred; it was logged."
+    if isinstance(error, StoreError) and not isinstance(error, CommandTooLarge | WriteContention):
+        if isinstance(error, StoreThrottled):
+            return "The store is throttling requests; retry after the Retry-After seconds."
+        return "The store is unavailable; retry after the Retry-After seconds."
+    return error.detail
+
+
 def _ledger_error_response(error: LedgerError) -> JSONResponse:
     status = status_of(error)
     if status == 500:
@@ -211,7 +223,7 @@ def _ledger_error_response(error: LedgerError) -> JSONResponse:
     return problem_response(
         status,
         error.code,
-        error.detail,
+        public_detail(error, status),
         errors=errors,
         headers=headers,
         current_version=current_version,

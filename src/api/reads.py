@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import AppSettings, Commands, Reads
+from api.health import StoreProbe
 from api.paths import (
     CampaignIdPath,
     EntityIdPath,
@@ -342,9 +343,12 @@ def read_projection_status(tenant: Tenant, *, reads: Reads) -> JSONResponse:
 @router.get(
     "/health",
     response_model=Health,
-    responses=problem_responses(413, 500),
+    responses=problem_responses(413, 500, 503),
     tags=["operations"],
 )
-async def read_health(settings: AppSettings) -> Health:
-    """Liveness: the process answers; names the configured store."""
+async def read_health(request: Request, settings: AppSettings, reads: Reads) -> Health:
+    """The process answers and so does its store (503 ``store-unavailable`` when it does not,
+    see ``api.health``); names the configured store."""
+    probe: StoreProbe = request.app.state.store_probe
+    await probe.ensure_answering(reads)
     return Health(status="ok", store=settings.ledger_store)

@@ -14,7 +14,6 @@ so the document says what the deployment requires.
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -24,10 +23,9 @@ from starlette.datastructures import Headers
 
 from api.dependencies import services_of
 from api.problems import HttpProblem
+from domain.values import TENANT_PATTERN, is_tenant_name
 
 DEFAULT_TENANT = "default"
-TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-_TENANT = re.compile(TENANT_PATTERN)
 
 TenantHeader = Annotated[
     str | None,
@@ -49,7 +47,7 @@ def validated_tenant(header_value: str | None) -> str:
     """The tenant named by ``X-Tenant-Id``; 400 ``invalid-tenant`` when it breaks the pattern."""
     if header_value is None:
         return DEFAULT_TENANT
-    if not _TENANT.fullmatch(header_value):
+    if not is_tenant_name(header_value):
         raise HttpProblem(
             400,
             "invalid-tenant",

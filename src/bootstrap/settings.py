@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.values import is_tenant_name
+
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class Settings(BaseSettings):
@@ -24,6 +29,7 @@ class Settings(BaseSettings):
 
     ledger_store: Literal["sqlite", "cosmos"] = "sqlite"
     ledger_data_dir: Path = Path(".ledger")
+    ledger_integrity_check: Literal["quick", "full", "off"] = "quick"
 
     cosmos_endpoint: str | None = None
     cosmos_key: str | None = Field(default=None, repr=False)
@@ -64,6 +70,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
         return value
+
+    @field_validator("ledger_api_keys")
+    @classmethod
+    def _check_api_keys(cls, keys: dict[str, str]) -> dict[str, str]:
+        """Every key can be sent in a header (printable ASCII, no spaces) and names a valid
+        tenant: a bad one would otherwise only show as requests that can never pass."""
+        for key, tenant in keys.items():
+            if not _HEADER_TOKEN.fullmatch(key):
+                raise ValueError("an API key must be printable ASCII without spaces")
+            if not is_tenant_name(tenant):
+                raise ValueError(f"tenant {tenant!r} is not 1-64 of A-Z a-z 0-9 _ -")
+        return keys
 
     @property
     def sqlite_path(self) -> Path:

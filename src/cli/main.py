@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -46,6 +46,12 @@ _SHOWN_DIFFERENCES = 20
 _SHOWN_STILL_FAILING = 20
 
 
+def fail_to_start(message: str, status: int) -> NoReturn:
+    """Stop with ``message`` as one line on stderr (no traceback) and exit ``status``."""
+    typer.echo(" ".join(message.split()), err=True)
+    raise typer.Exit(status)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment with command-line overrides; bad settings exit 2."""
     try:
@@ -53,8 +59,12 @@ def load_settings(**overrides: object) -> Settings:
         given = {key: value for key, value in overrides.items() if value is not None}
         return Settings.model_validate({**settings.model_dump(), **given}) if given else settings
     except ValidationError as invalid:
-        errors.print(f"[red]Invalid settings:[/red] {invalid}")
-        raise typer.Exit(2) from None
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            for error in invalid.errors()
+        )
+        fail_to_start(f"Invalid settings: {problems}", 2)
 
 
 def services_builder(ctx: typer.Context) -> ServicesBuilder:
@@ -69,8 +79,9 @@ def opened_services(ctx: typer.Context, settings: Settings) -> Iterator[Operator
     try:
         services = services_builder(ctx)(settings)
     except ConfigurationError as wrong:
-        errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
-        raise typer.Exit(2) from None
+        fail_to_start(f"Configuration error: {wrong.detail}", 2)
+    except (LedgerError, OSError) as failed:
+        fail_to_start(start_failure(failed), 1)
     try:
         yield services
     except LedgerError as refused:
@@ -86,7 +97,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
 ) -> None:
     """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
-    server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+    try:
+        server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+    except ConfigurationError as wrong:
+        fail_to_start(f"Configuration error: {wrong.detail}", 2)
+    except (LedgerError, OSError) as failed:
+        fail_to_start(start_failure(failed), 1)
+
+
+def start_failure(error: LedgerError | OSError) -> str:
+    """The one line that says why the service could not start."""
+    if isinstance(error, LedgerError):
+        return f"Campaign Ledger did not start: {error.code}: {error.detail}"
+    return f"Campaign Ledger did not start: {error}"
 
 
 def init(ctx: typer.Context) -> None:

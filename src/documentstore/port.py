@@ -252,6 +252,11 @@ class DocumentStore(ABC):
     ) -> FeedPage:
         """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
 
+    def reclaim_space(self) -> None:  # noqa: B027 - optional hook
+        """Give the room of deleted documents back (after a projection generation is deleted):
+        an embedded file shrinks; the default, for stores that manage their own room, does
+        nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 

@@ -66,6 +66,9 @@ as the store's batches count it) takes at most 1.75 MiB: the rest of a 2 MiB bat
 what a command writes beside its data (event metadata, the head, entity states). Beyond it the
 command is 413 ``command-too-large``."""
 
+TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""A tenant's name (API.md: 1-64 of ``[A-Za-z0-9_-]``), as a JSON Schema ``pattern``."""
+_TENANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -78,6 +81,11 @@ def _not_blank(value: str) -> str:
     if is_blank(value):
         raise ValueError("must not be blank")
     return value
+
+
+def is_tenant_name(value: object) -> bool:
+    """Whether ``value`` is a tenant's name: 1-64 of ``[A-Za-z0-9_-]``, nothing around it."""
+    return isinstance(value, str) and _TENANT.fullmatch(value) is not None
 
 
 def canonical_uuid(value: object) -> str | None:

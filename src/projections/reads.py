@@ -278,6 +278,10 @@ class ReadModel:
             and int(document["appliedVersion"]) >= min_version
         )
 
+    def check_store(self) -> None:
+        """One point read (the projection state): raises the store's error when it fails."""
+        self._live_generation(refresh=True)
+
     def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
         """Per projection and feed range: events and seconds behind, checkpoint, dead letters
         (only ``tenant_id``'s when given; every tenant's for the operator)."""

@@ -24,7 +24,7 @@ from documentstore.port import (
 )
 from documentstore.sqlite import queries
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
-from documentstore.sqlite.connections import ConnectionPool, create_schema
+from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
 from documentstore.sqlite.faults import translate_error
 from documentstore.sqlite.queries import FEED_RANGE, QUERY_TOKENS, document
 
@@ -187,6 +187,13 @@ class SqliteDocumentStore(DocumentStore):
         items = [document(body, etag, ts) for body, etag, ts, _ in rows]
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
+
+    def reclaim_space(self) -> None:
+        def reclaim() -> None:
+            with self._pool.writer() as connection:
+                reclaim_space(connection)
+
+        self._run(reclaim, what="reclaim space")
 
     def close(self) -> None:
         with self._lock:

@@ -294,6 +294,7 @@ class FakeReads:
         self.pages: dict[tuple[str, str | None], CampaignPage] = {}
         self.projected_version = 0
         self.looks: list[tuple[str, str, int]] = []
+        self.store_error: Exception | None = None
         self.error: Exception | None = None
         self.status: dict[str, Any] = {"projections": []}
         self.status_tenant: str | None = None
@@ -352,6 +353,10 @@ class FakeReads:
     def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
         self.status_tenant = tenant_id  # the route asks for the caller's tenant only
         return self.status
+
+    def check_store(self) -> None:
+        if self.store_error is not None:
+            raise self.store_error
 
 
 @dataclass

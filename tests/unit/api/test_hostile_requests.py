@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routing import MAX_BODY_DEPTH, MAX_BODY_VALUES
+from domain.errors import ConfigurationError, StoreError, StoreThrottled, StoreUnavailable
 from domain.values import MAX_COMMAND_BYTES
 from tests.unit.api.conftest import hermetic_settings
 from tests.unit.api.fakes import FakeServices
@@ -168,3 +169,23 @@ def test_loose_formats_and_coerced_numbers_are_422_over_http(
     problem = problem_of(client.post("/api/campaigns", json=body), 422, "validation-failed")
     assert field in fields_of(problem)
     assert services.commands.calls == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreUnavailable("connection refused by cosmos-7.internal:8081 (ServiceRequestError)"),
+        StoreThrottled("429 from cosmos-7.internal:8081, activity 5f2c"),
+        StoreError("sqlite3.OperationalError: disk I/O error in /var/lib/ledger"),
+        ConfigurationError("COSMOS_KEY for cosmos-7.internal:8081 rejected"),
+    ],
+)
+def test_store_failures_and_bugs_answer_without_internals(
+    client: TestClient, services: FakeServices, error: Exception
+) -> None:
+    services.commands.error = error
+    response = client.delete(B)
+    assert response.status_code in (429, 500, 503)
+    assert "cosmos-7" not in response.text
+    assert "/var/lib" not in response.text
+    assert "sqlite3" not in response.text

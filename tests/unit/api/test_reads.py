@@ -9,6 +9,8 @@ from typing import NamedTuple
 import pytest
 from fastapi.testclient import TestClient
 
+from api.health import StoreProbe
+from domain.errors import StoreUnavailable
 from domain.recorded import RecordedEvent
 from projections.reads import CampaignPage, View
 from tests.unit.api.fakes import FakeServices
@@ -244,3 +246,24 @@ def test_projection_status_answers_what_the_read_model_reports(
     response = client.get("/api/projections/status")
     assert response.status_code == 200
     assert response.json() == services.reads.status
+
+
+def test_health_is_503_without_internals_when_the_store_fails(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.reads.store_error = StoreUnavailable("cosmos at 10.0.0.7:8081 refused", retry_after=1)
+    client.app.state.store_probe = StoreProbe()
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["code"] == "store-unavailable"
+    assert "10.0.0.7" not in response.text
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_health_asks_the_store_at_most_once_a_second(
+    client: TestClient, services: FakeServices
+) -> None:
+    client.app.state.store_probe = StoreProbe()
+    assert client.get("/api/health").status_code == 200
+    services.reads.store_error = StoreUnavailable("down")
+    assert client.get("/api/health").status_code == 200  # the fresh answer is reused
