@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -421,11 +421,18 @@ class CampaignService:
     def _run(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
     ) -> Outcome:
-        """Run the command's attempts, then tell ``on_appended`` if it appended."""
+        """Run the command's attempts, then tell ``on_appended`` if it appended; a repeated
+        create answers the ids its first command was recorded under."""
         outcome = self._attempt(ctx, aggregate_id, attempt)
         if outcome.appended:
             self._announce_append(str(aggregate_id), outcome.version)
+        if outcome.repeated:
+            outcome = self._recorded_ids(aggregate_id, outcome)
         return outcome
+
+    def _recorded_ids(self, aggregate_id: UUID, outcome: Outcome) -> Outcome:
+        command_id, correlation_id = self.application.recorded_ids(aggregate_id, outcome.version)
+        return replace(outcome, command_id=command_id, correlation_id=correlation_id)
 
     def _announce_append(self, campaign_id: str, version: int) -> None:
         """Call ``on_appended``; the command is stored already, so a failure is only logged."""
