@@ -16,9 +16,11 @@ from api.dependencies import attach_services, notification_hub_of
 from api.health import StoreProbe
 from api.limits import BodySizeLimit
 from api.methods import HeadAsGet, MethodTable
+from api.openapi_document import described
 from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
 from api.tenancy import without_key_schemes
+from application.artifact_types import load_artifact_types
 
 TITLE = "Campaign Ledger"
 API_VERSION = "1.0.0"
@@ -63,13 +65,16 @@ def create_app(services: ApiServices) -> FastAPI:
 
     def openapi_document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = _with_problem_schema(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
+            document = described(
+                _with_problem_schema(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                    )
+                ),
+                load_artifact_types(settings.ledger_artifact_types_file).names,
             )
             if not settings.ledger_api_keys:
                 document = without_key_schemes(document)

@@ -9,20 +9,26 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
-from api.preconditions import parse_if_match
+from api.preconditions import EXPECTED_VERSION_PATTERN, parse_if_match
 from api.problems import HttpProblem
 from api.tenancy import Tenant
 from application.service import CommandContext
 
 MAX_HEADER_ID = 200
-_PRINTABLE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+PRINTABLE_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$"
+"""Printable ASCII, not starting or ending with a space (a JSON Schema ``pattern``)."""
+_PRINTABLE = re.compile(PRINTABLE_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 def _optional_header(name: str, description: str) -> Any:
     return Header(
         alias=name,
         description=description,
-        json_schema_extra={"maxLength": MAX_HEADER_ID, "minLength": 1},
+        json_schema_extra={
+            "maxLength": MAX_HEADER_ID,
+            "minLength": 1,
+            "pattern": PRINTABLE_PATTERN,
+        },
     )
 
 
@@ -44,7 +50,9 @@ async def command_context(
         str | None,
         Header(
             alias="If-Match",
-            description="Require the campaign to be at this stream version (412 if not).",
+            description="Require the campaign to be at this stream version (412 if not): "
+            'an integer, quotes allowed ("7").',
+            json_schema_extra={"pattern": EXPECTED_VERSION_PATTERN},
         ),
     ] = None,
     command_id: Annotated[

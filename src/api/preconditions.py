@@ -10,6 +10,8 @@ from typing import Any
 
 from api.problems import HttpProblem
 
+EXPECTED_VERSION_PATTERN = r'^[ \t]*(?:"[0-9]{1,15}"|[0-9]{1,15})[ \t]*$'
+"""``If-Match`` as a JSON Schema ``pattern``."""
 _EXPECTED_VERSION = re.compile(r'"([0-9]{1,15})"|([0-9]{1,15})')
 
 

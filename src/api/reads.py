@@ -48,6 +48,9 @@ from api.views import (
 from domain.values import CampaignStatus, EntityId
 from projections.reads import View
 
+MAX_TOKEN = 1024
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"
+"""A continuation token's alphabet (unpadded base64url)."""
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer every JSON client reads exactly; bounds versions given in a query."""
 
@@ -139,7 +142,14 @@ def list_campaigns(
     status: Annotated[CampaignStatus | None, Query(description="Only this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     continuation: Annotated[
-        str | None, Query(description="The token of the previous page.")
+        str | None,
+        Query(
+            description="The token of the previous page, as received (any other is 400 "
+            "invalid-continuation).",
+            min_length=1,
+            max_length=MAX_TOKEN,
+            json_schema_extra={"pattern": TOKEN_PATTERN},
+        ),
     ] = None,
     *,
     reads: Reads,

@@ -53,8 +53,10 @@ RECONNECT_MILLISECONDS = 1000
 FULL_RETRY_AFTER_SECONDS = 5.0
 FINAL_WRITE_SECONDS = 1.0
 """How long the end of a stream may wait for a client that does not read."""
-MAX_SAFE_INTEGER = 2**53 - 1
-_VERSION = re.compile(r"[0-9]{1,16}")
+VERSION_PATTERN = r"^[ \t]*[0-9]{0,15}[ \t]*$"
+"""A resume position (empty: none), as a JSON Schema ``pattern``; what ``parse_last_event_id``
+accepts."""
+_VERSION = re.compile(r"[0-9]{1,15}")
 
 Replay = Callable[[int], Awaitable[list[RecordedEvent]]]
 
@@ -63,11 +65,11 @@ logger = logging.getLogger(__name__)
 
 def parse_last_event_id(value: str | None) -> int | None:
     """The stream version a client resumes after; 400 ``invalid-last-event-id`` unless it is
-    a whole number (0 or more)."""
+    a whole number (0 or more) of at most 15 digits."""
     text = None if value is None else value.strip(" \t")  # HTTP white space only
     if not text:
         return None
-    if not _VERSION.fullmatch(text) or int(text) > MAX_SAFE_INTEGER:
+    if not _VERSION.fullmatch(text):
         raise HttpProblem(
             400,
             "invalid-last-event-id",
@@ -213,6 +215,7 @@ async def stream_campaign(
         Header(
             alias="Last-Event-ID",
             description="Resume after this stream version (EventSource sends it itself).",
+            json_schema_extra={"pattern": VERSION_PATTERN},
         ),
     ] = None,
     last_event_id_query: Annotated[
@@ -221,6 +224,7 @@ async def stream_campaign(
             alias="lastEventId",
             description="The same as the header, for clients that cannot set headers; "
             "the header wins.",
+            json_schema_extra={"pattern": VERSION_PATTERN},
         ),
     ] = None,
     *,
