@@ -19,6 +19,7 @@ from bench import (
     append_throughput,
     command_cost,
     growth,
+    hostile,
     http_load,
     machine,
     rebuild_throughput,
@@ -92,6 +93,10 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
 
+def hostile_clients(directory: Path, table: ResultTable) -> None:
+    table.add(*hostile.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -99,6 +104,7 @@ SECTIONS: dict[str, Section] = {
     "append": appends,
     "load": load,
     "rebuild": rebuilds,
+    "hostile": hostile_clients,
 }
 
 

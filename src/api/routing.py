@@ -56,7 +56,7 @@ deepest valid body is about 36 levels (a free-form object nests at most 32 under
 INLINE_PARSE_BYTES = 64 * 1024
 """Bodies up to this size are parsed on the event loop (a few milliseconds at most); larger ones
 in a worker thread, at most ``PARSING_THREADS`` at a time."""
-PARSING_THREADS = 2
+PARSING_THREADS = 1
 MAX_BODY_VALUES = 524_288
 """JSON values (objects, arrays, strings, numbers, literals) a body may hold; more is 413
 ``body-too-large`` before anything parses it. No body within the other limits comes near it

@@ -23,7 +23,7 @@ from api.ports import CampaignReads
 from api.thread_slots import ThreadSlots
 
 FIRST_POLL_SECONDS = 0.01
-MAX_POLL_SECONDS = 0.2
+MAX_POLL_SECONDS = 0.5
 POLL_GROWTH = 1.5
 POLLING_THREADS = 4
 
