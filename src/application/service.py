@@ -427,12 +427,9 @@ class CampaignService:
         if outcome.appended:
             self._announce_append(str(aggregate_id), outcome.version)
         if outcome.repeated:
-            outcome = self._recorded_ids(aggregate_id, outcome)
+            first, correlation = self.application.recorded_ids(aggregate_id, outcome.version)
+            outcome = replace(outcome, command_id=first, correlation_id=correlation)
         return outcome
-
-    def _recorded_ids(self, aggregate_id: UUID, outcome: Outcome) -> Outcome:
-        command_id, correlation_id = self.application.recorded_ids(aggregate_id, outcome.version)
-        return replace(outcome, command_id=command_id, correlation_id=correlation_id)
 
     def _announce_append(self, campaign_id: str, version: int) -> None:
         """Call ``on_appended``; the command is stored already, so a failure is only logged."""
