@@ -19,6 +19,7 @@ from bench import (
     append_throughput,
     command_cost,
     growth,
+    hostile,
     http_load,
     machine,
     operations_throughput,
@@ -119,6 +120,10 @@ def telemetry(directory: Path, table: ResultTable) -> None:
     table.add(*telemetry_cost.measure(directory))
 
 
+def hostile_clients(directory: Path, table: ResultTable) -> None:
+    table.add(*hostile.measure(directory))
+
+
 SECTIONS: dict[str, Section] = {
     "command-cost": command_costs,
     "growth": growths,
@@ -129,6 +134,7 @@ SECTIONS: dict[str, Section] = {
     "past": past,
     "operations": operations,
     "telemetry": telemetry,
+    "hostile": hostile_clients,
 }
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import uvicorn
 from tests.integration.eventstore.counting import CountingDocumentStore
 
 from api.app import create_app
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
+from cli.connection_guard import uvicorn_config
 from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
 from projections.reads import ReadModel
 
@@ -40,10 +40,9 @@ def main() -> None:
 
     try:
         services.processor.start()
-        config = uvicorn.Config(
+        config = uvicorn_config(
             app,
-            host=settings.host,
-            port=settings.port,
+            settings,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             log_level="info",
         )

@@ -14,10 +14,14 @@ from fastapi.telemetry import TelemetryConfig
 
 from api import campaign_lists, commands, metrics, reads, revisions, streams, tenant_reads
 from api.dependencies import attach_services, notification_hub_of, telemetry_of
+from api.health import StoreProbe
 from api.limits import BodySizeLimit
+from api.methods import HeadAsGet, MethodTable
+from api.openapi_document import described
 from api.ports import ApiServices
 from api.problems import Problem, install_problem_handlers
 from api.tenancy import without_key_schemes
+from application.artifact_types import load_artifact_types
 
 TITLE = "Campaign Ledger"
 API_VERSION = "1.0.0"
@@ -52,30 +56,42 @@ def create_app(services: ApiServices) -> FastAPI:
         redoc_url=None,
         strict_content_type=False,
         generate_unique_id_function=_operation_id,
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
-    for router in commands.ROUTERS:
-        app.include_router(router)
-    app.include_router(revisions.commands_router)
-    app.include_router(reads.router)
-    app.include_router(campaign_lists.router)
-    app.include_router(revisions.reads_router)
-    app.include_router(tenant_reads.router)
+    routers = [
+        *commands.ROUTERS,
+        revisions.commands_router,
+        reads.router,
+        campaign_lists.router,
+        revisions.reads_router,
+        tenant_reads.router,
+    ]
     if notification_hub_of(services) is not None:
-        app.include_router(streams.router)
+        routers.append(streams.router)
     if telemetry is not None:
-        app.include_router(metrics.router)
+        routers.append(metrics.router)
+    for router in routers:
+        app.include_router(router)
+    app.state.method_table = MethodTable.of(
+        [*app.router.routes, *(route for router in routers for route in router.routes)]
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
+    app.add_middleware(HeadAsGet)
+    app.state.store_probe = StoreProbe()
 
     def openapi_document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = _with_problem_schema(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
+            document = described(
+                _with_problem_schema(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                    )
+                ),
+                load_artifact_types(settings.ledger_artifact_types_file).names,
             )
             if not settings.ledger_api_keys:
                 document = without_key_schemes(document)

@@ -30,7 +30,7 @@ ShortPageLimit = Annotated[int, page_limit(100)]
 
 
 @router.get("/campaigns/{cid}/artifacts", response_model=ArtifactList, responses=read_responses())
-def read_artifacts(
+async def read_artifacts(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -40,7 +40,8 @@ def read_artifacts(
 ) -> Response:
     """The campaign's artifacts in creation order, with their latest and active versions."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id, lambda reads: reads.artifacts(tenant, campaign_id), min_version, if_none_match
     )
 
@@ -48,7 +49,7 @@ def read_artifacts(
 @router.get(
     "/campaigns/{cid}/artifacts/{aid}", response_model=ArtifactView, responses=read_responses()
 )
-def read_artifact(
+async def read_artifact(
     cid: CampaignIdPath,
     aid: EntityIdPath,
     tenant: Tenant,
@@ -60,7 +61,8 @@ def read_artifact(
     """One artifact: its type, creation time, version count, latest and active versions."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.artifact(tenant, campaign_id, artifact_id),
         min_version,
@@ -73,7 +75,7 @@ def read_artifact(
     response_model=VersionDetail,
     responses=read_responses(),
 )
-def read_latest_version(
+async def read_latest_version(
     cid: CampaignIdPath,
     aid: EntityIdPath,
     tenant: Tenant,
@@ -86,7 +88,8 @@ def read_latest_version(
     it has none yet)."""
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.latest_version(tenant, campaign_id, artifact_id),
         min_version,
@@ -95,7 +98,7 @@ def read_latest_version(
 
 
 @router.get("/campaigns/{cid}/audits", response_model=CampaignAuditList, responses=read_responses())
-def read_campaign_audits(
+async def read_campaign_audits(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -126,7 +129,8 @@ def read_campaign_audits(
 ) -> Response:
     """Every audit report of the campaign (superseded ones included), in the order recorded."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.campaign_audits(
             tenant,
@@ -143,7 +147,7 @@ def read_campaign_audits(
 
 
 @router.get("/campaigns/{cid}/runs", response_model=RunList, responses=read_responses())
-def read_runs(
+async def read_runs(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -156,7 +160,8 @@ def read_runs(
 ) -> Response:
     """The campaign's runs in the order they were queued."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.runs(
             tenant,

@@ -10,13 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
-from api.preconditions import parse_if_match
+from api.preconditions import EXPECTED_VERSION_PATTERN, parse_if_match
 from api.problems import HttpProblem
 from api.tenancy import Tenant
 from application.command_execution import CommandContext
 
 MAX_HEADER_ID = 200
-_PRINTABLE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+PRINTABLE_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$"
+"""Printable ASCII, not starting or ending with a space (a JSON Schema ``pattern``)."""
+_PRINTABLE = re.compile(PRINTABLE_PATTERN.removeprefix("^").removesuffix("$"))
 _TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
@@ -24,7 +26,11 @@ def _optional_header(name: str, description: str) -> Any:
     return Header(
         alias=name,
         description=description,
-        json_schema_extra={"maxLength": MAX_HEADER_ID, "minLength": 1},
+        json_schema_extra={
+            "maxLength": MAX_HEADER_ID,
+            "minLength": 1,
+            "pattern": PRINTABLE_PATTERN,
+        },
     )
 
 
@@ -40,7 +46,7 @@ def checked_header(name: str, value: str | None) -> str | None:
     """``value`` when it is 1-200 printable ASCII characters; else 400 ``invalid-header``."""
     if value is None:
         return None
-    if len(value) > MAX_HEADER_ID or not _PRINTABLE.match(value):
+    if len(value) > MAX_HEADER_ID or not _PRINTABLE.fullmatch(value):
         raise HttpProblem(
             400, "invalid-header", f"{name} must be 1-{MAX_HEADER_ID} printable ASCII characters."
         )
@@ -55,7 +61,9 @@ async def command_context(
         str | None,
         Header(
             alias="If-Match",
-            description="Require the campaign to be at this stream version (412 if not).",
+            description="Require the campaign to be at this stream version (412 if not): "
+            'an integer, quotes allowed ("7").',
+            json_schema_extra={"pattern": EXPECTED_VERSION_PATTERN},
         ),
     ] = None,
     command_id: Annotated[

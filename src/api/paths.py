@@ -3,12 +3,12 @@ like an unknown id (404), and upper-case forms are read as the canonical lower-c
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import Path
 
 from domain.errors import CampaignNotFound, EntityNotFound
+from domain.values import canonical_uuid
 
 CampaignIdPath = Annotated[
     str, Path(description="The campaign's id (UUID).", json_schema_extra={"format": "uuid"})
@@ -18,16 +18,9 @@ EntityIdPath = Annotated[
 ]
 
 
-def _canonical(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
 def campaign_id_from_path(value: str) -> str:
     """The canonical campaign id; 404 ``campaign-not-found`` when ``value`` is not a UUID."""
-    canonical = _canonical(value)
+    canonical = canonical_uuid(value)
     if canonical is None:
         raise CampaignNotFound(f"No campaign {value!r}.")
     return canonical
@@ -35,7 +28,7 @@ def campaign_id_from_path(value: str) -> str:
 
 def entity_id_from_path(value: str, kind: str) -> str:
     """The canonical id of an entity; 404 ``entity-not-found`` when ``value`` is not a UUID."""
-    canonical = _canonical(value)
+    canonical = canonical_uuid(value)
     if canonical is None:
         raise EntityNotFound(f"No {kind} {value!r} in this campaign.")
     return canonical

@@ -290,11 +290,16 @@ class CampaignReads(Protocol):
         continuation: str | None = None,
     ) -> CampaignPage: ...
 
-    def wait_for(self, campaign_id: str, min_version: int, timeout: float, /) -> bool:
-        """Wait up to ``timeout`` seconds for the projection to reach ``min_version``."""
+    def has_reached(self, tenant_id: str, campaign_id: str, min_version: int, /) -> bool:
+        """Whether the tenant's campaign is projected up to ``min_version`` (one point read);
+        False alike for a campaign that does not exist, is another tenant's or is deleted."""
         ...
 
     def projection_status(self, tenant_id: str | None = None, /) -> dict[str, Any]: ...
+
+    def check_store(self) -> None:
+        """Return when the store answers a point read; its ``StoreError`` otherwise."""
+        ...
 
 
 class ApiServices(Protocol):

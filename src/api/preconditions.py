@@ -10,14 +10,16 @@ from typing import Any
 
 from api.problems import HttpProblem
 
-_EXPECTED_VERSION = re.compile(r'^(?:"(\d{1,15})"|(\d{1,15}))$')
+EXPECTED_VERSION_PATTERN = r'^[ \t]*(?:"[0-9]{1,15}"|[0-9]{1,15})[ \t]*$'
+"""``If-Match`` as a JSON Schema ``pattern``."""
+_EXPECTED_VERSION = re.compile(r'"([0-9]{1,15})"|([0-9]{1,15})')
 
 
 def parse_if_match(if_match: str | None) -> int | None:
     """The stream version ``If-Match`` pins: a bare integer, quotes allowed; else 400."""
     if if_match is None:
         return None
-    found = _EXPECTED_VERSION.match(if_match.strip())
+    found = _EXPECTED_VERSION.fullmatch(if_match.strip(" \t"))  # HTTP white space only
     if found is None:
         raise HttpProblem(
             400,

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.methods import allowed_methods
 from domain.errors import (
     CommandTooLarge,
     ConfigurationError,
@@ -189,6 +190,18 @@ def _field_problem(error: Mapping[str, Any]) -> FieldProblem:
     return FieldProblem(field=field, message=message)
 
 
+def public_detail(error: LedgerError, status: int) -> str:
+    """What a client is told of ``error``: its own detail, except for the store's failures and
+    bugs, whose details name internals (hosts, ports, SDK messages) that only the log keeps."""
+    if status == 500:
+        return "An unexpected error occurred; it was logged."
+    if isinstance(error, StoreError) and not isinstance(error, CommandTooLarge | WriteContention):
+        if isinstance(error, StoreThrottled):
+            return "The store is throttling requests; retry after the Retry-After seconds."
+        return "The store is unavailable; retry after the Retry-After seconds."
+    return error.detail
+
+
 def _ledger_error_response(error: LedgerError) -> JSONResponse:
     status = status_of(error)
     if status == 500:
@@ -210,7 +223,7 @@ def _ledger_error_response(error: LedgerError) -> JSONResponse:
     return problem_response(
         status,
         error.code,
-        error.detail,
+        public_detail(error, status),
         errors=errors,
         headers=headers,
         current_version=current_version,
@@ -242,16 +255,18 @@ async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_exception(_: Request, error: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
     code = _CODE_BY_HTTP_STATUS.get(status, f"http-{status}")
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
+    headers = dict(error.headers or {})
     if status == 404:
         detail = "No route matches this path."
     elif status == 405:
         detail = "This route does not accept this method; see the Allow header."
-    return problem_response(status, code, detail, headers=error.headers)
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(status, code, detail, headers=headers)
 
 
 async def _on_unexpected_error(request: Request, error: Exception) -> JSONResponse:

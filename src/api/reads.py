@@ -6,6 +6,8 @@ Reads of one campaign's data honour ``?minVersion=N`` (read-your-writes: wait up
 ``X-Projection-Stale: true``), send an ``ETag`` and answer 304 to a matching ``If-None-Match``.
 The snapshot and an artifact's versions also answer as they stood in the past (``?atVersion=``,
 ``?asOf=``: ``api.past``), cached for good once they can never change.
+Those routes are coroutines: the wait holds no thread (``api.version_waits``) and only the read
+itself runs in a worker thread.
 
 Each route is a module-level function; the read model, the commands (for the raw events) and the
 caller's tenant come as FastAPI dependencies.
@@ -15,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import AppSettings, Commands, Reads
+from api.health import StoreProbe
 from api.past import IMMUTABLE, AsOf, AtVersion, campaign_read, history_read, moment_of
 from api.paths import (
     CampaignIdPath,
@@ -31,6 +35,7 @@ from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
+from api.version_waits import VersionWait
 from api.views import (
     AuditList,
     CampaignList,
@@ -46,6 +51,9 @@ from api.views import (
 from domain.values import CampaignStatus, EntityId
 from projections.reads import View
 
+MAX_TOKEN = 1024
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"
+"""A continuation token's alphabet (unpadded base64url)."""
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer every JSON client reads exactly; bounds versions given in a query."""
 
@@ -93,8 +101,9 @@ Continuation = Annotated[
     str | None,
     Query(
         min_length=1,
-        max_length=1_024,
+        max_length=MAX_TOKEN,
         description="The token of the previous page (400 invalid-continuation if not ours).",
+        json_schema_extra={"pattern": TOKEN_PATTERN},
     ),
 ]
 
@@ -120,13 +129,15 @@ def _conditional_answer(
 @dataclass(frozen=True)
 class ViewReader:
     """Answers a read of one campaign's projection: waits for ``minVersion`` first (up to
-    ``wait_seconds``), then answers the view with its ETag, or 304."""
+    ``wait_seconds``, holding no thread), then reads the view in a worker thread and answers
+    it with its ETag, or 304."""
 
     reads: CampaignReads
     wait_seconds: float
 
-    def answer(
+    async def answer(
         self,
+        tenant: str,
         campaign_id: str,
         read: Callable[[CampaignReads], View],
         min_version: int | None,
@@ -134,8 +145,9 @@ class ViewReader:
     ) -> Response:
         reached = True
         if min_version:
-            reached = self.reads.wait_for(campaign_id, min_version, self.wait_seconds)
-        view = read(self.reads)
+            wait = VersionWait(self.reads, self.wait_seconds)
+            reached = await wait.reached(tenant, campaign_id, min_version)
+        view = await anyio.to_thread.run_sync(read, self.reads)
         etag = quote_entity_tag(view.etag)
         return _conditional_answer(
             view.body, etag, if_none_match, stale=not reached, immutable=view.immutable
@@ -158,7 +170,14 @@ def list_campaigns(
     status: Annotated[CampaignStatus | None, Query(description="Only this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     continuation: Annotated[
-        str | None, Query(description="The token of the previous page.")
+        str | None,
+        Query(
+            description="The token of the previous page, as received (any other is 400 "
+            "invalid-continuation).",
+            min_length=1,
+            max_length=MAX_TOKEN,
+            json_schema_extra={"pattern": TOKEN_PATTERN},
+        ),
     ] = None,
     *,
     deleted: Annotated[
@@ -179,7 +198,7 @@ def list_campaigns(
 
 
 @router.get("/campaigns/{cid}", response_model=CampaignSnapshot, responses=read_responses())
-def read_campaign(
+async def read_campaign(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -192,7 +211,8 @@ def read_campaign(
     """The campaign snapshot: brief, status, active versions with their audits, runs (as it
     stood then with atVersion or asOf)."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         campaign_read(tenant, campaign_id, moment_of(at_version, as_of)),
         min_version,
@@ -205,7 +225,7 @@ def read_campaign(
     response_model=VersionHistory,
     responses=read_responses(),
 )
-def read_version_history(
+async def read_version_history(
     cid: CampaignIdPath,
     aid: EntityIdPath,
     tenant: Tenant,
@@ -223,7 +243,8 @@ def read_version_history(
     campaign_id = campaign_id_from_path(cid)
     artifact_id = entity_id_from_path(aid, "artifact")
     moment = moment_of(at_version, as_of)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         history_read(
             tenant, campaign_id, artifact_id, moment, limit=limit, continuation=continuation
@@ -236,7 +257,7 @@ def read_version_history(
 @router.get(
     "/campaigns/{cid}/versions/{vid}", response_model=VersionDetail, responses=read_responses()
 )
-def read_version(
+async def read_version(
     cid: CampaignIdPath,
     vid: EntityIdPath,
     tenant: Tenant,
@@ -248,7 +269,8 @@ def read_version(
     """One version with its content."""
     campaign_id = campaign_id_from_path(cid)
     version_id = entity_id_from_path(vid, "version")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.version(tenant, campaign_id, version_id),
         min_version,
@@ -261,7 +283,7 @@ def read_version(
     response_model=AuditList,
     responses=read_responses(),
 )
-def read_audits(
+async def read_audits(
     cid: CampaignIdPath,
     vid: EntityIdPath,
     tenant: Tenant,
@@ -275,7 +297,8 @@ def read_audits(
     """Every audit report of a version, oldest first (its audit lineage), a page at a time."""
     campaign_id = campaign_id_from_path(cid)
     version_id = entity_id_from_path(vid, "version")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.audits(
             tenant, campaign_id, version_id, limit=limit, continuation=continuation
@@ -286,7 +309,7 @@ def read_audits(
 
 
 @router.get("/campaigns/{cid}/iterations", response_model=IterationList, responses=read_responses())
-def read_iterations(
+async def read_iterations(
     cid: CampaignIdPath,
     tenant: Tenant,
     artifact_id: Annotated[
@@ -306,7 +329,8 @@ def read_iterations(
 ) -> Response:
     """The campaign's feedback iterations, oldest first, a page at a time."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.iterations(
             tenant, campaign_id, artifact_id, limit=limit, continuation=continuation
@@ -317,7 +341,7 @@ def read_iterations(
 
 
 @router.get("/campaigns/{cid}/runs/{rid}", response_model=RunDetail, responses=read_responses())
-def read_run(
+async def read_run(
     cid: CampaignIdPath,
     rid: EntityIdPath,
     tenant: Tenant,
@@ -329,7 +353,8 @@ def read_run(
     """An orchestration run with its context (refs, artifacts, computed)."""
     campaign_id = campaign_id_from_path(cid)
     run_id = entity_id_from_path(rid, "run")
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.run(tenant, campaign_id, run_id),
         min_version,
@@ -382,9 +407,12 @@ def read_projection_status(tenant: Tenant, *, reads: Reads) -> JSONResponse:
 @router.get(
     "/health",
     response_model=Health,
-    responses=problem_responses(413, 500),
+    responses=problem_responses(413, 500, 503),
     tags=["operations"],
 )
-async def read_health(settings: AppSettings) -> Health:
-    """Liveness: the process answers; names the configured store."""
+async def read_health(request: Request, settings: AppSettings, reads: Reads) -> Health:
+    """The process answers and so does its store (503 ``store-unavailable`` when it does not,
+    see ``api.health``); names the configured store."""
+    probe: StoreProbe = request.app.state.store_probe
+    await probe.ensure_answering(reads)
     return Health(status="ok", store=settings.ledger_store)

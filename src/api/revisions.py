@@ -53,7 +53,7 @@ def request_revision(
 @reads_router.get(
     "/campaigns/{cid}/revisions", response_model=RevisionList, responses=read_responses()
 )
-def read_revisions(
+async def read_revisions(
     cid: CampaignIdPath,
     tenant: Tenant,
     min_version: MinVersion = None,
@@ -65,7 +65,8 @@ def read_revisions(
 ) -> Response:
     """The campaign's revisions in the order requested, a page at a time."""
     campaign_id = campaign_id_from_path(cid)
-    return views.answer(
+    return await views.answer(
+        tenant,
         campaign_id,
         lambda reads: reads.revisions(
             tenant, campaign_id, limit=limit, continuation=continuation

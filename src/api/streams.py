@@ -7,7 +7,9 @@ JSON. The route is tenant-checked like every read (404 for an unknown, foreign o
 campaign) and then:
 
 1. subscribes to the in-process hub (503 with ``Retry-After`` past
-   ``LEDGER_STREAM_MAX_SUBSCRIBERS``), so nothing published from now on is missed;
+   ``LEDGER_STREAM_MAX_SUBSCRIBERS`` for the process, 429 past
+   ``LEDGER_STREAM_MAX_SUBSCRIBERS_PER_TENANT`` for the caller's tenant), so nothing published
+   from now on is missed;
 2. replays from the log the notifications of the events after ``Last-Event-ID`` (the header, or
    ``?lastEventId=``; default: the version the campaign's snapshot shows now), page by page;
 3. follows the hub, skipping what the replay already sent (a version at or below the last
@@ -51,8 +53,10 @@ RECONNECT_MILLISECONDS = 1000
 FULL_RETRY_AFTER_SECONDS = 5.0
 FINAL_WRITE_SECONDS = 1.0
 """How long the end of a stream may wait for a client that does not read."""
-MAX_SAFE_INTEGER = 2**53 - 1
-_VERSION = re.compile(r"^[0-9]{1,16}$")
+VERSION_PATTERN = r"^[ \t]*[0-9]{0,15}[ \t]*$"
+"""A resume position (empty: none), as a JSON Schema ``pattern``; what ``parse_last_event_id``
+accepts."""
+_VERSION = re.compile(r"[0-9]{1,15}")
 
 Replay = Callable[[int], Awaitable[list[RecordedEvent]]]
 
@@ -61,11 +65,11 @@ logger = logging.getLogger(__name__)
 
 def parse_last_event_id(value: str | None) -> int | None:
     """The stream version a client resumes after; 400 ``invalid-last-event-id`` unless it is
-    a whole number (0 or more)."""
-    if value is None or value.strip() == "":
+    a whole number (0 or more) of at most 15 digits."""
+    text = None if value is None else value.strip(" \t")  # HTTP white space only
+    if not text:
         return None
-    text = value.strip()
-    if not _VERSION.match(text) or int(text) > MAX_SAFE_INTEGER:
+    if not _VERSION.fullmatch(text):
         raise HttpProblem(
             400,
             "invalid-last-event-id",
@@ -189,7 +193,7 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "type, `data` = the notification (docs/notifications.md). Never ends on its own.",
         "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
     },
-    **problem_responses(400, 401, 403, 404, 422, 500, 503),
+    **problem_responses(400, 401, 403, 404, 422, 429, 500, 503),
 }
 
 router = APIRouter(prefix="/api", tags=["live updates"])
@@ -211,6 +215,7 @@ async def stream_campaign(
         Header(
             alias="Last-Event-ID",
             description="Resume after this stream version (EventSource sends it itself).",
+            json_schema_extra={"pattern": VERSION_PATTERN},
         ),
     ] = None,
     last_event_id_query: Annotated[
@@ -219,6 +224,7 @@ async def stream_campaign(
             alias="lastEventId",
             description="The same as the header, for clients that cannot set headers; "
             "the header wins.",
+            json_schema_extra={"pattern": VERSION_PATTERN},
         ),
     ] = None,
     *,
@@ -232,7 +238,14 @@ async def stream_campaign(
     resume_after = parse_last_event_id(
         last_event_id if last_event_id is not None else last_event_id_query
     )
-    subscription = hub.subscribe(campaign_id)
+    subscription = hub.subscribe(campaign_id, tenant)
+    if subscription is None and hub.tenant_is_full(tenant):
+        raise HttpProblem(
+            429,
+            "too-many-tenant-subscribers",
+            "This tenant holds as many live streams as one tenant may; retry later.",
+            headers=retry_after_header(FULL_RETRY_AFTER_SECONDS),
+        )
     if subscription is None:
         raise HttpProblem(
             503,

@@ -2,27 +2,30 @@
 the tenant of the presented key (``X-Api-Key`` or ``Authorization: Bearer``).
 
 ``authorised_tenant`` is the one check of a request's tenant and key, used by the HTTP API and
-by the Functions app's ``negotiate``. ``request_tenant`` is the routes' dependency (``Tenant``);
-it declares the two security schemes, and ``without_key_schemes`` takes them out of the OpenAPI
-document of a deployment without keys, so the document says what the deployment requires.
+by the Functions app's ``negotiate``. ``tenant_of_request`` applies it to a request's headers:
+a header named once may not be sent twice (the first would otherwise silently win), and two
+different keys in one request (``X-Api-Key`` and a bearer token) are refused rather than one
+chosen. Routes with a body call it before reading the body (``api.routing``);
+``request_tenant`` is the routes' dependency (``Tenant``); it declares the two security schemes,
+and ``without_key_schemes`` takes them out of the OpenAPI document of a deployment without keys,
+so the document says what the deployment requires.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
 
-from api.dependencies import AppSettings
+from api.dependencies import services_of
 from api.problems import HttpProblem
+from domain.values import TENANT_PATTERN, is_tenant_name
 
 DEFAULT_TENANT = "default"
-TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-_TENANT = re.compile(TENANT_PATTERN)
 
 TenantHeader = Annotated[
     str | None,
@@ -44,7 +47,7 @@ def validated_tenant(header_value: str | None) -> str:
     """The tenant named by ``X-Tenant-Id``; 400 ``invalid-tenant`` when it breaks the pattern."""
     if header_value is None:
         return DEFAULT_TENANT
-    if not _TENANT.fullmatch(header_value):
+    if not is_tenant_name(header_value):
         raise HttpProblem(
             400,
             "invalid-tenant",
@@ -87,15 +90,55 @@ def authorised_tenant(
     return tenant
 
 
+def _single(headers: Headers, name: str, code: str) -> str | None:
+    """The one value of header ``name``; 400 ``code`` when the request repeats it."""
+    values = headers.getlist(name)
+    if len(values) > 1:
+        raise HttpProblem(400, code, f"{name} must be sent at most once.")
+    return values[0] if values else None
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    """The token of ``Authorization: Bearer <token>``; None for another scheme."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def presented_key(headers: Headers) -> str | None:
+    """The API key a request presents (``X-Api-Key`` or a bearer token); 400 ``invalid-header``
+    when it presents two different ones or repeats either header."""
+    api_key = _single(headers, "X-Api-Key", "invalid-header")
+    bearer = _bearer_token(_single(headers, "Authorization", "invalid-header"))
+    if api_key is not None and bearer is not None and api_key != bearer:
+        raise HttpProblem(
+            400, "invalid-header", "X-Api-Key and Authorization present two different keys."
+        )
+    return api_key if api_key is not None else bearer
+
+
+def tenant_of_request(request: Request) -> str:
+    """The tenant ``request`` acts for, by ``authorised_tenant`` on its headers."""
+    keys = services_of(request).settings.ledger_api_keys
+    named = _single(request.headers, "X-Tenant-Id", "invalid-tenant")
+    return authorised_tenant(keys, named, presented_key(request.headers))
+
+
+def check_request_tenant(request: Request) -> None:
+    """Refuse, before anything else is done with it, a request whose key or tenant is wrong."""
+    tenant_of_request(request)
+
+
 async def request_tenant(
-    settings: AppSettings,
+    request: Request,
     x_tenant_id: TenantHeader = None,
     api_key: Annotated[str | None, Security(_api_key_scheme)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
 ) -> str:
-    """The dependency that answers a request's tenant (401/403/400 problems otherwise)."""
-    presented = api_key if api_key is not None else (bearer.credentials if bearer else None)
-    return authorised_tenant(settings.ledger_api_keys, x_tenant_id, presented)
+    """The dependency that answers a request's tenant (401/403/400 problems otherwise); the
+    header parameters are declared for the OpenAPI document, the request's headers decide."""
+    return tenant_of_request(request)
 
 
 Tenant = Annotated[str, Depends(request_tenant)]

@@ -317,11 +317,18 @@ class FeedRangeStatus(View):
         description="Who follows this range: the in-process processor (lag measured here) or "
         "the Azure Functions trigger (lag not measurable here: null figures)."
     )
-    checkpoint: str | None = Field(description="The local processor's position; null: none yet.")
+    checkpoint: str | None = Field(
+        description="The local processor's position; null: none yet, and always for a "
+        "tenant (it follows every tenant's writes)."
+    )
     checkpoint_updated_at: Timestamp | None
-    events_behind: int | None
+    events_behind: int | None = Field(
+        description="The caller's tenant's events not yet projected."
+    )
     events_behind_is_lower_bound: bool
-    seconds_behind: float | None = Field(description="Age of the oldest event not yet projected.")
+    seconds_behind: float | None = Field(
+        description="Age of the oldest of the tenant's events not yet projected."
+    )
 
 
 class ProjectionLag(View):

@@ -125,6 +125,15 @@ class CampaignApplication(Application[UUID]):
             return self._load_split(recorder, campaign_id, entity_ids)
         return self._load_whole(campaign_id)
 
+    def recorded_ids(self, campaign_id: UUID, version: int) -> tuple[str | None, str | None]:
+        """The command and correlation ids the event at ``version`` was recorded under (what a
+        repeated create answers): one read of the log, paid by a repeat only."""
+        for event in self.events.get(campaign_id, gt=version - 1, limit=1):
+            metadata = getattr(event, "metadata", None)
+            if isinstance(metadata, dict):
+                return metadata.get("commandId"), metadata.get("correlationId")
+        return None, None
+
     def head_snapshot_of(self, campaign: Campaign) -> StoredEvent:
         """The stored form of the campaign's (core) snapshot, pending events included."""
         return self.mapper.to_stored_event(Campaign.Snapshot.take(campaign))

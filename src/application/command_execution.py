@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -137,10 +137,14 @@ class CommandExecution:
     def _run(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
     ) -> Outcome:
-        """Run the command's attempts, then tell ``on_appended`` if it appended."""
+        """Run the command's attempts, then tell ``on_appended`` if it appended; a repeated
+        create answers the ids its first command was recorded under."""
         outcome = self._attempt(ctx, aggregate_id, attempt)
         if outcome.appended:
             self._announce_append(str(aggregate_id), outcome.version)
+        if outcome.repeated:
+            first, correlation = self.application.recorded_ids(aggregate_id, outcome.version)
+            outcome = replace(outcome, command_id=first, correlation_id=correlation)
         return outcome
 
     def _announce_append(self, campaign_id: str, version: int) -> None:

@@ -133,6 +133,7 @@ def live_update_hub(settings: Settings) -> NotificationHub | None:
         return None
     return NotificationHub(
         max_subscribers=settings.ledger_stream_max_subscribers,
+        max_per_tenant=settings.ledger_stream_max_subscribers_per_tenant,
         queue_size=settings.ledger_stream_queue_size,
     )
 

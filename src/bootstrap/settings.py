@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.values import is_tenant_name
+
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class Settings(BaseSettings):
@@ -24,6 +29,7 @@ class Settings(BaseSettings):
 
     ledger_store: Literal["sqlite", "cosmos"] = "sqlite"
     ledger_data_dir: Path = Path(".ledger")
+    ledger_integrity_check: Literal["quick", "full", "off"] = "quick"
 
     cosmos_endpoint: str | None = None
     cosmos_key: str | None = Field(default=None, repr=False)
@@ -49,6 +55,7 @@ class Settings(BaseSettings):
     ledger_live_updates: bool = Field(default_factory=lambda: not under_azure_functions())
     ledger_stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ledger_stream_max_subscribers: int = Field(default=1000, ge=1)
+    ledger_stream_max_subscribers_per_tenant: int = Field(default=100, ge=1)
     ledger_stream_queue_size: int = Field(default=256, ge=1)
 
     # Observability (docs/observability.md): GET /metrics, OTLP/HTTP, Azure Monitor, JSON logs.
@@ -57,6 +64,12 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "campaign-ledger"
     applicationinsights_connection_string: str | None = Field(default=None, repr=False)
+    # Connections of the local server (docs/http.md "Connections"; cli.connection_guard).
+    ledger_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    ledger_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    ledger_keep_alive_seconds: int = Field(default=5, ge=1)
+    ledger_max_connections: int = Field(default=1000, ge=1)
+    ledger_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
 
     @field_validator("ledger_api_keys", mode="before")
     @classmethod
@@ -65,6 +78,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
         return value
+
+    @field_validator("ledger_api_keys")
+    @classmethod
+    def _check_api_keys(cls, keys: dict[str, str]) -> dict[str, str]:
+        """Every key can be sent in a header (printable ASCII, no spaces) and names a valid
+        tenant: a bad one would otherwise only show as requests that can never pass."""
+        for key, tenant in keys.items():
+            if not _HEADER_TOKEN.fullmatch(key):
+                raise ValueError("an API key must be printable ASCII without spaces")
+            if not is_tenant_name(tenant):
+                raise ValueError(f"tenant {tenant!r} is not 1-64 of A-Z a-z 0-9 _ -")
+        return keys
 
     @property
     def sqlite_path(self) -> Path:

@@ -13,10 +13,12 @@ from domain.errors import ConfigurationError
 
 
 def open_document_store(settings: Settings) -> DocumentStore:
-    """A new store of the kind ``settings`` choose; the caller closes it."""
+    """A new store of the kind ``settings`` choose; the caller closes it. An embedded file that
+    lost or corrupted data raises ``StoreDamaged`` (``documentstore.sqlite.integrity``)."""
     if settings.ledger_store == "sqlite":
-        from documentstore.sqlite import SqliteDocumentStore
+        from documentstore.sqlite import SqliteDocumentStore, check_store_file
 
+        check_store_file(settings.sqlite_path, settings.ledger_integrity_check)
         return SqliteDocumentStore(settings.sqlite_path)
     if not settings.cosmos_endpoint:
         raise ConfigurationError("LEDGER_STORE=cosmos needs COSMOS_ENDPOINT")

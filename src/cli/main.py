@@ -25,8 +25,16 @@ from bootstrap.container import build_container
 from cli import maintenance, server
 from cli.campaign_tables import snapshot_tables
 from cli.ports import ServicesBuilder
-from cli.session import errors, load_settings, opened_services, services_builder
+from cli.session import (
+    errors,
+    fail_to_start,
+    load_settings,
+    opened_services,
+    services_builder,
+    start_failure,
+)
 from cli.tables import event_json, events_table, rebuild_table, status_table
+from domain.errors import ConfigurationError, LedgerError
 from projections.dead_letters import DeadLetter, DeadLetterBox
 from projections.generations import lease_prefix_of
 from projections.reads import Moment
@@ -52,7 +60,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
 ) -> None:
     """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
-    server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+    try:
+        server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+    except ConfigurationError as wrong:
+        fail_to_start(f"Configuration error: {wrong.detail}", 2)
+    except (LedgerError, OSError) as failed:
+        fail_to_start(start_failure(failed), 1)
 
 
 def init(ctx: typer.Context) -> None:

@@ -25,6 +25,7 @@ from rich.console import Console
 
 from api.app import create_app
 from bootstrap.settings import Settings
+from cli.connection_guard import allow_open_files, uvicorn_config
 from cli.ports import OperatorServices, ServicesBuilder
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -89,10 +90,10 @@ def serve(settings: Settings, console: Console, build_services: ServicesBuilder)
             return
         try:
             services.processor.start()
-            config = uvicorn.Config(
+            allow_open_files(settings.ledger_max_connections)
+            config = uvicorn_config(
                 create_app(services),
-                host=settings.host,
-                port=settings.port,
+                settings,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 log_level="info",
                 **uvicorn_logging(settings),

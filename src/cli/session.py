@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +20,19 @@ errors = Console(stderr=True)
 """Standard error: messages, progress bars, summaries of commands whose output is data."""
 
 
+def fail_to_start(message: str, status: int) -> NoReturn:
+    """Stop with ``message`` as one line on stderr (no traceback) and exit ``status``."""
+    typer.echo(" ".join(message.split()), err=True)
+    raise typer.Exit(status)
+
+
+def start_failure(error: LedgerError | OSError) -> str:
+    """The one line that says why the service could not start."""
+    if isinstance(error, LedgerError):
+        return f"Campaign Ledger did not start: {error.code}: {error.detail}"
+    return f"Campaign Ledger did not start: {error}"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment with command-line overrides; bad settings exit 2."""
     try:
@@ -26,8 +40,12 @@ def load_settings(**overrides: object) -> Settings:
         given = {key: value for key, value in overrides.items() if value is not None}
         return Settings.model_validate({**settings.model_dump(), **given}) if given else settings
     except ValidationError as invalid:
-        errors.print(f"[red]Invalid settings:[/red] {invalid}")
-        raise typer.Exit(2) from None
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            for error in invalid.errors()
+        )
+        fail_to_start(f"Invalid settings: {problems}", 2)
 
 
 def services_builder(ctx: typer.Context) -> ServicesBuilder:
@@ -42,8 +60,9 @@ def opened_services(ctx: typer.Context, settings: Settings) -> Iterator[Operator
     try:
         services = services_builder(ctx)(settings)
     except ConfigurationError as wrong:
-        errors.print(f"[red]Configuration error:[/red] {wrong.detail}")
-        raise typer.Exit(2) from None
+        fail_to_start(f"Configuration error: {wrong.detail}", 2)
+    except (LedgerError, OSError) as failed:
+        fail_to_start(start_failure(failed), 1)
     try:
         yield services
     except LedgerError as refused:

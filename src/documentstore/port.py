@@ -288,6 +288,11 @@ class DocumentStore(ABC):
         nothing."""
         return {}
 
+    def reclaim_space(self) -> None:  # noqa: B027 - optional hook
+        """Give the room of deleted documents back (after a projection generation is deleted):
+        an embedded file shrinks; the default, for stores that manage their own room, does
+        nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 
@@ -352,7 +357,7 @@ def check_container(container: str) -> None:
 
 def check_field_name(name: str) -> str:
     """A top-level field name fit for a query (letters, digits, underscore); else ValueError."""
-    if not _FIELD_NAME.match(name):
+    if not _FIELD_NAME.fullmatch(name):
         raise ValueError(f"not a queryable top-level field name: {name!r}")
     return name
 

@@ -88,8 +88,10 @@ from domain.values import (
 class Outcome:
     """What a command answers: the entity it created or addressed and the stream version.
 
-    For a repeated create, ``version`` is the version of the first answer; ``appended`` is False
-    whenever the command appended nothing (a repeat, or an effect already in place).
+    For a repeated create, ``version`` is the version of the first answer and ``repeated`` is
+    True; ``appended`` is False whenever the command appended nothing (a repeat, or an effect
+    already in place). ``command_id`` and ``correlation_id`` name, for a repeat, the ids the
+    first command was recorded under (the service fills them in from the log).
     """
 
     id: str
@@ -98,6 +100,9 @@ class Outcome:
     version_number: int | None = None
     appended: bool = True
     revision_number: int | None = None
+    repeated: bool = False
+    command_id: str | None = None
+    correlation_id: str | None = None
 
 
 class Receipt(TypedDict):
@@ -581,7 +586,7 @@ class Campaign(Aggregate):
         expected = _campaign_fingerprint(tenant_id, validation.campaign_name(name), brief.to_json())
         receipt = self._receipt_matching(str(self.id), expected)
         version = self.INITIAL_VERSION if receipt is None else receipt["version"]
-        return Outcome(id=str(self.id), version=version, appended=False)
+        return Outcome(id=str(self.id), version=version, appended=False, repeated=True)
 
     @property
     def is_deleted(self) -> bool:
@@ -1161,4 +1166,5 @@ class Campaign(Aggregate):
             version_number=version_number,
             appended=False,
             revision_number=revision_number,
+            repeated=True,
         )

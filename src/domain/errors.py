@@ -32,6 +32,7 @@ imports nothing of ours.
         ├── CommandTooLarge           413  the append would exceed a transactional batch
         ├── ConcurrencyConflict            another writer appended first (internal: retried,
         │                                  or PreconditionFailed / WriteContention)
+        ├── StoreDamaged                   the store lost or corrupted data: stops start-up
         ├── StorePressure                  retry after ``retry_after`` seconds
         │   ├── WriteContention       503  optimistic-concurrency retries exhausted
         │   ├── StoreThrottled        429
@@ -194,6 +195,13 @@ class StoreError(LedgerError):
     """The store failed or refused; subclasses say how."""
 
     code = "store-error"
+
+
+class StoreDamaged(StoreError):
+    """The store's data is damaged or gone (an emptied file, a write-ahead log removed after a
+    crash, overwritten bytes, missing tables): found at start-up, which it stops."""
+
+    code = "store-damaged"
 
 
 class CommandTooLarge(StoreError):

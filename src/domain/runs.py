@@ -15,10 +15,16 @@ from typing import Any, TypedDict
 
 from domain.artifact_types import ArtifactTypeRegistry
 from domain.errors import ContextCapacityExceeded, DuplicateArtifactId, RuleViolation
+from domain.json_values import escaped_size
 from domain.lifecycle import check_run_transition
-from domain.values import ContextArtifact, RunStatus
+from domain.values import MAX_COMMAND_BYTES, ContextArtifact, RunStatus
 
 MAX_CONTEXT_ARTIFACTS = 50
+MAX_CONTEXT_BYTES = MAX_COMMAND_BYTES // 2
+"""A run's context artifacts (``id``, ``type``, ``uri``, ``hash``, ``metadata``) written as
+compact ASCII-escaped JSON take at most 917,504 bytes: a step's event and the run's state,
+which both carry them, then fit one transactional batch. Past it, as past the 50th artifact,
+a step is 409 ``context-capacity-exceeded``."""
 
 ContextEntry = TypedDict(  # noqa: UP013 (camelCase keys: the wire form)
     "ContextEntry",
@@ -32,6 +38,10 @@ ContextEntry = TypedDict(  # noqa: UP013 (camelCase keys: the wire form)
     },
 )
 """One artifact of a run's context, as ``RunQueued`` carries it and the run view shows it."""
+
+
+_MEASURED = ("type", "uri", "hash", "metadata")
+"""What of a context artifact counts towards ``MAX_CONTEXT_BYTES``, beside its id."""
 
 
 class RunRecord(TypedDict):
@@ -145,6 +155,16 @@ class Run:
             raise ContextCapacityExceeded(
                 f"run {self.id} would hold {total} context artifacts; "
                 f"at most {MAX_CONTEXT_ARTIFACTS} are allowed"
+            )
+        held = [
+            {"id": artifact_id, **{key: value for key, value in entry.items() if key in _MEASURED}}
+            for artifact_id, entry in self._record["artifacts"].items()
+        ]
+        size = escaped_size(held) + escaped_size(step_artifacts(artifacts))
+        if size > MAX_CONTEXT_BYTES:
+            raise ContextCapacityExceeded(
+                f"run {self.id}'s context would take {size} bytes as JSON; "
+                f"at most {MAX_CONTEXT_BYTES} are allowed"
             )
 
     @staticmethod

@@ -7,14 +7,13 @@ shape becomes one ``InvalidInput`` (422) naming the field, whoever calls the dom
 
 from __future__ import annotations
 
-import uuid
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from domain.errors import FieldError, InvalidInput
-from domain.values import Content, ErrorMessage, Name, NonBlank
+from domain.values import Content, ErrorMessage, Name, NonBlank, canonical_uuid
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -55,19 +54,16 @@ def non_blank(value: str, field: str) -> str:
 
 def entity_id(value: str, field: str = "id") -> str:
     """A caller-supplied UUID in canonical lower-case form; anything else is a 422."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
+    canonical = canonical_uuid(value)
+    if canonical is None:
         message = "must be a UUID"
-        raise InvalidInput(f"{field}: {message}", [FieldError(field, message)]) from None
+        raise InvalidInput(f"{field}: {message}", [FieldError(field, message)])
+    return canonical
 
 
 def path_id(value: str) -> str:
     """An id named in a path: canonical when it is a UUID, else left as is (and then unknown)."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return str(value)
+    return canonical_uuid(value) or str(value)
 
 
 def member_of(enum: type[E], value: str, field: str) -> E:

@@ -15,16 +15,36 @@ JSON values that a JSON document store keeps exactly: finite numbers and integer
 from __future__ import annotations
 
 import json
-import math
 import re
 import uuid
-from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from domain.blank_text import is_blank, not_blank_pattern
+from domain.json_values import (
+    INTEGER_OUT_OF_RANGE,
+    MAX_EXACT_INTEGER,
+    NOT_A_FINITE_NUMBER,
+    json_breach,
+    json_path_text,
+)
+
+__all__ = ["INTEGER_OUT_OF_RANGE", "MAX_EXACT_INTEGER", "NOT_A_FINITE_NUMBER"]
 
 MAX_NAME = 200
 MAX_LABEL = 200
@@ -46,117 +66,92 @@ MAX_JSON_OBJECT_BYTES = 65_536
 """A free-form object serialized as compact UTF-8 JSON."""
 MAX_JSON_DEPTH = 32
 """Nesting levels of a free-form object (Cosmos DB refuses documents nested past 128)."""
-MAX_EXACT_INTEGER = 2**53
-"""The largest integer magnitude an IEEE double (a Cosmos DB number) holds exactly."""
+MAX_COMMAND_BYTES = 1_835_008
+"""A command's body written as compact JSON with every non-ASCII character escaped (``\\uXXXX``,
+as the store's batches count it) takes at most 1.75 MiB: the rest of a 2 MiB batch is left for
+what a command writes beside its data (event metadata, the head, entity states). Beyond it the
+command is 413 ``command-too-large``."""
 
-INTEGER_OUT_OF_RANGE = f"must be an integer from -{MAX_EXACT_INTEGER} to {MAX_EXACT_INTEGER}"
-NOT_A_FINITE_NUMBER = "must be a finite number within the range of a double (about ±1.8e308)"
-
-JsonPath = tuple[str | int, ...]
-"""Where a value sits inside a JSON value: object keys and list indexes, outermost first."""
-
-_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""A tenant's name (API.md: 1-64 of ``[A-Za-z0-9_-]``), as a JSON Schema ``pattern``."""
+_TENANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+"""The one spelling of a UUID accepted (RFC 9562's, either case): no braces, no ``urn:uuid:``
+prefix, hyphens where they belong; formats are matched whole (``fullmatch``, never ``$``,
+which would also match before a final newline)."""
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("must not be blank")
     return value
 
 
+def is_tenant_name(value: object) -> bool:
+    """Whether ``value`` is a tenant's name: 1-64 of ``[A-Za-z0-9_-]``, nothing around it."""
+    return isinstance(value, str) and _TENANT.fullmatch(value) is not None
+
+
+def canonical_uuid(value: object) -> str | None:
+    """``value`` as a canonical (lower-case) UUID, or None when it is not one spelled as
+    ``8-4-4-4-12`` hexadecimal digits."""
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        return None
+    return str(uuid.UUID(value))
+
+
 def _canonical_uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError):
-        raise ValueError("must be a UUID") from None
+    canonical = canonical_uuid(value)
+    if canonical is None:
+        raise ValueError("must be a UUID")
+    return canonical
 
 
 def _hex_colour(value: str) -> str:
-    if not _HEX_COLOUR.match(value):
+    if not _HEX_COLOUR.fullmatch(value):
         raise ValueError("must be a colour as #RGB or #RRGGBB")
     return value
 
 
 def _sha256_hex(value: str) -> str:
-    if not _SHA256_HEX.match(value):
+    if not _SHA256_HEX.fullmatch(value):
         raise ValueError("must be 64 hexadecimal characters")
     return value.lower()
 
 
-def number_breach(value: Any) -> str | None:
-    """Why the JSON number ``value`` cannot be stored exactly, or None when it can."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and abs(value) > MAX_EXACT_INTEGER:
-        return INTEGER_OUT_OF_RANGE
-    if isinstance(value, float) and not math.isfinite(value):
-        return NOT_A_FINITE_NUMBER
-    return None
+@dataclass(frozen=True)
+class _DocumentedPattern:
+    """Adds ``pattern`` to a type's JSON Schema without checking it a second time: the type's
+    own validator is the rule, the pattern says the same to clients."""
+
+    pattern: str | None = None
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern or not_blank_pattern()
+        return schema
 
 
-def _json_path_text(path: JsonPath) -> str:
-    """``("sizes", 3, "w")`` -> ``sizes[3].w``: a path as the error messages name it."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
+_SAYS_SOMETHING = _DocumentedPattern()
+"""A text that must not be blank (``domain.blank_text``)."""
 
 
-def _members(value: Any) -> Iterator[tuple[str | int, Any]]:
-    if isinstance(value, dict):
-        return iter(value.items())
-    if isinstance(value, list):
-        return enumerate(value)
-    return iter(())
-
-
-def walk_json(value: Any) -> Iterator[tuple[JsonPath, Any]]:
-    """``value`` and everything inside it with its path, depth first.
-
-    Iterative (no ``RecursionError`` however deep the nesting) and lazy (it keeps only the chain
-    of containers above the current value).
-    """
-    yield (), value
-    stack: list[tuple[JsonPath, Iterator[tuple[Any, Any]]]] = [((), _members(value))]
-    while stack:
-        path, members = stack[-1]
-        member = next(members, None)
-        if member is None:
-            stack.pop()
-            continue
-        key, item = member
-        item_path = (*path, key)
-        yield item_path, item
-        if isinstance(item, dict | list):
-            stack.append((item_path, _members(item)))
-
-
-def _json_breach(value: Any) -> tuple[JsonPath, str] | None:
-    """The first place where ``value`` is not JSON that a document store keeps exactly."""
-    for path, item in walk_json(value):
-        if len(path) > MAX_JSON_DEPTH:
-            return path, f"must not nest more than {MAX_JSON_DEPTH} levels deep"
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                return path, "must have text keys"
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            reason = number_breach(item)
-            if reason is not None:
-                return path, reason
-        elif not (item is None or isinstance(item, str | bool | list)):
-            return path, f"must hold only JSON values, not {type(item).__name__}"
-    return None
+def _json_number(value: Any) -> Any:
+    """A JSON number only: ``true``/``false`` and text are refused, not read as numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
 
 
 def _storable_json_object(value: dict[str, Any]) -> dict[str, Any]:
-    breach = _json_breach(value)
+    breach = json_breach(value, MAX_JSON_DEPTH)
     if breach is not None:
         path, reason = breach
-        raise ValueError(f"{_json_path_text(path)}: {reason}" if path else reason)
+        raise ValueError(f"{json_path_text(path)}: {reason}" if path else reason)
     try:
         size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     except UnicodeEncodeError:
@@ -166,28 +161,48 @@ def _storable_json_object(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-EntityId = Annotated[str, AfterValidator(_canonical_uuid)]
+EntityId = Annotated[
+    str, AfterValidator(_canonical_uuid), Field(json_schema_extra={"format": "uuid"})
+]
 """A UUID given as a string, stored in canonical lower-case form."""
 
-NonBlank = Annotated[str, AfterValidator(_not_blank)]
-Name = Annotated[str, StringConstraints(max_length=MAX_NAME), AfterValidator(_not_blank)]
-BriefText = Annotated[str, StringConstraints(max_length=MAX_BRIEF_TEXT), AfterValidator(_not_blank)]
-Label = Annotated[str, StringConstraints(max_length=MAX_LABEL), AfterValidator(_not_blank)]
+NonBlank = Annotated[str, AfterValidator(_not_blank), _SAYS_SOMETHING]
+Name = Annotated[
+    str, StringConstraints(max_length=MAX_NAME), AfterValidator(_not_blank), _SAYS_SOMETHING
+]
+BriefText = Annotated[
+    str, StringConstraints(max_length=MAX_BRIEF_TEXT), AfterValidator(_not_blank), _SAYS_SOMETHING
+]
+Label = Annotated[
+    str, StringConstraints(max_length=MAX_LABEL), AfterValidator(_not_blank), _SAYS_SOMETHING
+]
 """A short label that must say something (a category, a check type, a step id)."""
 ShortText = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
 """A short label that may be empty (a tag, a channel, a workflow name, who initiated a run)."""
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_not_blank)]
+Text = Annotated[
+    str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_not_blank), _SAYS_SOMETHING
+]
 """A free text that must say something (feedback, a description)."""
 FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 """A free text that may be empty (notes, an excerpt, a message, a tone guideline)."""
-HexColour = Annotated[str, AfterValidator(_hex_colour)]
-ContentHash = Annotated[str, AfterValidator(_sha256_hex)]
+HexColour = Annotated[
+    str, AfterValidator(_hex_colour), _DocumentedPattern(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+]
+ContentHash = Annotated[
+    str, AfterValidator(_sha256_hex), _DocumentedPattern(r"^[0-9a-fA-F]{64}$")
+]
 Content = Annotated[str, StringConstraints(max_length=MAX_CONTENT)]
 ErrorMessage = Annotated[
-    str, StringConstraints(max_length=MAX_ERROR_MESSAGE), AfterValidator(_not_blank)
+    str,
+    StringConstraints(max_length=MAX_ERROR_MESSAGE),
+    AfterValidator(_not_blank),
+    _SAYS_SOMETHING,
 ]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URI)]
-ExactInteger = Annotated[int, Field(ge=-MAX_EXACT_INTEGER, le=MAX_EXACT_INTEGER)]
+JsonNumber = BeforeValidator(_json_number)
+"""Refuses ``true``, ``false`` and text where a number is expected (pydantic's lax mode would
+read ``true`` as 1 and ``"5"`` as 5)."""
+ExactInteger = Annotated[int, Field(ge=-MAX_EXACT_INTEGER, le=MAX_EXACT_INTEGER), JsonNumber]
 """An integer every JSON reader and document store holds exactly."""
 JsonObject = Annotated[
     dict[str, Any],
@@ -315,7 +330,7 @@ class QualityCheckStatus(StrEnum):
 
 class Constraints(Value):
     rules: Texts | None = None
-    max_words: Annotated[int, Field(gt=0, le=MAX_EXACT_INTEGER)] | None = None
+    max_words: Annotated[int, Field(gt=0, le=MAX_EXACT_INTEGER), JsonNumber] | None = None
     channels: Labels | None = None
 
 
@@ -331,7 +346,7 @@ class Brief(Value):
 
 
 class CategoryScore(Value):
-    score: Annotated[float, Field(ge=0, le=100)]
+    score: Annotated[float, Field(ge=0, le=100), JsonNumber]
     notes: FreeText | None = None
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,6 +37,7 @@ from api.ports import CampaignReads
 from api.problems import HttpProblem, problem_response
 from api.tenancy import authorised_tenant, validated_tenant
 from domain.errors import CampaignNotFound
+from domain.values import canonical_uuid
 from functions.projection_trigger import HUB_NAME_SETTING, SIGNALR_CONNECTION_SETTING
 
 JOIN_METHOD = "JoinCampaignGroup"
@@ -120,7 +120,7 @@ def join_actions(invocation: str | bytes, is_visible: CampaignAccess) -> dict[st
     tenant_id = _field(context, "UserId")
     arguments = _field(context, "Arguments") or []
     requested = arguments[0] if arguments else None
-    campaign_id = _canonical_uuid(requested)
+    campaign_id = canonical_uuid(requested)
     if (
         campaign_id is not None
         and isinstance(tenant_id, str)
@@ -142,7 +142,7 @@ def leave_actions(invocation: str | bytes) -> dict[str, Any] | None:
     id."""
     context = json.loads(invocation)
     arguments = _field(context, "Arguments") or []
-    campaign_id = _canonical_uuid(arguments[0] if arguments else None)
+    campaign_id = canonical_uuid(arguments[0] if arguments else None)
     if campaign_id is None:
         return None
     connection_id = str(_field(context, "ConnectionId") or "")
@@ -203,13 +203,6 @@ def live_updates_blueprint(
 def _field(context: Mapping[str, Any], name: str) -> Any:
     """A field of the trigger's invocation context, PascalCase or camelCase."""
     return context.get(name, context.get(name[0].lower() + name[1:]))
-
-
-def _canonical_uuid(value: object) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
 
 
 def _function_response(response: JSONResponse) -> func.HttpResponse:

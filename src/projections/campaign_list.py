@@ -82,7 +82,7 @@ def _decode_continuation(token: str | None) -> str | None:
         padded = token + "=" * (-len(token) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after = decoded["after"]
-        if not isinstance(after, str) or not _CONTINUATION.match(after):
+        if not isinstance(after, str) or not _CONTINUATION.fullmatch(after):
             raise ValueError(after)
         return after
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import LedgerError
+from domain.errors import LedgerError, StoreError
 from domain.recorded import RecordedEvent
 from projections.projectors import (
     ViewKey,
@@ -107,6 +107,8 @@ class CampaignViews:
             self.document(key)  # store errors propagate: they are not the event's fault
         try:
             touched = views_touched(event, snapshot, lookup)
+        except StoreError:
+            raise  # the store's fault, not the event's: retried, never dead-lettered
         except LedgerError as error:  # the event names a version or run the view lacks
             return Failure(event, error)
         except Exception as error:  # an event without the fields its type promises

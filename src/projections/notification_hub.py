@@ -6,8 +6,9 @@ The change-feed processor publishes on its own thread; subscribers live on an as
 hands each the items with ``loop.call_soon_threadsafe``. On the loop, a subscription queues them
 up to its capacity; one that would overflow (a client that does not read) is ended instead, so a
 slow client never holds up commands or projections. Its stream closes, and the client resumes
-with ``Last-Event-ID``, replaying what it missed from the log. Subscriptions per process are
-bounded: past the bound ``subscribe`` answers None (the route answers 503).
+with ``Last-Event-ID``, replaying what it missed from the log. Subscriptions are bounded per
+process and per tenant, so that one tenant cannot take every slot: past either bound
+``subscribe`` answers None (the route answers 503 for the process, 429 for the tenant).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class Subscription:
         campaign_id: str,
         loop: asyncio.AbstractEventLoop,
         capacity: int,
+        tenant_id: str | None = None,
     ) -> None:
         self.campaign_id = campaign_id
+        self.tenant_id = tenant_id
         self.capacity = capacity
         self.ended_because: str | None = None
         self._hub = hub
@@ -130,11 +133,19 @@ class NotificationHub:
     """Publishes each campaign's notifications to its live subscriptions (a
     ``NotificationPublisher`` for the runner); thread-safe, never blocking the publisher."""
 
-    def __init__(self, *, max_subscribers: int = 1000, queue_size: int = 256) -> None:
+    def __init__(
+        self,
+        *,
+        max_subscribers: int = 1000,
+        max_per_tenant: int | None = None,
+        queue_size: int = 256,
+    ) -> None:
         self.max_subscribers = max_subscribers
+        self.max_per_tenant = max_subscribers if max_per_tenant is None else max_per_tenant
         self.queue_size = queue_size
         self._lock = threading.Lock()
         self._by_campaign: dict[str, set[Subscription]] = {}
+        self._by_tenant: dict[str | None, int] = {}
         self._count = 0
         self._closed = False
 
@@ -143,17 +154,28 @@ class NotificationHub:
         with self._lock:
             return self._count
 
-    def subscribe(self, campaign_id: str) -> Subscription | None:
-        """A subscription of the running event loop to ``campaign_id``; None when the hub holds
-        ``max_subscribers`` already or is closed."""
+    def subscribe(self, campaign_id: str, tenant_id: str | None = None) -> Subscription | None:
+        """A subscription of the running event loop to ``campaign_id`` for ``tenant_id``; None
+        when the hub holds ``max_subscribers`` already, or ``max_per_tenant`` of the tenant's
+        (``tenant_is_full``), or is closed."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            if self._closed or self._count >= self.max_subscribers:
+            if (
+                self._closed
+                or self._count >= self.max_subscribers
+                or self._by_tenant.get(tenant_id, 0) >= self.max_per_tenant
+            ):
                 return None
-            subscription = Subscription(self, campaign_id, loop, self.queue_size)
+            subscription = Subscription(self, campaign_id, loop, self.queue_size, tenant_id)
             self._by_campaign.setdefault(campaign_id, set()).add(subscription)
+            self._by_tenant[tenant_id] = self._by_tenant.get(tenant_id, 0) + 1
             self._count += 1
             return subscription
+
+    def tenant_is_full(self, tenant_id: str | None) -> bool:
+        """Whether ``tenant_id`` holds as many subscriptions as one tenant may."""
+        with self._lock:
+            return self._by_tenant.get(tenant_id, 0) >= self.max_per_tenant
 
     def publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
         """Hand ``notifications`` to every subscription of the campaign; never waits."""
@@ -175,6 +197,11 @@ class NotificationHub:
             if not siblings:
                 del self._by_campaign[subscription.campaign_id]
             self._count -= 1
+            held = self._by_tenant[subscription.tenant_id] - 1
+            if held:
+                self._by_tenant[subscription.tenant_id] = held
+            else:
+                del self._by_tenant[subscription.tenant_id]
 
     def close(self) -> None:
         """End every subscription and accept no more (the service is shutting down)."""

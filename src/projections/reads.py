@@ -318,6 +318,21 @@ class ReadModel:
                 return False
             self._sleep(self._poll_interval)
 
+    def has_reached(self, tenant_id: str, campaign_id: str, min_version: int) -> bool:
+        """Whether ``tenant_id``'s campaign is projected up to ``min_version``: one point read
+        of its snapshot. False alike for a campaign that does not exist, belongs to another
+        tenant or is deleted, so that a wait on it looks the same (``api.version_waits``)."""
+        document, _ = self._views.read(campaign_id, SNAPSHOT_ID, follow_switch=False)
+        return (
+            document is not None
+            and visible_to(document, tenant_id)
+            and int(document["appliedVersion"]) >= min_version
+        )
+
+    def check_store(self) -> None:
+        """One point read (the projection state): raises the store's error when it fails."""
+        self._views.generation(refresh=True)
+
     def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
         """Per projection and feed range: events and seconds behind, checkpoint, dead letters
         (only ``tenant_id``'s when given; every tenant's for the operator)."""

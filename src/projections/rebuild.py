@@ -285,6 +285,8 @@ def _remove(
             for finished, name in waiting:
                 progress(RebuildProgress("cleanup", finished, len(partitions), name))
             pending, waiting = [], []
+    if removed:
+        store.reclaim_space()  # an embedded file would otherwise keep their room for ever
     return removed
 
 

@@ -16,8 +16,12 @@ Who measures depends on who projects (``source``):
   behind, rather than a false count from the beginning of the feed.
 
 Beside them: the generations, the lease prefix the live generation's trigger must use, and the
-dead letters (of one tenant when ``tenant_id`` is given: the HTTP route shows a tenant only its
-own; the operator's CLI sees all).
+dead letters.
+
+Given a ``tenant_id`` (the HTTP route always gives the caller's), the report shows that tenant
+only what is its own: its dead letters, and as lag the events *of its campaigns* not yet
+projected and the age of the oldest of them; the feed's checkpoint and the time it moved are
+left out (null), since they follow every tenant's writes. The operator's CLI sees all.
 """
 
 from __future__ import annotations
@@ -64,7 +68,9 @@ def projection_status(
             ranges = [_trigger_reading(reading)]
             behind = reading.events_behind
     else:
-        ranges = _measured(store, feed_ranges, processor, peek_limit, clock())
+        ranges = _measured(
+            store, feed_ranges, processor, peek_limit, clock(), tenant_id=tenant_id
+        )
         behind = sum(entry["eventsBehind"] for entry in ranges)
     letters = DeadLetterBox(store).list(tenant_id=tenant_id)
     return {
@@ -87,20 +93,30 @@ def projection_status(
 
 
 def _measured(
-    store: DocumentStore, feed_ranges: list[str], processor: str, peek_limit: int, now: float
+    store: DocumentStore,
+    feed_ranges: list[str],
+    processor: str,
+    peek_limit: int,
+    now: float,
+    *,
+    tenant_id: str | None,
 ) -> list[dict[str, Any]]:
-    """Each range's lag behind the local processor's checkpoint."""
+    """Each range's lag behind the local processor's checkpoint (of ``tenant_id``'s events
+    only, and without the checkpoint itself, when given)."""
     checkpoints = Checkpoints(store, processor)
     ranges = []
     for feed_range in feed_ranges:
         checkpoint = checkpoints.load(feed_range)
-        behind, oldest, capped = _peek(store, feed_range, checkpoint.continuation, peek_limit)
+        behind, oldest, capped = _peek(
+            store, feed_range, checkpoint.continuation, peek_limit, tenant_id
+        )
+        shown = tenant_id is None
         ranges.append(
             {
                 "feedRange": feed_range,
                 "source": LOCAL_PROCESSOR,
-                "checkpoint": checkpoint.continuation,
-                "checkpointUpdatedAt": checkpoint.updated_at,
+                "checkpoint": checkpoint.continuation if shown else None,
+                "checkpointUpdatedAt": checkpoint.updated_at if shown else None,
                 "eventsBehind": behind,
                 "eventsBehindIsLowerBound": capped,
                 "secondsBehind": 0.0 if oldest is None else round(max(0.0, now - oldest), 3),
@@ -137,17 +153,25 @@ def _trigger_reading(reading: TriggerLag) -> dict[str, Any]:
 
 
 def _peek(
-    store: DocumentStore, feed_range: str, continuation: str | None, limit: int
+    store: DocumentStore,
+    feed_range: str,
+    continuation: str | None,
+    limit: int,
+    tenant_id: str | None = None,
 ) -> tuple[int, float | None, bool]:
-    """Events after ``continuation``: how many (up to ``limit``), the oldest one's time, and
-    whether the count stopped at the limit."""
+    """Events after ``continuation`` (``tenant_id``'s only, when given): how many among the
+    next ``limit`` events, the oldest one's time, and whether the look stopped at the limit."""
     count = 0
+    seen = 0
     oldest: float | None = None
     position = continuation
-    while count < limit:
+    while seen < limit:
         page = store.read_feed(EVENTS, feed_range, position, max_items=min(100, limit))
         for document in page.items:
             if not is_event_document(document):
+                continue
+            seen += 1
+            if tenant_id is not None and _tenant_of(document) != tenant_id:
                 continue
             count += 1
             moment = _epoch_seconds(document.get("timestamp"))
@@ -157,6 +181,11 @@ def _peek(
             return count, oldest, False
         position = page.continuation
     return count, oldest, True
+
+
+def _tenant_of(document: dict[str, Any]) -> Any:
+    metadata = document.get("metadata")
+    return metadata.get("tenantId") if isinstance(metadata, dict) else None
 
 
 def _epoch_seconds(timestamp: Any) -> float | None:

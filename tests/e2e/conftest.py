@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from api.app import create_app
 from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
+from cli.connection_guard import uvicorn_config
 
 HASH = "b" * 64
 
@@ -61,13 +62,7 @@ def running_service(settings: Settings) -> Iterator[RunningService]:
     with live updates on, its SSE route)."""
     services = build_container(settings)
     services.processor.start()
-    config = uvicorn.Config(
-        create_app(services),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        lifespan="off",
-    )
+    config = uvicorn_config(create_app(services), settings, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
     thread.start()

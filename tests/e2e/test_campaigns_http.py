@@ -170,6 +170,27 @@ def test_a_repeated_create_answers_the_first_answer_and_appends_nothing(http: ht
     assert [e["type"] for e in events] == ["CampaignCreated", "CampaignUpdated"]
 
 
+def test_a_replayed_create_answers_the_command_ids_it_was_recorded_under(
+    http: httpx.Client,
+) -> None:
+    cid = new_id()
+    body = {"id": cid, "name": "Spring", "brief": brief()}
+    first_ids = {"X-Command-Id": "cmd-first", "X-Correlation-Id": "flow-first"}
+    first = http.post("/api/campaigns", json=body, headers=first_ids)
+    aid = new_id()
+    artifact = {"id": aid, "type": "Copy"}
+    check(http.post(f"/api/campaigns/{cid}/artifacts", json=artifact, headers=first_ids), 201)
+    replay_ids = {"X-Command-Id": "cmd-replay", "X-Correlation-Id": "flow-replay"}
+    for path, payload in (("/api/campaigns", body), (f"/api/campaigns/{cid}/artifacts", artifact)):
+        again = http.post(path, json=payload, headers=replay_ids)
+        assert again.status_code == 201
+        assert again.headers["X-Command-Id"] == "cmd-first"
+        assert again.headers["X-Correlation-Id"] == "flow-first"
+    assert first.headers["X-Command-Id"] == "cmd-first"
+    fresh = http.patch(f"/api/campaigns/{cid}", json={"name": "T"}, headers=replay_ids)
+    assert fresh.headers["X-Command-Id"] == "cmd-replay"  # a new command answers its own ids
+
+
 def test_if_match_pins_the_version_and_a_stale_one_is_412(http: httpx.Client) -> None:
     cid = create_campaign(http)["id"]
     path = f"/api/campaigns/{cid}"

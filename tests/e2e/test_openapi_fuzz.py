@@ -21,15 +21,10 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS as ALL_CHECKS
+from schemathesis.checks import load_all_checks
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from tests.e2e.conftest import (
@@ -43,14 +38,9 @@ from tests.e2e.conftest import (
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED_TENANT = "fuzz"
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+load_all_checks()
+CHECKS = list(ALL_CHECKS.get_all())
+"""Every check schemathesis has (its CLI's ``--checks all``)."""
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +109,31 @@ def aim_at_seed(case: Any, ids: dict[str, str]) -> None:
     case.headers = headers
 
 
+def exempted_checks(case: Any, response: Any) -> list[Any]:
+    """The checks a case is exempt from, and why.
+
+    A continuation token is opaque: the document says its alphabet and that only a token the
+    service issued for the list is accepted (API.md: any other is 400
+    ``invalid-continuation``), but no schema can say which tokens were issued, so a
+    well-formed token made up by the fuzzer is rightly refused."""
+    if (
+        (case.query or {}).get("continuation") is not None
+        and response.status_code == 400
+        and response.json().get("code") == "invalid-continuation"
+    ):
+        return [positive_data_acceptance]
+    return []
+
+
 # An event stream never ends, so it cannot be fuzzed request by request.
 schema = schemathesis.openapi.from_dict(served_document()).exclude(path_regex=r"/stream$")
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=EXAMPLES
 )
+schema.config.checks.positive_data_acceptance.expected_statuses = [
+    *schema.config.checks.positive_data_acceptance.expected_statuses,
+    "412",  # a valid command that pins a version the campaign is not at (If-Match)
+]
 
 
 @schema.parametrize()
@@ -137,7 +147,13 @@ def test_no_generated_request_gets_a_server_error_or_an_answer_off_its_schema(
     case: Any, seeded_ids: dict[str, str], fuzzed_service: RunningService
 ) -> None:
     aim_at_seed(case, seeded_ids)
-    case.call_and_validate(base_url=fuzzed_service.base_url, checks=CHECKS)
+    response = case.call(base_url=fuzzed_service.base_url)
+    case.validate_response(
+        response,
+        checks=CHECKS,
+        excluded_checks=exempted_checks(case, response),
+        transport_kwargs={"base_url": fuzzed_service.base_url},
+    )
 
 
 def test_the_seeded_campaign_was_reachable(

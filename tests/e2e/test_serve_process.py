@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import brief, check, free_port
+from tests.integration.documentstore.damage import DAMAGES
 
 START_SECONDS = 30
 
@@ -32,6 +33,7 @@ def start_serve(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[
         LEDGER_READ_WAIT_SECONDS="1.5",
         **settings,
     )
+    env.update(settings)
     script = Path(sys.executable).with_name("campaigns")
     return subprocess.Popen(
         [str(script), "serve"],
@@ -108,3 +110,38 @@ def test_serve_starts_with_the_data_models_example_artifact_types_file(tmp_path:
             process.communicate()
     assert registry["items"][-1]["name"] == "custom_asset"
     assert process.returncode == 0, err
+
+
+def refusal_to_start(process: subprocess.Popen[str]) -> tuple[int, list[str]]:
+    """The exit status and the non-empty lines of stderr of a ``serve`` that must not start."""
+    try:
+        _, err = process.communicate(timeout=START_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, [line for line in err.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES), ids=list(DAMAGES))
+def test_serve_refuses_a_damaged_store_with_one_clear_line(tmp_path: Path, damage: str) -> None:
+    make, says = DAMAGES[damage]
+    make(tmp_path / "ledger")
+    status, lines = refusal_to_start(start_serve(tmp_path / "ledger", free_port()))
+    assert status == 1
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Campaign Ledger did not start: store-damaged:")
+    assert says in lines[0]
+
+
+def test_serve_refuses_an_api_key_for_an_invalid_tenant_with_one_clear_line(
+    tmp_path: Path,
+) -> None:
+    keys = '{"a-good-key": "acme corp"}'
+    status, lines = refusal_to_start(
+        start_serve(tmp_path / "ledger", free_port(), LEDGER_API_KEYS=keys)
+    )
+    assert status == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Invalid settings: LEDGER_API_KEYS:")
+    assert "acme corp" in lines[0]

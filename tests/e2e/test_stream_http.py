@@ -315,6 +315,57 @@ def test_past_the_subscriber_limit_a_stream_is_refused_with_503_and_retry_after(
         assert again.status == 200
 
 
+def test_head_of_a_stream_answers_its_headers_and_ends(
+    service: RunningService, http: httpx.Client
+) -> None:
+    cid = create_campaign(http)["id"]
+    started = time.monotonic()
+    head = http.head(STREAM_PATH.format(cid=cid), timeout=5)
+    assert head.status_code == 200
+    assert head.headers["content-type"].startswith("text/event-stream")
+    assert head.content == b""
+    assert time.monotonic() - started < 5
+    wait_for_subscribers(service, 0)
+
+
+PER_TENANT = 2
+
+
+@pytest.fixture(scope="module")
+def tenant_capped_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    settings = e2e_settings(
+        Path(tmp_path_factory.mktemp("stream-capped")),
+        ledger_stream_max_subscribers=MAX_SUBSCRIBERS,
+        ledger_stream_max_subscribers_per_tenant=PER_TENANT,
+    )
+    with running_service(settings) as running:
+        yield running
+
+
+def test_one_tenant_cannot_take_every_live_stream(tenant_capped_service: RunningService) -> None:
+    service = tenant_capped_service
+    with service.client(**{"X-Tenant-Id": "greedy"}) as greedy:
+        greedy_cid = create_campaign(greedy)["id"]
+        listeners = [
+            Listener(
+                service.base_url + STREAM_PATH.format(cid=greedy_cid), {"X-Tenant-Id": "greedy"}
+            )
+            for _ in range(PER_TENANT)
+        ]
+        try:
+            assert all(listener.status == 200 for listener in listeners)
+            refused = greedy.get(STREAM_PATH.format(cid=greedy_cid))
+            problem(refused, 429, "too-many-tenant-subscribers")
+            assert int(refused.headers["Retry-After"]) >= 1
+            with service.client(**{"X-Tenant-Id": "modest"}) as modest:
+                modest_cid = create_campaign(modest)["id"]
+                with listening(service, modest_cid, "modest") as heard:
+                    assert heard.status == 200
+        finally:
+            for listener in listeners:
+                listener.close()
+
+
 def test_the_openapi_document_describes_the_stream_route(http: httpx.Client) -> None:
     document = check(http.get("/api/openapi.json"), 200)
     operation = document["paths"][STREAM_PATH]["get"]

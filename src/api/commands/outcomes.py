@@ -44,11 +44,13 @@ def documented(success: int, *, body: bool = True) -> dict[int | str, dict[str, 
 def stamp(
     response: Response, ctx: CommandContext, result: Outcome, location: str | None = None
 ) -> None:
-    """Put the command headers (and ``Location``, when given) on ``response``."""
+    """Put the command headers (and ``Location``, when given) on ``response``: for a repeated
+    create, the ids its first command was recorded under."""
     response.headers["X-Campaign-Version"] = str(result.version)
-    response.headers["X-Command-Id"] = ctx.command_id
-    if ctx.correlation_id:
-        response.headers["X-Correlation-Id"] = ctx.correlation_id
+    response.headers["X-Command-Id"] = result.command_id or ctx.command_id
+    correlation_id = result.correlation_id or ctx.correlation_id
+    if correlation_id:
+        response.headers["X-Correlation-Id"] = correlation_id
     if location is not None:
         response.headers["Location"] = location
 

@@ -18,11 +18,13 @@ container is one feed range.
 
 Modules: ``store`` (the port), ``connections`` (the pool, the schema and the writers' turns),
 ``fair_lock``, ``batches`` (applying batches in a transaction), ``queries`` (the SQL of queries
-and of the change feed) and ``faults`` (SQLite's errors translated, once).
+and of the change feed), ``faults`` (SQLite's errors translated, once) and ``integrity`` (the
+start-up check that refuses a damaged file).
 """
 
 from documentstore.sqlite.fair_lock import FairLock
+from documentstore.sqlite.integrity import check_store_file
 from documentstore.sqlite.queries import FEED_RANGE
 from documentstore.sqlite.store import SqliteDocumentStore
 
-__all__ = ["FEED_RANGE", "FairLock", "SqliteDocumentStore"]
+__all__ = ["FEED_RANGE", "FairLock", "SqliteDocumentStore", "check_store_file"]

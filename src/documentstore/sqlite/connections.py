@@ -35,6 +35,20 @@ CREATE TABLE IF NOT EXISTS feed_positions (
 """
 """Every container in one table; ``feed_positions`` holds each container's last feed position."""
 
+_INCREMENTAL_VACUUM = 2
+"""``PRAGMA auto_vacuum``'s answer for a file that frees pages on request."""
+
+
+def reclaim_space(connection: sqlite3.Connection) -> None:
+    """Return the free pages of the file to the file system. A file created before stores were
+    made incremental is rewritten once (``VACUUM``), which makes it so."""
+    if connection.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL_VACUUM:
+        connection.executescript("PRAGMA incremental_vacuum;")  # to the end, not one page
+    else:
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        connection.execute("VACUUM")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
 
 def create_schema(connection: sqlite3.Connection) -> None:
     """Create the tables and each container's feed counter if missing (idempotent)."""
@@ -112,6 +126,9 @@ class ConnectionPool:
             isolation_level=None,
             check_same_thread=False,
         )
+        # A new file frees the pages of deleted documents on request (``reclaim_space``); the
+        # mode can only be chosen before the file's first page is written (by the WAL switch).
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         return connection

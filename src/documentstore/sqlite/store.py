@@ -27,7 +27,7 @@ from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
 from documentstore.sqlite.backup import back_up
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
-from documentstore.sqlite.connections import ConnectionPool, create_schema
+from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
 from documentstore.sqlite.faults import translate_error
 from documentstore.sqlite.queries import FEED_RANGE, QUERY_TOKENS, document
 
@@ -227,6 +227,13 @@ class SqliteDocumentStore(DocumentStore):
 
     def transient_retries(self) -> dict[str, int]:
         return self._retry.tally.as_dict()
+
+    def reclaim_space(self) -> None:
+        def reclaim() -> None:
+            with self._pool.writer() as connection:
+                reclaim_space(connection)
+
+        self._run(reclaim, what="reclaim space")
 
     def close(self) -> None:
         with self._lock:

@@ -321,11 +321,12 @@ class FakeReads:
         self.reset()
 
     def reset(self) -> None:
-        """Forget every prepared view, page and wait."""
+        """Forget every prepared view, page and look at the projection."""
         self.views: dict[tuple[str, str, str, str | None], View] = {}
         self.pages: dict[tuple[str, str | None], CampaignPage] = {}
         self.projected_version = 0
-        self.waits: list[tuple[str, int, float]] = []
+        self.looks: list[tuple[str, str, int]] = []
+        self.store_error: Exception | None = None
         self.error: Exception | None = None
         self.status: dict[str, Any] = {"projections": []}
         self.status_tenant: str | None = None
@@ -485,13 +486,19 @@ class FakeReads:
         self.last_deleted = deleted
         return self.pages.get((tenant_id, continuation), CampaignPage(items=[], continuation=None))
 
-    def wait_for(self, campaign_id: str, min_version: int, timeout: float) -> bool:
-        self.waits.append((campaign_id, min_version, timeout))
-        return self.projected_version >= min_version
+    def has_reached(self, tenant_id: str, campaign_id: str, min_version: int) -> bool:
+        """Reached once ``projected_version`` is, for a campaign the tenant has a view of."""
+        self.looks.append((tenant_id, campaign_id, min_version))
+        visible = any(key[1:3] == (tenant_id, campaign_id) for key in self.views)
+        return visible and self.projected_version >= min_version
 
     def projection_status(self, tenant_id: str | None = None) -> dict[str, Any]:
         self.status_tenant = tenant_id  # the route asks for the caller's tenant only
         return self.status
+
+    def check_store(self) -> None:
+        if self.store_error is not None:
+            raise self.store_error
 
 
 @dataclass

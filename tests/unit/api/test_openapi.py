@@ -3,6 +3,7 @@ schema, and every refusal as problem+json."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -165,11 +166,11 @@ def test_reading_the_past_is_documented_with_its_constraints(
     document: dict[str, Any], path: str
 ) -> None:
     parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
-    at_version = parameters["atVersion"]["schema"]["anyOf"][0]
+    at_version = parameters["atVersion"]["schema"]
     as_of = parameters["asOf"]["schema"]
     assert (at_version["type"], at_version["minimum"]) == ("integer", 1)
-    assert (as_of["anyOf"][0]["type"], as_of["format"]) == ("string", "date-time")
-    assert as_of["anyOf"][0]["pattern"]
+    assert (as_of["type"], as_of["format"]) == ("string", "date-time")
+    assert as_of["pattern"]
     headers = document["paths"][path]["get"]["responses"]["200"]["headers"]
     assert "immutable" in headers["Cache-Control"]["description"]
 
@@ -180,3 +181,70 @@ def test_the_deleted_campaigns_are_a_documented_filter_of_the_list(
     parameters = {p["name"]: p for p in document["paths"]["/api/campaigns"]["get"]["parameters"]}
     schema = parameters["deleted"]["schema"]
     assert (schema["type"], schema["default"]) == ("boolean", False)
+
+
+# -- what the service refuses, said in the document (issue #17, item 16) -------------------
+
+
+def _parameter(document: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    [found] = [p for p in document["paths"][path][method]["parameters"] if p["name"] == name]
+    schema: dict[str, Any] = found["schema"]
+    return schema
+
+
+def test_no_parameter_may_be_null(document: dict[str, Any]) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                branches = parameter["schema"].get("anyOf", [])
+                assert {"type": "null"} not in branches, parameter["name"]
+
+
+def _conforms(schema: dict[str, Any], value: str) -> bool:
+    return bool(re.search(schema["pattern"], value)) and len(value) >= schema.get("minLength", 0)
+
+
+@pytest.mark.parametrize(
+    ("where", "accepted", "refused"),
+    [
+        (("/api/campaigns/{cid}", "delete", "If-Match"), ["7", '"7"'], ["", "null", "*", 'W/"7"']),
+        (("/api/campaigns/{cid}", "delete", "X-Command-Id"), ["c-1", "a b"], ["", " a", "\u00e9"]),
+        (("/api/campaigns/{cid}", "get", "X-Tenant-Id"), ["acme_1"], ["", "acme corp"]),
+        (("/api/campaigns", "get", "continuation"), ["eyJhIjoxfQ"], ["", "a b", "a=="]),
+    ],
+)
+def test_header_and_query_formats_are_patterns(
+    document: dict[str, Any],
+    where: tuple[str, str, str],
+    accepted: list[str],
+    refused: list[str],
+) -> None:
+    schema = _parameter(document, *where)
+    assert [value for value in accepted if not _conforms(schema, value)] == []
+    assert [value for value in refused if _conforms(schema, value)] == []
+
+
+def test_free_form_objects_and_unknown_fields_hold_exactly_storable_json(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    integer = next(b for b in schemas["JsonValue"]["anyOf"] if b.get("type") == "integer")
+    assert (integer["minimum"], integer["maximum"]) == (-(2**53), 2**53)
+    reference = {"$ref": "#/components/schemas/JsonValue"}
+    assert schemas["CreateCampaign"]["additionalProperties"] == reference
+    assert schemas["Brief"]["additionalProperties"] == reference
+    metadata = schemas["ContextArtifact"]["properties"]["metadata"]
+    assert metadata["anyOf"][0]["additionalProperties"] == reference
+
+
+def test_a_context_artifact_type_is_one_of_the_registered_types(
+    document: dict[str, Any],
+) -> None:
+    artifact_type = document["components"]["schemas"]["ContextArtifact"]["properties"]["type"]
+    assert artifact_type["enum"][:2] == ["plan", "intro_image"]
+    assert "campaign_manifest" in artifact_type["enum"]
+
+
+def test_an_update_must_name_a_name_or_a_brief(document: dict[str, Any]) -> None:
+    update = document["components"]["schemas"]["UpdateCampaign"]
+    assert [branch["required"] for branch in update["anyOf"]] == [["name"], ["brief"]]

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.health import StoreProbe
 from domain.artifact_types import STANDARD_ARTIFACT_TYPES
+from domain.errors import StoreUnavailable
 from domain.recorded import RecordedEvent
 from projections.reads import CampaignPage, View
 from tests.unit.api.fakes import FakeServices
@@ -109,7 +112,7 @@ def test_if_none_match_naming_an_older_etag_gets_the_new_body(
     assert response.json()["version"] == 3
 
 
-def test_min_version_already_reached_answers_fresh_after_waiting_with_the_configured_timeout(
+def test_min_version_already_reached_answers_fresh_after_one_look(
     client: TestClient, services: FakeServices
 ) -> None:
     put_snapshot(services)
@@ -117,7 +120,7 @@ def test_min_version_already_reached_answers_fresh_after_waiting_with_the_config
     response = client.get(f"{B}?minVersion=3")
     assert response.status_code == 200
     assert "X-Projection-Stale" not in response.headers
-    assert services.reads.waits == [(CID, 3, services.settings.ledger_read_wait_seconds)]
+    assert services.reads.looks == [("default", CID, 3)]
 
 
 @pytest.mark.parametrize(
@@ -129,11 +132,15 @@ def test_min_version_not_reached_answers_what_it_has_marked_stale(
     services.reads.put(case.kind, "default", CID, case.entity, View({"v": 2}, 2, "e2"))
     services.reads.projected_version = 2
     separator = "&" if "?" in case.path else "?"
+    started = time.monotonic()
     response = client.get(f"{case.path}{separator}minVersion=5")
+    waited = time.monotonic() - started
     assert response.status_code == 200
     assert response.json() == {"v": 2}
     assert response.headers["X-Projection-Stale"] == "true"
-    assert services.reads.waits == [(CID, 5, services.settings.ledger_read_wait_seconds)]
+    assert waited >= services.settings.ledger_read_wait_seconds  # the configured timeout
+    assert len(services.reads.looks) > 1
+    assert set(services.reads.looks) == {("default", CID, 5)}
 
 
 def test_a_read_without_min_version_does_not_wait(
@@ -141,7 +148,7 @@ def test_a_read_without_min_version_does_not_wait(
 ) -> None:
     put_snapshot(services)
     client.get(B)
-    assert services.reads.waits == []
+    assert services.reads.looks == []
 
 
 def test_an_upper_case_artifact_id_filter_is_read_in_its_canonical_form(
@@ -286,3 +293,24 @@ def test_the_artifact_types_list_the_registry_of_the_commands(
     }
     etag = response.headers["ETag"]
     assert client.get("/api/artifact-types", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_health_is_503_without_internals_when_the_store_fails(
+    client: TestClient, services: FakeServices
+) -> None:
+    services.reads.store_error = StoreUnavailable("cosmos at 10.0.0.7:8081 refused", retry_after=1)
+    client.app.state.store_probe = StoreProbe()
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["code"] == "store-unavailable"
+    assert "10.0.0.7" not in response.text
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_health_asks_the_store_at_most_once_a_second(
+    client: TestClient, services: FakeServices
+) -> None:
+    client.app.state.store_probe = StoreProbe()
+    assert client.get("/api/health").status_code == 200
+    services.reads.store_error = StoreUnavailable("down")
+    assert client.get("/api/health").status_code == 200  # the fresh answer is reused

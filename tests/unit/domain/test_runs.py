@@ -16,8 +16,15 @@ from domain.errors import (
     UnknownReference,
 )
 from domain.lifecycle import RUN_TRANSITIONS
-from domain.runs import MAX_CONTEXT_ARTIFACTS
-from domain.values import ExecutionMode, QualityCheck, QualityCheckStatus, RunStatus, Trigger
+from domain.runs import MAX_CONTEXT_ARTIFACTS, MAX_CONTEXT_BYTES
+from domain.values import (
+    ContextArtifact,
+    ExecutionMode,
+    QualityCheck,
+    QualityCheckStatus,
+    RunStatus,
+    Trigger,
+)
 from tests.unit.domain.builders import Scenario, context_artifact, meta, new_id
 
 R = RunStatus
@@ -223,6 +230,26 @@ def test_a_context_holds_at_most_fifty_artifacts(scenario: Scenario) -> None:
     with pytest.raises(ContextCapacityExceeded):
         scenario.step(run_id, context_artifact("bgm"), step_id="one-more")
     assert len(scenario.campaign.run(run_id).context_artifacts) == MAX_CONTEXT_ARTIFACTS
+
+
+def _heavy(metadata_bytes: int) -> ContextArtifact:
+    """A context artifact whose metadata takes about ``metadata_bytes`` as JSON."""
+    artifact = context_artifact("sfx").model_dump()
+    return ContextArtifact.model_validate({**artifact, "metadata": {"m": "x" * metadata_bytes}})
+
+
+def test_a_context_holds_at_most_its_capacity_in_bytes_whatever_its_count(
+    scenario: Scenario,
+) -> None:
+    run_id = scenario.run()
+    per_artifact = MAX_CONTEXT_BYTES // 20  # within a free-form object's 64 KiB
+    scenario.step(run_id, *[_heavy(per_artifact - 300) for _ in range(19)])
+
+    with pytest.raises(ContextCapacityExceeded, match="bytes"):
+        scenario.step(run_id, _heavy(per_artifact), _heavy(per_artifact), step_id="more")
+    assert len(scenario.campaign.run(run_id).context_artifacts) == 19
+    scenario.step(run_id, _heavy(per_artifact // 2), step_id="what-fits")
+    assert len(scenario.campaign.run(run_id).context_artifacts) == 20
 
 
 @pytest.mark.parametrize("status", [R.QUEUED, R.COMPLETED, R.FAILED, R.CANCELLED])

@@ -160,6 +160,25 @@ def test_subscriptions_are_bounded_and_a_closed_one_frees_its_place() -> None:
     run(body)
 
 
+def test_one_tenant_cannot_take_every_place() -> None:
+    async def body() -> None:
+        hub = NotificationHub(max_subscribers=5, max_per_tenant=2)
+        greedy = [hub.subscribe(CAMPAIGN, "greedy") for _ in range(2)]
+        assert all(subscription is not None for subscription in greedy)
+        assert hub.subscribe(OTHER, "greedy") is None
+        assert hub.tenant_is_full("greedy")
+        assert not hub.tenant_is_full("modest")
+        assert hub.subscribe(CAMPAIGN, "modest") is not None
+        first = greedy[0]
+        assert first is not None
+        first.close()
+        assert not hub.tenant_is_full("greedy")
+        assert hub.subscribe(OTHER, "greedy") is not None
+        assert hub.subscriber_count == 3
+
+    run(body)
+
+
 def test_closing_the_hub_ends_every_subscription_and_refuses_new_ones() -> None:
     async def body() -> None:
         hub = NotificationHub()

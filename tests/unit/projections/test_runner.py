@@ -9,7 +9,7 @@ import pytest
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import VIEWS, Document, Operation
-from domain.errors import CommandTooLarge, ConfigurationError, StoreUnavailable
+from domain.errors import CommandTooLarge, ConfigurationError, StoreThrottled, StoreUnavailable
 from projections.dead_letters import DeadLetterBox
 from projections.generations import ProjectionState, ProjectionStateStore, stored_id
 from projections.projectors import catalog
@@ -398,3 +398,39 @@ def test_a_store_fault_reading_a_document_an_event_consults_is_raised_not_dead_l
 
     assert DeadLetterBox(store).list() == []
     assert outcome.applied == 1
+
+
+class ThrottledViewReads(InMemoryDocumentStore):
+    """Answers the first ``failures`` reads of view documents with 429, as Cosmos DB does."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
+        if container == VIEWS and self.failures > 0 and document_id.endswith(self._version_ids):
+            self.failures -= 1
+            raise StoreThrottled("429: too many requests", retry_after=0.0)
+        return super().read(container, partition_key, document_id)
+
+    _version_ids: tuple[str, ...] = ()
+
+
+def test_a_store_fault_while_reading_the_views_is_raised_for_a_retry_not_dead_lettered() -> None:
+    stream = CampaignStream("Throttled")
+    copy = stream.artifact("Copy")
+    version = stream.version(copy, "draft")
+    stream.audit(version)
+    stream.approve(version)
+    store = ThrottledViewReads(failures=1)
+    runner = ProjectionRunner(store)
+    runner.project(stream.documents()[:-1])
+    store._version_ids = (f"version.{version}",)
+
+    with pytest.raises(StoreThrottled):
+        runner.project(stream.documents())
+
+    assert DeadLetterBox(store).list() == []
+    again = runner.project(stream.documents())  # the processor's retry
+    assert again.dead_lettered == 0
+    assert dump_views(store) == clean_pass([stream])

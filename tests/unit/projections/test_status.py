@@ -122,3 +122,26 @@ def test_the_status_names_the_lease_prefix_of_the_live_generation() -> None:
     assert projection_status(store)["projections"][0]["leasePrefix"] == "views-g1-"
     ProjectionStateStore(store).save(ProjectionState(live=3))
     assert projection_status(store)["projections"][0]["leasePrefix"] == "views-g3-"
+
+
+def test_a_tenant_sees_the_lag_of_its_own_events_and_not_the_feeds_position() -> None:
+    store = InMemoryDocumentStore()
+    ours = CampaignStream("Ours", tenant_id="acme")
+    ours.status("Generating")
+    append_to_log(store, ours)
+    ChangeFeedProcessor(store).run_until_caught_up()
+    theirs = CampaignStream("Theirs", tenant_id="globex")
+    for _ in range(5):
+        theirs.artifact("Copy")
+    append_to_log(store, theirs)  # another tenant's activity, not yet projected
+
+    [acme_range] = projection_status(store, tenant_id="acme")["projections"][0]["feedRanges"]
+    [globex_range] = projection_status(store, tenant_id="globex")["projections"][0]["feedRanges"]
+    [operator_range] = projection_status(store)["projections"][0]["feedRanges"]
+
+    assert (acme_range["checkpoint"], acme_range["checkpointUpdatedAt"]) == (None, None)
+    assert (acme_range["eventsBehind"], acme_range["secondsBehind"]) == (0, 0.0)
+    assert globex_range["checkpoint"] is None
+    assert globex_range["eventsBehind"] == 6
+    assert operator_range["checkpoint"] is not None
+    assert operator_range["eventsBehind"] == 6

@@ -1,0 +1,46 @@
+"""Rebuilds do not grow the embedded file without bound (issue #17, item 15): the room of each
+retired generation goes back to the file system once it is deleted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from application import CommandContext
+from documentstore.sqlite import SqliteDocumentStore
+from projections.processor import ChangeFeedProcessor
+from projections.rebuild import rebuild_views
+from tests.integration.harness.ledgers import ledger_on
+from tests.integration.harness.orchestrator import brief
+
+VERSIONS = 300
+REBUILDS = 4
+
+
+def file_bytes(path: Path) -> int:
+    return sum(
+        part.stat().st_size
+        for part in (path, path.with_name(path.name + "-wal"))
+        if part.exists()
+    )
+
+
+def test_repeated_rebuilds_keep_the_file_at_the_size_of_one_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    store = SqliteDocumentStore(path)
+    store.initialise()
+    ledger = ledger_on(store)
+    ctx = CommandContext(actor="rebuilds")
+    campaign = ledger.create_campaign(ctx, name="Rebuilt often", brief=brief()).id
+    copy = ledger.create_artifact(ctx, campaign, artifact_type="Copy").id
+    for number in range(VERSIONS):
+        ledger.create_version(ctx, campaign, copy, content=f"draft {number} " + "x" * 2_000)
+    ChangeFeedProcessor(store).run_until_caught_up()
+
+    sizes = []
+    for _ in range(REBUILDS):
+        report = rebuild_views(store, grace_seconds=0)
+        assert report.switched
+        sizes.append(file_bytes(path))
+    store.close()
+
+    assert max(sizes[1:]) <= sizes[0] * 1.25, sizes
