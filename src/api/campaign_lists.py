@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.paths import CampaignIdPath, EntityIdPath, campaign_id_from_path, entity_id_from_path
-from api.reads import (
+from api.read_answers import (
     Continuation,
     IfNoneMatch,
     MinVersion,

@@ -14,7 +14,7 @@ from api.commands.outcomes import command_router, documented, stamp
 from api.context import Context
 from api.dependencies import Commands
 from api.paths import CampaignIdPath, campaign_id_from_path
-from api.reads import Continuation, IfNoneMatch, MinVersion, Views, read_responses
+from api.read_answers import Continuation, IfNoneMatch, MinVersion, Views, read_responses
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
 from api.views import RevisionList

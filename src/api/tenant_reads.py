@@ -13,7 +13,7 @@ from pydantic import Field
 
 from api.dependencies import Commands, Reads
 from api.preconditions import hash_entity_tag, is_not_modified, quote_entity_tag
-from api.reads import IfNoneMatch, read_responses
+from api.read_answers import IfNoneMatch, read_responses
 from api.routing import StrictJsonRoute
 from api.tenancy import Tenant
 from api.views import View

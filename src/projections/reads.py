@@ -21,7 +21,6 @@ from projections.campaign_list import CampaignPage, campaign_page
 from projections.generations import stored_id
 from projections.live_views import (
     MAX_LIST_PAGE,
-    ListPage,
     ListSpec,
     LiveViews,
     View,
@@ -43,6 +42,7 @@ from projections.projectors.documents import (
     tenant_partition,
     version_id,
 )
+from projections.read_bodies import artifact_body, artifact_entry, history_body, plain_report
 from projections.statistics import PARTIAL_PREFIX, summary
 from projections.status import LOCAL_PROCESSOR, LagSource, projection_status
 
@@ -109,7 +109,7 @@ class ReadModel:
         """``Artifact``: ``{id, type, createdAt, versionCount, latestVersionId,
         activeVersionId}``, from the snapshot."""
         snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
-        entry = _artifact_entry(snapshot, artifact_id)
+        entry = artifact_entry(snapshot, artifact_id)
         body = artifact_body(snapshot, entry)
         return derived_view(snapshot, generation, body, f"artifact\x1f{artifact_id}")
 
@@ -117,7 +117,7 @@ class ReadModel:
         """The version body of the artifact's highest version number: the snapshot names it,
         one point read fetches it."""
         snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
-        latest = _artifact_entry(snapshot, artifact_id)["latestVersionId"]
+        latest = artifact_entry(snapshot, artifact_id)["latestVersionId"]
         version = (
             None
             if latest is None
@@ -144,10 +144,10 @@ class ReadModel:
     ) -> View:
         """``{artifactId, type, versions, continuation}``: the versions by number."""
         snapshot, _, generation = self._views.visible(tenant_id, campaign_id)
-        artifact = _artifact_entry(snapshot, artifact_id)
+        artifact = artifact_entry(snapshot, artifact_id)
         spec = ListSpec("versions", entry_prefix(artifact_id), DocType.VERSION_ENTRY, {})
         page = self._views.page(snapshot, generation, spec, limit, continuation)
-        return derived_view(snapshot, generation, _history_body(artifact, page), page.key)
+        return derived_view(snapshot, generation, history_body(artifact, page), page.key)
 
     def audits(
         self,
@@ -169,7 +169,7 @@ class ReadModel:
         )
         page = self._views.page(snapshot, generation, spec, limit, continuation)
         body = {
-            "items": [_plain_report(item) for item in page.items],
+            "items": [plain_report(item) for item in page.items],
             "continuation": page.continuation,
         }
         return derived_view(snapshot, generation, body, page.key)
@@ -242,9 +242,9 @@ class ReadModel:
     ) -> View:
         """``version_history`` as it stood at ``moment``, paged the same way."""
         past, snapshot = self._past(tenant_id, campaign_id, moment)
-        artifact = _artifact_entry(snapshot, artifact_id)
+        artifact = artifact_entry(snapshot, artifact_id)
         page = past.page("versions", entry_prefix(artifact_id), limit, continuation)
-        return past.view(_history_body(artifact, page))
+        return past.view(history_body(artifact, page))
 
     def revisions(
         self,
@@ -382,49 +382,3 @@ class ReadModel:
                 version = self._views.read_in(campaign_id, generation, version_id(entry["id"]))
                 entry["content"] = None if version is None else version["body"]["content"]
         return filled
-
-
-def artifact_body(snapshot: Document, entry: dict[str, Any]) -> dict[str, Any]:
-    """API.md's ``Artifact`` from the snapshot's entry of it: its creation time from the
-    snapshot's ``state``, its active version from ``activeVersions`` (one artifact per type)."""
-    created: dict[str, str] = snapshot.get("state", {}).get("artifactsCreatedAt", {})
-    active = next(
-        (
-            version["id"]
-            for version in snapshot["body"]["activeVersions"].values()
-            if version["artifactId"] == entry["id"]
-        ),
-        None,
-    )
-    return {
-        "id": entry["id"],
-        "type": entry["type"],
-        "createdAt": created.get(entry["id"]),
-        "versionCount": entry["versionCount"],
-        "latestVersionId": entry["latestVersionId"],
-        "activeVersionId": active,
-    }
-
-
-def _artifact_entry(snapshot: Document, artifact_id: str) -> dict[str, Any]:
-    """The snapshot's entry of an artifact; ``EntityNotFound`` when the campaign has none."""
-    for entry in snapshot["body"]["artifacts"]:
-        if entry["id"] == artifact_id:
-            found: dict[str, Any] = entry
-            return found
-    raise EntityNotFound(f"artifact not found in campaign {snapshot['body']['id']}")
-
-
-def _history_body(artifact: dict[str, Any], page: ListPage) -> dict[str, Any]:
-    return {
-        "artifactId": artifact["id"],
-        "type": artifact["type"],
-        "versions": page.items,
-        "continuation": page.continuation,
-    }
-
-
-def _plain_report(item: dict[str, Any]) -> dict[str, Any]:
-    """A version's audit report as ``GET …/versions/{vid}/audits`` lists it (API.md's
-    ``AuditReport``, without the campaign-level fields)."""
-    return {key: value for key, value in item.items() if key not in ("artifactId", "versionNumber")}
