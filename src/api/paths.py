@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path
 
 from domain.errors import CampaignNotFound, EntityNotFound
-from domain.values import canonical_uuid
+from domain.formats import canonical_uuid
 
 CampaignIdPath = Annotated[
     str, Path(description="The campaign's id (UUID).", json_schema_extra={"format": "uuid"})

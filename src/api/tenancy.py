@@ -23,7 +23,7 @@ from starlette.datastructures import Headers
 
 from api.dependencies import services_of
 from api.problems import HttpProblem
-from domain.values import TENANT_PATTERN, is_tenant_name
+from domain.formats import TENANT_PATTERN, is_tenant_name
 
 DEFAULT_TENANT = "default"
 

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.values import is_tenant_name
+from domain.formats import is_tenant_name
 
 _HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 

@@ -247,3 +247,28 @@ def escaped_size(value: Any) -> int:
     """Bytes of ``value`` as compact JSON with every non-ASCII character escaped: what a batch
     to the document store carries (``documentstore.port.batch_size_bytes``)."""
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=True))
+
+
+def json_number(value: Any) -> Any:
+    """A JSON number only: ``true``/``false`` and text are refused, not read as numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
+def storable_json_object(
+    value: dict[str, Any], *, max_depth: int, max_bytes: int
+) -> dict[str, Any]:
+    """``value`` when it is storable JSON within ``max_depth`` levels and ``max_bytes`` bytes
+    as compact UTF-8; else ValueError naming the first breach."""
+    breach = json_breach(value, max_depth)
+    if breach is not None:
+        path, reason = breach
+        raise ValueError(f"{json_path_text(path)}: {reason}" if path else reason)
+    try:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("must hold only text without lone surrogates") from None
+    if size > max_bytes:
+        raise ValueError(f"must be at most {max_bytes} bytes as JSON, not {size}")
+    return value

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from domain.errors import FieldError, InvalidInput
-from domain.values import Content, ErrorMessage, Name, NonBlank, canonical_uuid
+from domain.formats import canonical_uuid
+from domain.values import Content, ErrorMessage, Name, NonBlank
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")

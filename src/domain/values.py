@@ -14,9 +14,8 @@ JSON values that a JSON document store keeps exactly: finite numbers and integer
 
 from __future__ import annotations
 
-import json
+import functools
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -36,12 +35,13 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from domain.blank_text import is_blank, not_blank_pattern
+from domain.formats import canonical_uuid
 from domain.json_values import (
     INTEGER_OUT_OF_RANGE,
     MAX_EXACT_INTEGER,
     NOT_A_FINITE_NUMBER,
-    json_breach,
-    json_path_text,
+    json_number,
+    storable_json_object,
 )
 
 __all__ = ["INTEGER_OUT_OF_RANGE", "MAX_EXACT_INTEGER", "NOT_A_FINITE_NUMBER"]
@@ -72,34 +72,12 @@ as the store's batches count it) takes at most 1.75 MiB: the rest of a 2 MiB bat
 what a command writes beside its data (event metadata, the head, entity states). Beyond it the
 command is 413 ``command-too-large``."""
 
-TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-"""A tenant's name (API.md: 1-64 of ``[A-Za-z0-9_-]``), as a JSON Schema ``pattern``."""
-_TENANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-"""The one spelling of a UUID accepted (RFC 9562's, either case): no braces, no ``urn:uuid:``
-prefix, hyphens where they belong; formats are matched whole (``fullmatch``, never ``$``,
-which would also match before a final newline)."""
-
-
 def _not_blank(value: str) -> str:
     if is_blank(value):
         raise ValueError("must not be blank")
     return value
-
-
-def is_tenant_name(value: object) -> bool:
-    """Whether ``value`` is a tenant's name: 1-64 of ``[A-Za-z0-9_-]``, nothing around it."""
-    return isinstance(value, str) and _TENANT.fullmatch(value) is not None
-
-
-def canonical_uuid(value: object) -> str | None:
-    """``value`` as a canonical (lower-case) UUID, or None when it is not one spelled as
-    ``8-4-4-4-12`` hexadecimal digits."""
-    if not isinstance(value, str) or not _UUID.fullmatch(value):
-        return None
-    return str(uuid.UUID(value))
 
 
 def _canonical_uuid(value: str) -> str:
@@ -140,27 +118,6 @@ _SAYS_SOMETHING = _DocumentedPattern()
 """A text that must not be blank (``domain.blank_text``)."""
 
 
-def _json_number(value: Any) -> Any:
-    """A JSON number only: ``true``/``false`` and text are refused, not read as numbers."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number")
-    return value
-
-
-def _storable_json_object(value: dict[str, Any]) -> dict[str, Any]:
-    breach = json_breach(value, MAX_JSON_DEPTH)
-    if breach is not None:
-        path, reason = breach
-        raise ValueError(f"{json_path_text(path)}: {reason}" if path else reason)
-    try:
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    except UnicodeEncodeError:
-        raise ValueError("must hold only text without lone surrogates") from None
-    if size > MAX_JSON_OBJECT_BYTES:
-        raise ValueError(f"must be at most {MAX_JSON_OBJECT_BYTES} bytes as JSON, not {size}")
-    return value
-
-
 EntityId = Annotated[
     str, AfterValidator(_canonical_uuid), Field(json_schema_extra={"format": "uuid"})
 ]
@@ -199,14 +156,18 @@ ErrorMessage = Annotated[
     _SAYS_SOMETHING,
 ]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URI)]
-JsonNumber = BeforeValidator(_json_number)
+JsonNumber = BeforeValidator(json_number)
 """Refuses ``true``, ``false`` and text where a number is expected (pydantic's lax mode would
 read ``true`` as 1 and ``"5"`` as 5)."""
 ExactInteger = Annotated[int, Field(ge=-MAX_EXACT_INTEGER, le=MAX_EXACT_INTEGER), JsonNumber]
 """An integer every JSON reader and document store holds exactly."""
 JsonObject = Annotated[
     dict[str, Any],
-    AfterValidator(_storable_json_object),
+    AfterValidator(
+        functools.partial(
+            storable_json_object, max_depth=MAX_JSON_DEPTH, max_bytes=MAX_JSON_OBJECT_BYTES
+        )
+    ),
     Field(
         description=(
             f"Free-form JSON object: at most {MAX_JSON_OBJECT_BYTES} bytes as compact UTF-8 "

@@ -37,7 +37,7 @@ from api.ports import CampaignReads
 from api.problems import HttpProblem, problem_response
 from api.tenancy import authorised_tenant, validated_tenant
 from domain.errors import CampaignNotFound
-from domain.values import canonical_uuid
+from domain.formats import canonical_uuid
 from functions.projection_trigger import HUB_NAME_SETTING, SIGNALR_CONNECTION_SETTING
 
 JOIN_METHOD = "JoinCampaignGroup"
