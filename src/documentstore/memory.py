@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from documentstore.batch_rules import check_batch, check_container
 from documentstore.paging import SortKeys, TokenFormat, open_page
 from documentstore.port import (
     CONTAINERS,
@@ -30,8 +31,6 @@ from documentstore.port import (
     Page,
     Query,
     Replace,
-    check_batch,
-    check_container,
     without_system_fields,
 )
 from documentstore.scanning import check_scan, matches, scan_position, scan_token

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from documentstore.port import Document, Page, Query, check_container, check_field_name
+from documentstore.batch_rules import check_container, check_field_name
+from documentstore.port import Document, Page, Query
 from domain.errors import InvalidContinuation
 
 SortKeys = tuple[tuple[str, bool], ...]

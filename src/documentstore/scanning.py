@@ -15,8 +15,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from documentstore.batch_rules import check_container, check_field_name
 from documentstore.paging import SortKeys, TokenFormat
-from documentstore.port import Document, JsonScalar, Page, check_container, check_field_name
+from documentstore.port import Document, JsonScalar, Page
 from domain.errors import InvalidContinuation
 
 if TYPE_CHECKING:

@@ -245,7 +245,7 @@ def _escaped_size_bound(raw: bytes, structure: bytes) -> int:
 
 def escaped_size(value: Any) -> int:
     """Bytes of ``value`` as compact JSON with every non-ASCII character escaped: what a batch
-    to the document store carries (``documentstore.port.batch_size_bytes``)."""
+    to the document store carries (``documentstore.batch_rules.batch_size_bytes``)."""
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=True))
 
 

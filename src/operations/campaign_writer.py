@@ -20,6 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
+from documentstore.batch_rules import batch_size_bytes
 from documentstore.port import (
     EVENTS,
     MAX_BATCH_BYTES,
@@ -32,7 +33,6 @@ from documentstore.port import (
     Query,
     Replace,
     Upsert,
-    batch_size_bytes,
     stored_json,
     without_system_fields,
 )

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from documentstore.port import MAX_BATCH_BYTES, Create, batch_size_bytes
+from documentstore.batch_rules import batch_size_bytes
+from documentstore.port import MAX_BATCH_BYTES, Create
 from domain.errors import CommandTooLarge, LedgerError
 from domain.recorded import RecordedEvent
 from projections.campaign_views import CampaignViews, Change, DocumentCheck, Failure

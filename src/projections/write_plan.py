@@ -22,14 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from documentstore.port import (
-    MAX_BATCH_BYTES,
-    MAX_BATCH_OPERATIONS,
-    Create,
-    Operation,
-    Replace,
-    batch_size_bytes,
-)
+from documentstore.batch_rules import batch_size_bytes
+from documentstore.port import MAX_BATCH_BYTES, MAX_BATCH_OPERATIONS, Create, Operation, Replace
 from projections.campaign_views import Change
 from projections.generations import to_stored
 from projections.projectors import ViewKey, snapshot_key

@@ -13,6 +13,7 @@ from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
 from documentstore.backoff import RetryPolicy
+from documentstore.batch_rules import check_batch, check_container
 from documentstore.cosmos.containers import CONTAINER_DEFINITIONS
 from documentstore.cosmos.faults import translate_error
 from documentstore.cosmos.wire import (
@@ -34,8 +35,6 @@ from documentstore.port import (
     Operation,
     Page,
     Query,
-    check_batch,
-    check_container,
 )
 from documentstore.scanning import check_scan
 from domain.errors import StoreError

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from documentstore.batch_rules import check_field_name
 from documentstore.paging import SortKeys, TokenFormat
 from documentstore.port import (
     SYSTEM_FIELDS,
@@ -16,7 +17,6 @@ from documentstore.port import (
     Query,
     Replace,
     Upsert,
-    check_field_name,
     without_system_fields,
 )
 

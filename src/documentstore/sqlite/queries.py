@@ -10,8 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from documentstore.batch_rules import check_field_name
 from documentstore.paging import PageRequest, SortKeys, TokenFormat
-from documentstore.port import Document, JsonScalar, Query, check_field_name
+from documentstore.port import Document, JsonScalar, Query
 
 FEED_RANGE = "all"
 """The one feed range of every SQLite container."""

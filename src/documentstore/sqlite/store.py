@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from documentstore.backoff import RetryPolicy
+from documentstore.batch_rules import check_batch, check_container
 from documentstore.paging import open_page
 from documentstore.port import (
     BatchesResult,
@@ -20,8 +21,6 @@ from documentstore.port import (
     Operation,
     Page,
     Query,
-    check_batch,
-    check_container,
 )
 from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
@@ -154,12 +153,7 @@ class SqliteDocumentStore(DocumentStore):
         self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
     ) -> BatchesResult:
         """The batches in one transaction, a savepoint each: a refused batch is rolled back
-        to its savepoint and the ones before it committed; a fault rolls back everything.
-
-        A subclass that overrides ``execute_batch`` (to watch or interrupt writes) gets every
-        batch through it, one by one, as the port's default does."""
-        if type(self).execute_batch is not SqliteDocumentStore.execute_batch:
-            return super().execute_batches(container, batches)
+        to its savepoint and the ones before it committed; a fault rolls back everything."""
         return self._execute_batches(container, batches)
 
     def _execute_batches(

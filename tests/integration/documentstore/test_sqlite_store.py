@@ -6,13 +6,12 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from documentstore.backoff import RetryPolicy
-from documentstore.port import EVENTS, Create, Document, Operation, Replace, Upsert
+from documentstore.port import EVENTS, Create, Replace, Upsert
 from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore
 from domain.errors import EtagMismatch, StoreError, StoreUnavailable
 
@@ -179,30 +178,4 @@ def test_many_threads_writing_at_once_each_get_their_turn(tmp_path: Path) -> Non
 
     assert failures == []
     assert len(store.read_feed(EVENTS, FEED_RANGE, None, max_items=1000).items) == 160
-    store.close()
-
-
-def test_a_subclass_that_watches_execute_batch_sees_every_batch_of_several(
-    tmp_path: Path,
-) -> None:
-    seen: list[str] = []
-
-    class Watching(SqliteDocumentStore):
-        def execute_batch(
-            self, container: str, partition_key: str, operations: Sequence[Operation]
-        ) -> list[Document | None]:
-            seen.append(partition_key)
-            return super().execute_batch(container, partition_key, operations)
-
-    store = Watching(tmp_path / "ledger.sqlite3")
-    store.initialise()
-    store.execute_batches(
-        EVENTS,
-        [
-            ("p", [Create({"id": "a", "partitionKey": "p"})]),
-            ("q", [Create({"id": "b", "partitionKey": "q"})]),
-        ],
-    ).results()
-
-    assert seen == ["p", "q"]
     store.close()

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from documentstore.batch_rules import batch_size_bytes
 from documentstore.port import (
     Create,
     Delete,
     Replace,
     Upsert,
     ascii_escaped_length,
-    batch_size_bytes,
     stored_json,
     without_system_fields,
 )

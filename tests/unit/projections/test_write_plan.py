@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from documentstore.port import MAX_BATCH_OPERATIONS, Create, Operation, Replace, batch_size_bytes
+from documentstore.batch_rules import batch_size_bytes
+from documentstore.port import MAX_BATCH_OPERATIONS, Create, Operation, Replace
 from projections.campaign_views import Change
 from projections.generations import stored_id
 from projections.projectors import ViewKey, snapshot_key
