@@ -39,10 +39,9 @@ def copy_entities(views: DocumentStore, repository: DocumentStore, campaign_id: 
         body = view.document["body"]
         if key.id.startswith("version."):
             documents.append(_document(campaign_id, f"version.{body['id']}", body))
-        elif key.id.startswith("audits."):
-            documents += [
-                _document(campaign_id, f"audit.{report['id']}", report) for report in body["items"]
-            ]
+        elif key.id.startswith("audit."):  # one report per view document, by recorded order
+            report = {k: v for k, v in body.items() if k not in ("artifactId", "versionNumber")}
+            documents.append(_document(campaign_id, f"audit.{report['id']}", report))
     for start in range(0, len(documents), 100):
         batch = [Create(document) for document in documents[start : start + 100]]
         repository.execute_batch(VIEWS, campaign_id, batch)
