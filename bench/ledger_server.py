@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import uvicorn
 from tests.integration.eventstore.counting import CountingDocumentStore
 
 from api.app import create_app
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
-from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
+from cli.server import LedgerServer, uvicorn_config
 from projections.reads import ReadModel
 
 
@@ -35,13 +34,7 @@ def main() -> None:
 
     try:
         services.processor.start()
-        config = uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            log_level="info",
-        )
+        config = uvicorn_config(app, host=settings.host, port=settings.port)
         LedgerServer(config, services).run()
     finally:
         services.close()

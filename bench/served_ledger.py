@@ -79,7 +79,7 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
     )
     served = ServedLedger(process, f"http://127.0.0.1:{port}", data_dir)
     try:
-        _wait_until_healthy(served)
+        wait_until_healthy(process, served.base_url)
         yield served
     finally:
         if process.poll() is None:
@@ -92,12 +92,13 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
         log.close()
 
 
-def _wait_until_healthy(served: ServedLedger) -> None:
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
+    """Until ``GET /api/health`` answers 200 (RuntimeError if the process exits first)."""
     deadline = time.monotonic() + START_SECONDS
-    with served.client() as client:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
         while time.monotonic() < deadline:
-            if served.process.poll() is not None:
-                raise RuntimeError(f"the service exited early ({served.process.returncode})")
+            if process.poll() is not None:
+                raise RuntimeError(f"the service exited early ({process.returncode})")
             try:
                 if client.get("/api/health").status_code == 200:
                     return

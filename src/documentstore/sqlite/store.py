@@ -23,9 +23,10 @@ from documentstore.port import (
     check_container,
 )
 from documentstore.sqlite import queries
-from documentstore.sqlite.batches import Prepared, apply_batches, prepare
+from documentstore.sqlite.batches import Prepared, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema
 from documentstore.sqlite.faults import translate_error
+from documentstore.sqlite.group_commit import GroupCommit
 from documentstore.sqlite.queries import FEED_RANGE, QUERY_TOKENS, document
 
 Result = TypeVar("Result")
@@ -45,6 +46,7 @@ class SqliteDocumentStore(DocumentStore):
     ) -> None:
         self.path = Path(path)
         self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout)
+        self._writes = GroupCommit(self._pool)
         self._retry = retry or RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.5)
         self._lock = threading.Lock()
         self._initialised = False
@@ -128,6 +130,7 @@ class SqliteDocumentStore(DocumentStore):
     ) -> BatchesResult:
         """The batches in one transaction, a savepoint each: a refused batch is rolled back
         to its savepoint and the ones before it committed; a fault rolls back everything.
+        Other writers' batches of this process may share the transaction (``GroupCommit``).
 
         A subclass that overrides ``execute_batch`` (to watch or interrupt writes) gets every
         batch through it, one by one, as the port's default does."""
@@ -151,8 +154,7 @@ class SqliteDocumentStore(DocumentStore):
             return BatchesResult([[] for _ in prepared], refused)
 
         def apply() -> tuple[list[list[Document | None]], Exception | None]:
-            with self._pool.writer() as connection:
-                return apply_batches(connection, container, prepared)
+            return self._writes.apply(container, prepared)
 
         try:
             applied, failure = self._run(apply, what="batch")

@@ -1,0 +1,31 @@
+"""A reference service of ``../shared/reference-services`` under this service's server stack:
+``python -m bench.reference_server APP KIND PORT DATA_DIR``.
+
+The reference's ``app.py`` ends by calling ``uvicorn.run(app, host=..., port=...)``; here that
+call is replaced by the uvicorn configuration ``campaigns serve`` uses (``cli.server.
+uvicorn_config``: the same HTTP parser, event loop and settings), so that the figures compare
+the services, not their servers. The reference itself runs unchanged."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from typing import Any
+
+import uvicorn
+
+from cli.server import uvicorn_config
+
+
+def _serve(app: Any, *, host: str = "127.0.0.1", port: int = 8000, **_: Any) -> None:
+    uvicorn.Server(uvicorn_config(app, host=host, port=port)).run()
+
+
+def main(app_path: str, arguments: list[str]) -> None:
+    uvicorn.run = _serve
+    sys.argv = [app_path, *arguments]
+    runpy.run_path(app_path, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
