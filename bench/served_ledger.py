@@ -54,8 +54,12 @@ class ServedLedger:
 
 
 @contextmanager
-def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
-    """The service on SQLite in ``data_dir`` (extra settings as environment variables)."""
+def served_ledger(
+    data_dir: Path, *, serve_args: list[str] | None = None, **settings: str
+) -> Iterator[ServedLedger]:
+    """The service on SQLite in ``data_dir`` (extra settings as environment variables):
+    ``bench.ledger_server``, or with ``serve_args`` the installed ``campaigns serve`` given
+    those arguments (exactly what ``make run`` starts; no counters route)."""
     port = free_port()
     env = {
         key: value
@@ -70,8 +74,13 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
         **settings,
     )
     log = (data_dir.parent / f"{data_dir.name}-server.log").open("wb")
+    command = (
+        [sys.executable, "-m", "bench.ledger_server"]
+        if serve_args is None
+        else [str(Path(sys.executable).with_name("campaigns")), "serve", *serve_args]
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.ledger_server"],
+        command,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -172,8 +172,9 @@ def _lag_row(figures: Figures) -> Row:
 
 @contextmanager
 def _serve(kind: str, data_dir: Path) -> Iterator[Served]:
-    if kind == LEDGER:
-        with served_ledger(data_dir) as ledger:
+    if kind == LEDGER or kind.startswith(f"{LEDGER}-w"):
+        workers = kind.removeprefix(f"{LEDGER}-w") if kind != LEDGER else "1"
+        with served_ledger(data_dir, serve_args=["--workers", workers]) as ledger:
             port = int(ledger.base_url.rsplit(":", 1)[1])
             pid = ledger.process.pid
             yield Served(kind, port, lambda: [pid, *_descendants(pid)], data_dir)

@@ -41,6 +41,11 @@ class ServiceContainer:
     notification_hub: NotificationHub | None = None
     """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
     _closed: bool = field(default=False, repr=False)
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Have ``close`` call ``callback`` first (what a host started on these services)."""
+        self._on_close.append(callback)
 
     def close(self) -> None:
         """End the live streams, stop the processor (saving checkpoints), then close the store
@@ -48,6 +53,8 @@ class ServiceContainer:
         if self._closed:
             return
         self._closed = True
+        for callback in reversed(self._on_close):
+            callback()
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
@@ -74,7 +81,11 @@ def build_container(
             store.initialise()
         hub = live_update_hub(settings)
         processor = ChangeFeedProcessor(
-            store, poll_interval=settings.ledger_poll_interval, publisher=hub
+            store,
+            poll_interval=settings.ledger_poll_interval,
+            publisher=hub,
+            pace=settings.ledger_projection_pace_seconds,
+            max_items=settings.ledger_projection_page_items,
         )
         commands = CampaignService(
             campaign_application(store),

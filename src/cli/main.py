@@ -84,9 +84,23 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP worker processes on the one store; with more than 1, the change-feed "
+            "processor runs in the supervising process.",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
-    server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+    """Serve the HTTP API and run the change-feed processor until Ctrl-C/SIGTERM."""
+    settings = load_settings(host=host, port=port)
+    if workers > 1:
+        from cli.workers import serve_workers
+
+        serve_workers(settings, console, services_builder(ctx), workers)
+        return
+    server.serve(settings, console, services_builder(ctx))
 
 
 def init(ctx: typer.Context) -> None:

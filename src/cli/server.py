@@ -50,10 +50,12 @@ def shutdown_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def uvicorn_config(app: Any, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
-    """The server stack every local host runs the ASGI app on (``campaigns serve``, the
-    benchmarks' references): httptools' C parser and uvloop, graceful drain bounded by
-    ``GRACEFUL_SHUTDOWN_SECONDS``."""
+def uvicorn_config(
+    app: Any, *, host: str, port: int, log_level: str = "info", workers: int = 1
+) -> uvicorn.Config:
+    """The server stack every local host runs the ASGI app on (``campaigns serve`` and its
+    workers, the benchmarks' references): httptools' C parser and uvloop, graceful drain
+    bounded by ``GRACEFUL_SHUTDOWN_SECONDS``."""
     return uvicorn.Config(
         app,
         host=host,
@@ -62,6 +64,7 @@ def uvicorn_config(app: Any, *, host: str, port: int, log_level: str = "info") -
         loop="uvloop",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level=log_level,
+        workers=workers,
     )
 
 

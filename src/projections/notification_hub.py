@@ -47,6 +47,9 @@ class Subscription:
         self.campaign_id = campaign_id
         self.capacity = capacity
         self.ended_because: str | None = None
+        self.resumes_after: int | None = None
+        """The stream version this subscriber's replay from the log starts after, once its
+        route knows it: a ``NotificationRelay`` starts a campaign's live items there."""
         self._hub = hub
         self._loop = loop
         self._items: deque[Notification] = deque()
@@ -154,6 +157,17 @@ class NotificationHub:
             self._by_campaign.setdefault(campaign_id, set()).add(subscription)
             self._count += 1
             return subscription
+
+    def followed_campaigns(self) -> dict[str, int | None]:
+        """Every campaign with subscribers, and the earliest version one of them replays from
+        the log after (None while no route has said yet)."""
+        with self._lock:
+            followed = {c: list(subscriptions) for c, subscriptions in self._by_campaign.items()}
+        starts: dict[str, int | None] = {}
+        for campaign_id, subscriptions in followed.items():
+            known = [s.resumes_after for s in subscriptions if s.resumes_after is not None]
+            starts[campaign_id] = min(known) if known else None
+        return starts
 
     def publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
         """Hand ``notifications`` to every subscription of the campaign; never waits."""
