@@ -7,12 +7,13 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from api.preconditions import parse_if_match
 from api.problems import HttpProblem
-from api.tenancy import Tenant
+from api.tenancy import Tenant, tenant_of_request
 from application.service import CommandContext
+from bootstrap.settings import Settings
 
 MAX_HEADER_ID = 200
 _PRINTABLE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
@@ -62,6 +63,26 @@ async def command_context(
     ] = None,
 ) -> CommandContext:
     """The dependency that builds a command's context from its headers."""
+    return context_of(
+        tenant,
+        if_match=if_match,
+        command_id=command_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        actor=actor,
+    )
+
+
+def context_of(
+    tenant: str,
+    *,
+    if_match: str | None,
+    command_id: str | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    actor: str | None,
+) -> CommandContext:
+    """A command's context from its tenant and the values of its headers (None: absent)."""
     own_id = checked_header("X-Command-Id", command_id) or str(uuid.uuid4())
     return CommandContext(
         tenant_id=tenant,
@@ -70,6 +91,21 @@ async def command_context(
         correlation_id=checked_header("X-Correlation-Id", correlation_id) or own_id,
         causation_id=checked_header("X-Causation-Id", causation_id),
         expected_version=parse_if_match(if_match),
+    )
+
+
+async def context_of_request(request: Request, settings: Settings) -> CommandContext:
+    """What the ``Context`` dependency answers, read straight from the request's headers (the
+    same checks in the same order): for routes that skip FastAPI's dependency solving."""
+    tenant = await tenant_of_request(request, settings)
+    headers = request.headers
+    return context_of(
+        tenant,
+        if_match=headers.get("if-match"),
+        command_id=headers.get("x-command-id"),
+        correlation_id=headers.get("x-correlation-id"),
+        causation_id=headers.get("x-causation-id"),
+        actor=headers.get("x-actor"),
     )
 
 

@@ -122,7 +122,7 @@ class StrictJsonRoute(APIRoute):
     """An ``APIRoute`` whose body is parsed by ``parse_json_strictly``."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+        handle = self.request_handler()
         reads_body = self.body_field is not None
 
         async def handle_strictly(request: Request) -> Response:
@@ -142,3 +142,7 @@ class StrictJsonRoute(APIRoute):
             return await handle(strict_request)
 
         return handle_strictly
+
+    def request_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """What handles the request once its body is read: FastAPI's own handler here."""
+        return super().get_route_handler()

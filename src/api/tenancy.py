@@ -14,11 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.dependencies import AppSettings
 from api.problems import HttpProblem
+from bootstrap.settings import Settings
 
 DEFAULT_TENANT = "default"
 TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -96,6 +97,16 @@ async def request_tenant(
     """The dependency that answers a request's tenant (401/403/400 problems otherwise)."""
     presented = api_key if api_key is not None else (bearer.credentials if bearer else None)
     return authorised_tenant(settings.ledger_api_keys, x_tenant_id, presented)
+
+
+async def tenant_of_request(request: Request, settings: Settings) -> str:
+    """What ``request_tenant`` answers, read straight from the request (the same schemes)."""
+    api_key = await _api_key_scheme(request)
+    bearer = await _bearer_scheme(request)
+    presented = api_key if api_key is not None else (bearer.credentials if bearer else None)
+    return authorised_tenant(
+        settings.ledger_api_keys, request.headers.get("x-tenant-id"), presented
+    )
 
 
 Tenant = Annotated[str, Depends(request_tenant)]
