@@ -83,9 +83,7 @@ class NotificationRelay:
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._stopping.clear()
-            self._thread = threading.Thread(
-                target=self.run, name="notification-relay", daemon=True
-            )
+            self._thread = threading.Thread(target=self.run, name="notification-relay", daemon=True)
             self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
