@@ -93,6 +93,7 @@ class CampaignApplication(Application[UUID]):
         self, env: EnvType | None = None, *, factory: FactoryBuilder | None = None
     ) -> None:
         self._build_factory = factory
+        self._split_state_readers: dict[type, bool] = {}
         self._loaded_states: dict[int, StoredStates] = {}
         """The stored entity states each loaded campaign object was built from, by the
         object's id, dropped with the object (aggregates are not hashable)."""
@@ -121,9 +122,18 @@ class CampaignApplication(Application[UUID]):
         exist (with a split-state recorder; otherwise every entity); ``CampaignNotFound`` if
         there is no such campaign."""
         recorder = self.events.recorder
-        if isinstance(recorder, StreamStateReader):
-            return self._load_split(recorder, campaign_id, entity_ids)
+        if self._reads_split_state(recorder):
+            return self._load_split(cast("StreamStateReader", recorder), campaign_id, entity_ids)
         return self._load_whole(campaign_id)
+
+    def _reads_split_state(self, recorder: object) -> bool:
+        """Whether the recorder is a ``StreamStateReader``, checked once per recorder type (a
+        runtime Protocol check inspects the type's attributes on every call)."""
+        kind = type(recorder)
+        known = self._split_state_readers.get(kind)
+        if known is None:
+            known = self._split_state_readers[kind] = isinstance(recorder, StreamStateReader)
+        return known
 
     def head_snapshot_of(self, campaign: Campaign) -> StoredEvent:
         """The stored form of the campaign's (core) snapshot, pending events included."""

@@ -9,16 +9,22 @@ documents and by the application to read events back.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic.alias_generators import to_camel as _to_camel
+from pydantic.alias_generators import to_snake as _to_snake
 
 JsonObject = dict[str, Any]
 
 _LIBRARY_KEYS = frozenset({"originator_id", "originator_version", "timestamp", "metadata"})
 _CLASS_VERSION = "class_version"
+
+# Event field names are few and fixed: convert each once (pydantic's are regex substitutions).
+to_camel = functools.lru_cache(maxsize=4096)(_to_camel)
+to_snake = functools.lru_cache(maxsize=4096)(_to_snake)
 
 
 @dataclass(frozen=True)
