@@ -1,10 +1,13 @@
-"""One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's:
-``python -m bench.rebuild_worker <sqlite file>`` prints one JSON line of figures."""
+"""One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's (and
+its replay workers' the largest peak among its children): ``python -m bench.rebuild_worker
+<sqlite file>`` prints one JSON line of figures."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -12,6 +15,10 @@ from pathlib import Path
 from bench.served_ledger import memory_kib
 from documentstore.sqlite import SqliteDocumentStore
 from projections.rebuild import RebuildProgress, rebuild_views
+
+
+WORKERS = min(os.cpu_count() or 1, 4)
+"""As ``campaigns rebuild`` does by default: one replay process per core, at most 4."""
 
 
 class PhaseClock:
@@ -40,7 +47,13 @@ def main(path: Path) -> None:
     ready_kib = memory_kib(os.getpid(), "VmRSS")
     clock = PhaseClock()
     started = time.perf_counter()
-    report = rebuild_views(store, progress=clock.track, grace_seconds=0.0)
+    report = rebuild_views(
+        store,
+        progress=clock.track,
+        grace_seconds=0.0,
+        workers=WORKERS,
+        open_store=functools.partial(SqliteDocumentStore, path),
+    )
     seconds = time.perf_counter() - started
     clock.finish()
     store.close()
@@ -54,6 +67,8 @@ def main(path: Path) -> None:
         "verified": report.verified,
         "readyKib": ready_kib,
         "peakKib": memory_kib(os.getpid()),
+        "workers": WORKERS,
+        "workerPeakKib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
     print(json.dumps(figures))
 

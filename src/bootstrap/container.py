@@ -9,6 +9,7 @@ publishes to and the SSE route reads. The Azure Functions process has its own ro
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,9 @@ class ServiceContainer:
     processor: ChangeFeedProcessor
     notification_hub: NotificationHub | None = None
     """The in-process live-update hub; None when ``ledger_live_updates`` is off."""
+    store_opener: Callable[[], DocumentStore] | None = None
+    """Opens the same store again, in another process (a rebuild's replay workers); None
+    when the store cannot be reopened (one given by a test)."""
     _closed: bool = field(default=False, repr=False)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -103,6 +107,11 @@ def build_container(
         store=store,
         processor=processor,
         notification_hub=hub,
+        store_opener=(
+            functools.partial(open_document_store, settings)
+            if open_store is open_document_store
+            else None
+        ),
     )
 
 

@@ -9,6 +9,7 @@ tests.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -182,6 +183,14 @@ def rebuild(
             help="Switch even when the rebuilt views differ (a projector fix meant to change).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes that replay campaigns side by side (default: one per core, at "
+            "most 4).",
+        ),
+    ] = None,
 ) -> None:
     """Replay the log into new views, verify them against the live ones, switch reads over."""
     settings = load_settings()
@@ -199,8 +208,13 @@ def rebuild(
                 services.store, campaign, progress=show, accept_differences=accept_differences
             )
         else:
+            opener = getattr(services, "store_opener", None)
             report = rebuild_views(
-                services.store, progress=show, accept_differences=accept_differences
+                services.store,
+                progress=show,
+                accept_differences=accept_differences,
+                workers=workers or min(os.cpu_count() or 1, 4),
+                open_store=opener,
             )
     console.print(rebuild_table(report))
     if report.switched and report.generation != report.previous_generation:

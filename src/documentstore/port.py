@@ -163,6 +163,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class TextPage:
+    """One page of a query as ``(id, stored JSON)`` pairs; ``continuation`` as in ``Page``."""
+
+    items: list[tuple[str, str]]
+    continuation: str | None
+
+
+@dataclass(frozen=True)
 class FeedPage:
     """Documents changed since a position, and the token that resumes after them.
 
@@ -205,6 +213,25 @@ class DocumentStore(ABC):
         continuation: str | None = None,
     ) -> Page:
         """One page of a query within one partition."""
+
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        """One page of ``query`` as each document's id and stored JSON
+        (``stored_json(document).text``: compact, in the document's key order, no store fields),
+        for callers that compare or list documents without reading them into objects. This
+        default encodes what ``query`` answers; an adapter that keeps that text answers it as
+        stored. The continuation is the query's."""
+        page = self.query(container, query, page_size=page_size, continuation=continuation)
+        return TextPage(
+            [(str(document["id"]), stored_json(document).text) for document in page.items],
+            page.continuation,
+        )
 
     @abstractmethod
     def execute_batch(

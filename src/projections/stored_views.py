@@ -140,8 +140,38 @@ def compare(
 
 
 def generation_ids(store: DocumentStore, partition_key: str, generation: int) -> list[str]:
-    """The stored ids of ``generation``'s documents in one partition."""
-    return [document["id"] for document in read_partition(store, partition_key, generation)]
+    """The stored ids of ``generation``'s documents in one partition (read as text)."""
+    return list(partition_texts(store, partition_key, generation))
+
+
+def partition_texts(store: DocumentStore, partition_key: str, generation: int) -> dict[str, str]:
+    """The stored JSON of ``generation``'s documents in one partition, by stored id, as the
+    store keeps it (``DocumentStore.query_texts``)."""
+    query = generation_query(partition_key, generation)
+    texts: dict[str, str] = {}
+    continuation: str | None = None
+    while True:
+        page = store.query_texts(VIEWS, query, continuation=continuation)
+        texts.update(page.items)
+        if page.continuation is None:
+            return texts
+        continuation = page.continuation
+
+
+def logical_texts(
+    store: DocumentStore, partition_key: str, generation: int
+) -> dict[str, str | None]:
+    """``partition_texts`` by logical id, each text without what only the generation makes
+    different (the id's prefix, the trailing ``generation`` field that ``to_stored`` adds), so
+    that two builds of one document have equal texts; None for a text not of that form."""
+    prefix = prefix_of(generation)
+    head, tail = '{"id":"' + prefix, f',"generation":{generation}}}'
+    texts: dict[str, str | None] = {}
+    for stored, text in partition_texts(store, partition_key, generation).items():
+        logical = stored[len(prefix) :] if stored.startswith(prefix) else stored
+        fits = text.startswith(head) and text.endswith(tail)
+        texts[logical] = '{"id":"' + text[len(head) : -len(tail)] if fits else None
+    return texts
 
 
 def delete_documents(store: DocumentStore, deletions: Sequence[tuple[str, Sequence[str]]]) -> int:

@@ -24,6 +24,7 @@ from documentstore.port import (
     Query,
     Replace,
     Upsert,
+    stored_json,
 )
 from domain.errors import (
     CommandTooLarge,
@@ -656,3 +657,28 @@ def test_initialise_twice_keeps_every_document(store: DocumentStore) -> None:
     store.initialise()
 
     assert store.read(EVENTS, partition, "a") is not None
+
+
+def test_a_query_of_texts_answers_each_document_as_stored_page_by_page(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    documents = [
+        doc(partition, f"d{number}", n=number, text="é \u2028 \\ \"", nested={"b": [1, 2.5]})
+        for number in range(5)
+    ]
+    create_all(store, partition, *documents)
+    query = Query(partition_key=partition, id_gt="d0", id_lte="d4")
+
+    texts: list[tuple[str, str]] = []
+    continuation: str | None = None
+    while True:
+        page = store.query_texts(EVENTS, query, page_size=2, continuation=continuation)
+        texts.extend(page.items)
+        continuation = page.continuation
+        if continuation is None:
+            break
+
+    assert texts == [
+        (document["id"], stored_json(document).text) for document in documents[1:]
+    ]
