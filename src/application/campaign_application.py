@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
+    ProcessingEvent,
     ProjectorFunction,
     Repository,
 )
@@ -148,7 +149,7 @@ class CampaignApplication(Application[UUID]):
         library's ``save``, and the service decides whether to retry.
         """
         try:
-            self.save(
+            self._save_aggregate(
                 campaign,
                 head_snapshot=self.head_snapshot_of(campaign),
                 entity_states=self._changed_states(campaign),
@@ -157,6 +158,19 @@ class CampaignApplication(Application[UUID]):
             raise ConcurrencyConflict(
                 f"another writer appended to campaign {campaign.id} first"
             ) from None
+
+    def _save_aggregate(self, campaign: Campaign, **kwargs: Any) -> None:
+        """What ``Application.save(campaign, **kwargs)`` does, for an object known to be an
+        aggregate: the library's ``save`` first asks of each object whether it is an event or
+        an aggregate with runtime Protocol checks, which inspect the class on every call."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.events.extend(campaign.collect_events())
+        processing_event.aggregates[campaign.id] = campaign
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as save calls it
 
     def _load_whole(self, campaign_id: UUID) -> Campaign:
         try:
