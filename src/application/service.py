@@ -107,6 +107,7 @@ class CampaignService:
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
         on_appended: AppendListener | None = None,
+        locks: CampaignLocks | None = None,
     ) -> None:
         self.application = application
         self.artifact_types = artifact_types
@@ -114,7 +115,7 @@ class CampaignService:
         self._clock = clock
         self._on_appended = on_appended
         self._retry = ConflictRetryPolicy(max_attempts=max_attempts)
-        self._locks = CampaignLocks()
+        self._locks = locks or CampaignLocks()
         self.conflicts = ConflictTally()
         """Collisions with writers in other processes, retries and give-ups since start."""
 

@@ -17,6 +17,8 @@ from datetime import timedelta
 from eventsourcing.utils import Environment
 
 from application import CampaignApplication, CampaignService, load_artifact_types
+from application.campaign_locks import CampaignLocks
+from bootstrap.process_locks import FileStripeLocks
 from bootstrap.settings import Settings
 from bootstrap.stores import open_document_store
 from documentstore.port import DocumentStore
@@ -96,6 +98,7 @@ def build_container(
             artifact_types=artifact_types,
             restore_window=timedelta(days=settings.ledger_restore_window_days),
             on_appended=_waking(processor),
+            locks=campaign_locks(settings),
         )
     except BaseException:
         store.close()
@@ -113,6 +116,16 @@ def build_container(
             else None
         ),
     )
+
+
+def campaign_locks(settings: Settings) -> CampaignLocks:
+    """The command side's campaign locks: on the embedded store, shared with every process
+    serving the same file (the workers of ``campaigns serve --workers N``), so that they take
+    turns on a campaign instead of colliding."""
+    if settings.ledger_store != "sqlite":
+        return CampaignLocks()
+    shared = FileStripeLocks(settings.sqlite_path.with_name("ledger.sqlite3-campaigns"))
+    return CampaignLocks(shared=shared)
 
 
 def live_update_hub(settings: Settings) -> NotificationHub | None:
