@@ -11,7 +11,7 @@ event is also refused, all or nothing, when a document it changes fails the chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +145,23 @@ class CampaignViews:
             for key, document in self._current.items()
             if document is not None and document != self._original[key]
         ]
+
+
+def keys_ahead(
+    campaign_id: str, events: Iterable[RecordedEvent], snapshot: Document | None
+) -> set[ViewKey]:
+    """The documents ``events`` will consult or touch, as far as their own data tells (their
+    routing with a lookup that finds nothing): what a loader may read ahead in one query. An
+    event whose routing needs a document to know its keys adds only those it consults."""
+    nothing = _Lookup(campaign_id, lambda _key: None)
+    keys: set[ViewKey] = set()
+    for event in events:
+        try:
+            keys.update(views_consulted(event))
+            keys.update(views_touched(event, snapshot, nothing))
+        except Exception:  # the routing needs a document the lookup does not give
+            continue
+    return keys
 
 
 class _Lookup:

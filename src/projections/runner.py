@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from documentstore.port import VIEWS, DocumentStore
 from domain.errors import CommandTooLarge, ConfigurationError, WriteContention
 from domain.recorded import RecordedEvent
-from projections.campaign_views import CampaignViews, Failure
+from projections.campaign_views import CampaignViews, Failure, keys_ahead
 from projections.dead_letters import DeadLetterBox
 from projections.feed import (
     Position,
@@ -216,7 +216,8 @@ class ProjectionRunner:
         """The campaign's pending events applied in memory, their failures dead-lettered, and
         its writes planned (``_Attempt``); or its outcome when nothing is pending."""
         outcome = ProjectionOutcome(events=len(raw), campaigns={campaign_id})
-        views = CampaignViews(campaign_id, campaign_loader(self._store, generation, campaign_id))
+        loader = campaign_loader(self._store, generation, campaign_id)
+        views = CampaignViews(campaign_id, loader)
         watermark = views.watermark
         pending: dict[Position, RawEvent] = above_watermark(raw, watermark)
         outcome.skipped = len(raw) - len(pending)
@@ -224,6 +225,7 @@ class ProjectionRunner:
             return outcome
         pending = with_gaps_filled(self._store, campaign_id, watermark, pending)
         events, unreadable = parsed(pending)
+        loader.prefetch(keys_ahead(campaign_id, events, views.snapshot))
         applied = apply_within_size_limit(generation, views, events)
         tenant_id = applied.views.tenant_id
         self.dead_letters.record_failures(

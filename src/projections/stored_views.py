@@ -9,7 +9,7 @@ partition query.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,6 @@ from documentstore.port import (
     Operation,
     Query,
 )
-from projections.campaign_views import Loader
 from projections.generations import prefix_of, stored_id, to_logical
 from projections.projectors import ViewKey, campaign_index_key, snapshot_key
 
@@ -94,29 +93,67 @@ def read_campaign_views(
     return views
 
 
-def campaign_loader(store: DocumentStore, generation: int, campaign_id: str) -> Loader:
+def campaign_loader(store: DocumentStore, generation: int, campaign_id: str) -> CampaignLoader:
+    """The loader of one campaign's documents in ``generation`` (``CampaignLoader``)."""
+    return CampaignLoader(store, generation, campaign_id)
+
+
+class CampaignLoader:
     """Point reads of the documents an event touches, except for a campaign that is new to
     ``generation`` (no snapshot yet: a new campaign, or any campaign during a rebuild): its
     partition is then read with one query, which finds the few documents a crash may have left,
-    instead of one point read per document that does not exist yet."""
-    prefetched: dict[str, Document] | None = None
+    instead of one point read per document that does not exist yet. ``prefetch`` reads the
+    documents a batch of events will likely touch in the campaign's partition with one query
+    of known ids, so that they cost no point read each."""
 
-    def load(key: ViewKey) -> tuple[Document | None, str | None]:
-        nonlocal prefetched
-        if prefetched is not None and key.partition_key == campaign_id:
-            stored = prefetched.get(key.id)
+    def __init__(self, store: DocumentStore, generation: int, campaign_id: str) -> None:
+        self._store = store
+        self._generation = generation
+        self._campaign_id = campaign_id
+        self._known: dict[str, Document | None] | None = None
+        """Stored documents of the campaign's partition by logical id (None: absent), once a
+        query has read them; ids it did not ask for are read one by one."""
+        self._whole_partition = False
+
+    def __call__(self, key: ViewKey) -> tuple[Document | None, str | None]:
+        stored: Document | None
+        if (
+            self._known is not None
+            and key.partition_key == self._campaign_id
+            and (self._whole_partition or key.id in self._known)
+        ):
+            stored = self._known.get(key.id)
         else:
-            stored = store.read(VIEWS, key.partition_key, stored_id(generation, key.id))
-            if stored is None and key == snapshot_key(campaign_id):
-                prefetched = {
+            stored = self._store.read(VIEWS, key.partition_key, stored_id(self._generation, key.id))
+            if stored is None and key == snapshot_key(self._campaign_id):
+                self._known = {
                     to_logical(document)["id"]: document
-                    for document in read_partition(store, campaign_id, generation)
+                    for document in read_partition(self._store, self._campaign_id, self._generation)
                 }
+                self._whole_partition = True
         if stored is None:
             return None, None
         return to_logical(stored), stored.get("_etag")
 
-    return load
+    def prefetch(self, keys: Iterable[ViewKey]) -> None:
+        """Read, with one query, those of ``keys`` in the campaign's partition not read yet."""
+        if self._whole_partition:
+            return
+        known = self._known if self._known is not None else {}
+        wanted = sorted(
+            {key.id for key in keys if key.partition_key == self._campaign_id} - known.keys()
+        )
+        if not wanted:
+            return
+        found = self._store.read_many(
+            VIEWS,
+            self._campaign_id,
+            [stored_id(self._generation, wanted_id) for wanted_id in wanted],
+        )
+        known.update(dict.fromkeys(wanted))
+        for document in found:
+            known[to_logical(document)["id"]] = document
+        self._known = known
 
 
 def compare(
