@@ -22,6 +22,7 @@ from bench import (
     http_load,
     machine,
     rebuild_throughput,
+    side_by_side,
     snapshot_reads,
 )
 from bench.cosmos import cosmos_account, cosmos_store
@@ -88,6 +89,10 @@ def load(directory: Path, table: ResultTable) -> None:
     table.add(*http_load.measure(directory))
 
 
+def references(directory: Path, table: ResultTable) -> None:
+    table.add(*side_by_side.measure(directory))
+
+
 def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
@@ -98,6 +103,7 @@ SECTIONS: dict[str, Section] = {
     "snapshot": snapshots,
     "append": appends,
     "load": load,
+    "references": references,
     "rebuild": rebuilds,
 }
 

@@ -47,6 +47,10 @@ class RebuildFigures:
     def ready_mib(self) -> float:
         return float(self.worker["readyKib"]) / 1024
 
+    @property
+    def replay_worker_mib(self) -> float:
+        return float(self.worker.get("workerPeakKib", 0)) / 1024
+
 
 def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     template = template_campaign()
@@ -61,7 +65,8 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
             f"({largest.worker['campaigns']:,} campaigns of {len(template) - 1} events)",
             "≥ 20,000 events/s embedded",
             f"whole rebuild {largest.rebuild_rate:,.0f} events/s ({largest.worker['seconds']:.1f}"
-            f" s: {phases}); replay alone {largest.replay_rate:,.0f} events/s; "
+            f" s: {phases}; {largest.worker.get('workers', 1)} replay processes); replay alone "
+            f"{largest.replay_rate:,.0f} events/s; "
             f"{largest.worker['differences']} differences; the live processor built the same "
             f"views at {largest.events / largest.live_seconds:,.0f} events/s",
             verdict(largest.rebuild_rate >= TARGET_EVENTS_PER_SECOND),
@@ -75,7 +80,8 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
             "report; flat in the number of events",
             " vs ".join(
                 f"{figure.peak_mib:.0f} MiB at {figure.events:,} events "
-                f"({figure.ready_mib:.0f} MiB before it started)"
+                f"({figure.ready_mib:.0f} MiB before it started; largest replay worker "
+                f"{figure.replay_worker_mib:.0f} MiB)"
                 for figure in figures
             )
             + f": ratio {ratio:.2f}",

@@ -16,7 +16,6 @@ from bench.served_ledger import memory_kib
 from documentstore.sqlite import SqliteDocumentStore
 from projections.rebuild import RebuildProgress, rebuild_views
 
-
 WORKERS = min(os.cpu_count() or 1, 4)
 """As ``campaigns rebuild`` does by default: one replay process per core, at most 4."""
 

@@ -37,6 +37,8 @@ PHASE_SECONDS = 6.0
 ROUNDS = 3
 PAST_VERSIONS = 500
 LEDGER = "ledger"
+KINDS = (LEDGER, "stock", "floor", f"{LEDGER}-w2")
+"""This service as ``make run`` starts it, the two references, and ``--workers 2``."""
 TARGETS = {"8 campaigns": {"stock": 1.5, "floor": 0.5}, "one campaign": {"stock": 1.0}}
 LAG_TARGET_SECONDS = 0.250
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -79,7 +81,7 @@ def measure(
     *,
     rounds: int = ROUNDS,
     seconds: float = PHASE_SECONDS,
-    kinds: tuple[str, ...] = (LEDGER, "stock", "floor"),
+    kinds: tuple[str, ...] = KINDS,
 ) -> list[Row]:
     if not available():
         return [
@@ -108,29 +110,41 @@ def measure(
                 f"{one.cpu_ms_per_command:.2f} ms/command",
                 flush=True,
             )
-    if LEDGER not in kinds:
-        return []
-    if not {"stock", "floor"} <= set(kinds):
-        return [_lag_row(figures)]
-    return [*(_ratio_row(figures, phase) for phase in TARGETS), _lag_row(figures)]
+    ours = [kind for kind in order_of_kinds if _is_ours(kind)]
+    rows: list[Row] = []
+    for kind in ours:
+        if {"stock", "floor"} <= set(kinds):
+            rows.extend(_ratio_row(figures, phase, kind) for phase in TARGETS)
+        rows.append(_lag_row(figures, kind))
+    return rows
+
+
+def _is_ours(kind: str) -> bool:
+    return kind == LEDGER or kind.startswith(f"{LEDGER}-w")
+
+
+def _serve_command(kind: str) -> str:
+    """How ``make run`` (``kind`` ledger) or an operator starts the service measured."""
+    workers = kind.removeprefix(f"{LEDGER}-w") if kind != LEDGER else None
+    return "campaigns serve" + (f" --workers {workers}" if workers else "")
 
 
 def _median_rate(results: list[PhaseFigures]) -> float:
     return statistics.median(result.rate for result in results)
 
 
-def _ratio_row(figures: Figures, phase: str) -> Row:
-    ours = _median_rate(figures[LEDGER][phase])
+def _ratio_row(figures: Figures, phase: str, kind: str) -> Row:
+    ours = _median_rate(figures[kind][phase])
     ratios = {kind: ours / _median_rate(figures[kind][phase]) for kind in ("stock", "floor")}
     targets = TARGETS[phase]
-    met = all(ratios[kind] >= target for kind, target in targets.items())
+    met = all(ratios[reference] >= target for reference, target in targets.items())
     rounds = "; ".join(
-        f"{kind} " + ", ".join(f"{result.rate:,.0f}" for result in results[phase])
-        for kind, results in figures.items()
+        f"{name} " + ", ".join(f"{result.rate:,.0f}" for result in results[phase])
+        for name, results in figures.items()
     )
     cpu = ", ".join(
-        f"{kind} {statistics.median(r.cpu_ms_per_command for r in results[phase]):.2f}"
-        for kind, results in figures.items()
+        f"{name} {statistics.median(r.cpu_ms_per_command for r in results[phase]):.2f}"
+        for name, results in figures.items()
     )
     what = (
         "8 clients on 8 campaigns"
@@ -138,21 +152,21 @@ def _ratio_row(figures: Figures, phase: str) -> Row:
         else (f"8 clients on one campaign past {PAST_VERSIONS} versions")
     )
     return Row(
-        f"Commands/s over HTTP side by side with the references, {what} (1 KB versions)",
-        " and ".join(f"≥ {target}x {kind}" for kind, target in targets.items()),
+        f"Commands/s over HTTP side by side with the references, {what} (1 KB versions), "
+        f"`{_serve_command(kind)}`",
+        " and ".join(f"≥ {target}x {reference}" for reference, target in targets.items()),
         f"this service {ours:,.0f}/s, stock {_median_rate(figures['stock'][phase]):,.0f}/s, "
         f"floor {_median_rate(figures['floor'][phase]):,.0f}/s (medians of "
-        f"{len(figures[LEDGER][phase])} alternating rounds): {ratios['stock']:.2f}x stock, "
+        f"{len(figures[kind][phase])} alternating rounds): {ratios['stock']:.2f}x stock, "
         f"{ratios['floor']:.2f}x floor; rounds: {rounds}; CPU ms per command (all the "
         f"service's processes): {cpu}",
         verdict(met),
     )
 
 
-def _lag_row(figures: Figures) -> Row:
+def _lag_row(figures: Figures, kind: str) -> Row:
     by_phase = {
-        phase: [lag for r in results for lag in r.lags]
-        for phase, results in figures[LEDGER].items()
+        phase: [lag for r in results for lag in r.lags] for phase, results in figures[kind].items()
     }
     every = [lag for lags in by_phase.values() for lag in lags]
     p99 = percentile(every, 0.99)
@@ -162,7 +176,8 @@ def _lag_row(figures: Figures) -> Row:
         for phase, lags in by_phase.items()
     )
     return Row(
-        "Projection lag (answered -> snapshot shows it) under the side-by-side loads",
+        f"Projection lag (answered -> snapshot shows it) under the side-by-side loads, "
+        f"`{_serve_command(kind)}`",
         "p99 ≤ 250 ms",
         f"both phases: p50 {milliseconds(percentile(every, 0.5))}, p99 {milliseconds(p99)} "
         f"({len(every):,} commands); {detail}",
@@ -172,9 +187,9 @@ def _lag_row(figures: Figures) -> Row:
 
 @contextmanager
 def _serve(kind: str, data_dir: Path) -> Iterator[Served]:
-    if kind == LEDGER or kind.startswith(f"{LEDGER}-w"):
-        workers = kind.removeprefix(f"{LEDGER}-w") if kind != LEDGER else "1"
-        with served_ledger(data_dir, serve_args=["--workers", workers]) as ledger:
+    if _is_ours(kind):
+        serve_args = _serve_command(kind).split()[2:]
+        with served_ledger(data_dir, serve_args=serve_args) as ledger:
             port = int(ledger.base_url.rsplit(":", 1)[1])
             pid = ledger.process.pid
             yield Served(kind, port, lambda: [pid, *_descendants(pid)], data_dir)
@@ -317,7 +332,7 @@ def main() -> None:
     arguments = sys.argv[1:]
     rounds = int(arguments[0]) if arguments else ROUNDS
     seconds = float(arguments[1]) if len(arguments) > 1 else PHASE_SECONDS
-    kinds = tuple(arguments[2:]) or (LEDGER, "stock", "floor")
+    kinds = tuple(arguments[2:]) or KINDS
     with tempfile.TemporaryDirectory(prefix="bench-side-") as directory:
         rows = measure(Path(directory), rounds=rounds, seconds=seconds, kinds=kinds)
     for row in rows:
