@@ -45,7 +45,7 @@ def _serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
 def _wait_until_up(process: subprocess.Popen[bytes], client: httpx.Client) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
-        assert process.poll() is None, "serve exited early"
+        assert process.poll() is None, f"serve exited early ({process.returncode})"
         try:
             if client.get("/api/health").status_code == 200:
                 return
