@@ -140,9 +140,13 @@ class CampaignApplication(Application[UUID]):
         """The stored form of the campaign's (core) snapshot, pending events included."""
         return self.mapper.to_stored_event(Campaign.Snapshot.take(campaign))
 
-    def save_campaign(self, campaign: Campaign) -> None:
+    def save_campaign(
+        self, campaign: Campaign, *, on_queued: Callable[[], None] | None = None
+    ) -> None:
         """Append the pending events, with the head snapshot for recorders that keep heads and
-        the changed entity states for recorders that keep them.
+        the changed entity states for recorders that keep them. ``on_queued``: told, by a
+        recorder on a store that commits in groups, once the append is queued for its commit
+        (the service lets the campaign's next command go then).
 
         A concurrent writer that got there first makes the recorder raise the library's
         ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
@@ -153,6 +157,7 @@ class CampaignApplication(Application[UUID]):
                 campaign,
                 head_snapshot=self.head_snapshot_of(campaign),
                 entity_states=self._changed_states(campaign),
+                **({} if on_queued is None else {"on_queued": on_queued}),
             )
         except IntegrityError:
             raise ConcurrencyConflict(

@@ -50,6 +50,12 @@ class CampaignLocks:
             return self._locks[stripe]
         return self._both(stripe, self._shared)
 
+    def turn(self, campaign_id: UUID) -> CampaignTurn:
+        """What ``of`` gives, as a turn its holder may also end early (``release``): once a
+        command's append is queued for its commit, the next command of the campaign may go."""
+        stripe = campaign_id.int % len(self._locks)
+        return CampaignTurn(self._locks[stripe], self._shared, stripe)
+
     @contextmanager
     def _both(self, stripe: int, shared: StripeLocks) -> Iterator[None]:
         with self._locks[stripe]:
@@ -58,3 +64,38 @@ class CampaignLocks:
                 yield
             finally:
                 shared.release(stripe)
+
+
+class CampaignTurn:
+    """A writer's turn on a campaign's stripe (in this process, then across processes when the
+    locks are shared); ``release`` ends it, at most once, before the block does."""
+
+    def __init__(self, lock: threading.Lock, shared: StripeLocks | None, stripe: int) -> None:
+        self._lock = lock
+        self._shared = shared
+        self._stripe = stripe
+        self._held = False
+
+    def __enter__(self) -> CampaignTurn:
+        self._lock.acquire()
+        if self._shared is not None:
+            try:
+                self._shared.acquire(self._stripe)
+            except BaseException:
+                self._lock.release()
+                raise
+        self._held = True
+        return self
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        try:
+            if self._shared is not None:
+                self._shared.release(self._stripe)
+        finally:
+            self._lock.release()
+
+    def __exit__(self, *_: object) -> None:
+        self.release()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -65,6 +66,11 @@ AppendListener = Callable[[str, int], None]
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+_end_turn: ContextVar[Callable[[], None] | None] = ContextVar("end_turn", default=None)
+"""Ends the campaign turn of the attempt running in this context: its append passes it to the
+store, which calls it once the append is queued for its commit (``CampaignLocks.turn``)."""
 
 
 @dataclass(frozen=True)
@@ -417,7 +423,7 @@ class CampaignService:
         if not campaign.pending_events:
             return
         self._check_expected_version(ctx, loaded_version)
-        self.application.save_campaign(campaign)
+        self.application.save_campaign(campaign, on_queued=_end_turn.get())
 
     def _run(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
@@ -444,11 +450,13 @@ class CampaignService:
     ) -> Outcome:
         """Run ``attempt`` holding the campaign's in-process lock; retry it when a writer in
         another process appended first, unless the caller pinned the version it expects."""
-        lock = self._locks.of(aggregate_id)
-
         def locked_attempt() -> Outcome:
-            with lock:
-                return attempt()
+            with self._locks.turn(aggregate_id) as turn:
+                ending = _end_turn.set(turn.release)
+                try:
+                    return attempt()
+                finally:
+                    _end_turn.reset(ending)
 
         if ctx.expected_version is None:
             return self._retry.run(locked_attempt, self.conflicts)

@@ -86,17 +86,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="HTTP worker processes on the one store; with more than 1, the change-feed "
-            "processor runs in the supervising process.",
+            help="HTTP worker processes on the one store, supervised, with the change-feed "
+            "processor in the supervising process (default: one process serving and "
+            "projecting).",
         ),
-    ] = 1,
+    ] = None,
 ) -> None:
     """Serve the HTTP API and run the change-feed processor until Ctrl-C/SIGTERM."""
     settings = load_settings(host=host, port=port)
-    if workers > 1:
+    if workers is not None:
         from cli.workers import serve_workers
 
         serve_workers(settings, console, services_builder(ctx), workers)

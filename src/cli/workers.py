@@ -1,4 +1,5 @@
-"""``campaigns serve --workers N``: N HTTP worker processes on one embedded store, supervised.
+"""``campaigns serve --workers N``: N HTTP worker processes on one embedded store, supervised
+(with N = 1: the HTTP API in one process, the projection in another).
 
 This process binds the socket once, runs the change-feed processor (the one projector: several
 would only undo each other's work) and supervises the workers with uvicorn's ``Multiprocess``

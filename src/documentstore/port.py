@@ -31,7 +31,8 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -152,6 +153,17 @@ class BatchesResult:
         if self.error is not None:
             raise self.error
         return self.applied
+
+
+BatchQueued = Callable[[list[Document | None]], None]
+"""Told, in the writer's thread, the results a batch will answer (each written document with
+its new ``_etag`` and ``_ts``) once the batch is queued for a commit in order after every batch
+queued before it, and before that commit (``batch_queued``)."""
+
+batch_queued: ContextVar[BatchQueued | None] = ContextVar("batch_queued", default=None)
+"""Set by a writer around an ``execute_batch`` call to learn, before the batch is committed,
+what it will write: an adapter that queues batches for a group commit (SQLite) tells it; the
+others never do. Nothing in it is durable or visible to readers until the call returns."""
 
 
 @dataclass(frozen=True)

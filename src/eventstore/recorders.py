@@ -48,6 +48,7 @@ from documentstore.port import (
     Operation,
     Query,
     Replace,
+    batch_queued,
 )
 from domain.errors import CommandTooLarge, DocumentConflict, DocumentNotFound, EtagMismatch
 from eventstore.documents import (
@@ -71,6 +72,7 @@ from eventstore.documents import (
     stored_snapshot_from,
 )
 from eventstore.head_cache import HeadCache
+from eventstore.pending_writes import PendingWrites, overlaid
 
 NO_GLOBAL_SEQUENCE = (
     "the event log has no global notification sequence: Cosmos DB orders events only within "
@@ -163,6 +165,7 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
     def __init__(self, store: DocumentStore, *, head_cache: HeadCache | None = None) -> None:
         super().__init__(store)
         self._heads = head_cache or HeadCache()
+        self._pending = PendingWrites()
 
     def insert_events(
         self,
@@ -181,8 +184,10 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         replaced if its document still has the etag given). ``command_id`` (default: the
         first event's ``metadata.commandId``) is recorded in the head for information only. A
         conflict raises ``IntegrityError`` unless it is this call's own batch, applied by an
-        attempt whose answer was lost (recognised by the call's append id). Returns None:
-        there is no notification id.
+        attempt whose answer was lost (recognised by the call's append id). ``on_queued``
+        (optional) is called once a store that commits in groups has queued the batch, before
+        its commit: from then on the stream's next load sees what it will write
+        (``eventstore.pending_writes``). Returns None: there is no notification id.
         """
         if not stored_events:
             return None
@@ -235,9 +240,20 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
             operations.append(
                 Create(document) if etag is None else Replace(document, if_match=etag)
             )
+        batch = object()
+        on_queued: Callable[[], None] | None = kwargs.get("on_queued")
+
+        def queued(written: list[Document | None]) -> None:
+            self._pending.hold(partition, batch, written)
+            self._heads.remember(partition, written[len(documents)], snapshot=kept)
+            if on_queued is not None:
+                on_queued()
+
+        telling = batch_queued.set(queued if on_queued is not None else None)
         try:
             results = self.store.execute_batch(EVENTS, partition, operations)
         except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
+            self._pending.release(partition, batch)
             self._heads.forget(partition)
             if self._landed_earlier(partition, documents[-1]):
                 return None
@@ -245,7 +261,14 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
                 f"append to stream {partition} at version {versions[0]} lost a race: "
                 f"{conflict.detail}"
             ) from conflict
-        self._heads.remember(partition, results[len(documents)], snapshot=kept)
+        except BaseException:
+            self._pending.release(partition, batch)
+            self._heads.forget(partition)
+            raise
+        finally:
+            batch_queued.reset(telling)
+        if not self._pending.release(partition, batch):  # else a later head is the one to keep
+            self._heads.remember(partition, results[len(documents)], snapshot=kept)
         return None
 
     def select_events(
@@ -280,7 +303,9 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         round trip: what a command needs to decide."""
         partition = partition_of(originator_id)
         wanted = {state_id(entity_id): entity_id for entity_id in entity_ids}
-        found = self.store.read_many(EVENTS, partition, [HEAD_ID, *wanted])
+        ids = [HEAD_ID, *wanted]
+        held = self._pending.held(partition)
+        found = overlaid(self.store.read_many(EVENTS, partition, ids), held, ids)
         head: Document | None = None
         states: dict[str, tuple[Mapping[str, Any], str | None]] = {}
         for document in found:
@@ -398,7 +423,10 @@ class EventLogRecorder(_StreamDocuments, ApplicationRecorder):
         seen, cached = self._heads.known(partition)
         if seen and (cached is None or int(cached["version"]) == first_version - 1):
             return cached
-        head = self.store.read(EVENTS, partition, HEAD_ID)
+        held = self._pending.held(partition)
+        stored = self.store.read(EVENTS, partition, HEAD_ID)
+        found = overlaid([] if stored is None else [stored], held, [HEAD_ID])
+        head = found[0] if found else None
         self._heads.remember(partition, head)
         return head
 

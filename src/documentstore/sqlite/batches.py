@@ -9,26 +9,38 @@ store, which translates them.
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from documentstore.port import Create, Delete, Document, Operation, Replace, without_system_fields
 from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, OperationRefused
 
-Prepared = tuple[Operation, str | None]
-"""An operation and its document's stored JSON (None for deletes)."""
+
+@dataclass(frozen=True)
+class Prepared:
+    """An operation ready to apply: its document's stored JSON, and the new etag and the
+    document as the write will answer it (None for deletes), decided before it is applied so
+    that the writer knows them as soon as its batch is queued."""
+
+    operation: Operation
+    body: str | None
+    written: Document | None
+
+    @property
+    def etag(self) -> str | None:
+        return None if self.written is None else str(self.written["_etag"])
 
 
-def prepare(operation: Operation) -> Prepared:
-    """The operation and its document's stored JSON, encoded up front; a document JSON cannot
-    hold (NaN, an infinity) is a ValueError."""
+def prepare(operation: Operation, ts: int) -> Prepared:
+    """The operation with its document's stored JSON encoded up front and its new etag; a
+    document JSON cannot hold (NaN, an infinity) is a ValueError."""
     if isinstance(operation, Delete):
-        return operation, None
+        return Prepared(operation, None, None)
     encoded = operation.stored_json
     if not encoded.strict:
         raise ValueError("Out of range float values are not JSON compliant")
-    return operation, encoded.text
+    return Prepared(operation, encoded.text, _written(operation.document, str(uuid.uuid4()), ts))
 
 
 def apply_request(
@@ -71,23 +83,25 @@ def apply_batch(
     the outcome: each document written moves to the container's next feed position, in the
     order of the operations (one counter update for the batch)."""
     ids = [
-        operation.id if isinstance(operation, Delete) else str(operation.document["id"])
-        for operation, _ in prepared
+        step.operation.id
+        if isinstance(step.operation, Delete)
+        else str(step.operation.document["id"])
+        for step in prepared
     ]
     current = _current_etags(connection, container, partition_key, ids)
-    writes = sum(1 for operation, _ in prepared if not isinstance(operation, Delete))
+    writes = sum(1 for step in prepared if not isinstance(step.operation, Delete))
     position = 0
     if writes:
-        (last,) = connection.execute(
+        [(last,)] = connection.execute(
             "UPDATE feed_positions SET last_position = last_position + ? WHERE container = ? "
             "RETURNING last_position",
             (writes, container),
-        ).fetchone()
+        ).fetchall()  # to the end: no statement left open on the connection
         position = last - writes
-    ts = int(time.time())
-    outcome: dict[str, tuple[str, str, int] | None] = {}
+    outcome: dict[str, tuple[str, str, int, int] | None] = {}
     results: list[Document | None] = []
-    for index, ((operation, body), document_id) in enumerate(zip(prepared, ids, strict=True)):
+    for index, (step, document_id) in enumerate(zip(prepared, ids, strict=True)):
+        operation = step.operation
         current_etag = current[document_id]
         if_match = None if isinstance(operation, Create) else operation.if_match
         if isinstance(operation, Create) and current_etag is not None:
@@ -102,17 +116,17 @@ def apply_batch(
             raise EtagMismatch(
                 f"document {document_id!r} changed since etag {if_match}", operation_index=index
             )
-        if isinstance(operation, Delete):
+        if step.written is None:
             current[document_id] = None
             outcome[document_id] = None
             results.append(None)
             continue
-        assert body is not None
-        etag = str(uuid.uuid4())
+        assert step.body is not None
+        etag = str(step.written["_etag"])
         position += 1
         current[document_id] = etag
-        outcome[document_id] = (body, etag, position)
-        results.append(_written(operation.document, etag, ts))
+        outcome[document_id] = (step.body, etag, int(step.written["_ts"]), position)
+        results.append(step.written)
     deleted = [(container, partition_key, key) for key, row in outcome.items() if row is None]
     if deleted:
         connection.executemany(
@@ -122,7 +136,7 @@ def apply_batch(
         (container, partition_key, key, body, etag, ts, position)
         for key, row in outcome.items()
         if row is not None
-        for body, etag, position in [row]
+        for body, etag, ts, position in [row]
     ]
     if stored:
         connection.executemany(

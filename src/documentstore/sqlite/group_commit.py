@@ -15,15 +15,18 @@ applied (the store's retry policy then retries each).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from documentstore.port import Document
 from documentstore.sqlite.batches import Prepared, apply_request
 from documentstore.sqlite.connections import ConnectionPool
 from domain.errors import OperationRefused
+
+logger = logging.getLogger(__name__)
 
 MAX_GROUP = 64
 """At most this many requests share a transaction; the rest wait for the next one."""
@@ -60,14 +63,26 @@ class GroupCommit:
         """Transactions committed so far (with ``requests``: how well writes are grouped)."""
         self.requests = 0
 
-    def apply(self, container: str, prepared: Sequence[tuple[str, Sequence[Prepared]]]) -> Outcome:
+    def apply(
+        self,
+        container: str,
+        prepared: Sequence[tuple[str, Sequence[Prepared]]],
+        queued: Callable[[], None] | None = None,
+    ) -> Outcome:
         """Apply one caller's batches in the next group's transaction and answer once that
-        transaction is committed; a fault of the transaction is raised (nothing applied)."""
+        transaction is committed; a fault of the transaction is raised (nothing applied).
+        ``queued`` is called once the request has its place in the queue: every request
+        queued later is applied after it."""
         request = _Request(container, prepared)
         with self._guard:
             self._queue.append(request)
             leads = not self._leading
             self._leading = True
+        if queued is not None:
+            try:
+                queued()
+            except Exception:  # the caller's bookkeeping; the request stands in the queue
+                logger.exception("a queued-batch listener failed")
         if not leads:
             request.woken.wait()
             if not request.leads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -20,6 +21,7 @@ from documentstore.port import (
     Page,
     Query,
     TextPage,
+    batch_queued,
     check_batch,
     check_container,
 )
@@ -69,10 +71,12 @@ class SqliteDocumentStore(DocumentStore):
 
         def read_row() -> Document | None:
             with self._pool.connection() as connection:
-                row = connection.execute(
+                # Every row fetched: a statement left unfinished would keep its read snapshot
+                # open on the pooled connection, and the next read on it would see the past.
+                rows = connection.execute(
                     queries.READ, (container, partition_key, document_id)
-                ).fetchone()
-            return None if row is None else document(*row)
+                ).fetchall()
+            return document(*rows[0]) if rows else None
 
         return self._run(read_row, what="read")
 
@@ -172,18 +176,26 @@ class SqliteDocumentStore(DocumentStore):
     ) -> BatchesResult:
         prepared: list[tuple[str, list[Prepared]]] = []
         refused: Exception | None = None
+        ts = int(time.time())
         for partition_key, operations in batches:
             try:
                 check_batch(container, partition_key, operations)
-                prepared.append((partition_key, [prepare(operation) for operation in operations]))
+                prepared.append(
+                    (partition_key, [prepare(operation, ts) for operation in operations])
+                )
             except Exception as error:  # the batches before it are applied all the same
                 refused = error
                 break
         if not any(operations for _, operations in prepared):
             return BatchesResult([[] for _ in prepared], refused)
+        tell = batch_queued.get()
+        queued = None
+        if tell is not None and len(prepared) == 1 and refused is None:
+            will_answer = [step.written for step in prepared[0][1]]
+            queued = _once(lambda: tell(will_answer))
 
         def apply() -> tuple[list[list[Document | None]], Exception | None]:
-            return self._writes.apply(container, prepared)
+            return self._writes.apply(container, prepared, queued)
 
         try:
             applied, failure = self._run(apply, what="batch")
@@ -233,3 +245,17 @@ class SqliteDocumentStore(DocumentStore):
                 raise translate_error(error, what) from error
 
         return self._retry.run(translated, what=what)
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    """``action``, run at most once however often it is called (a retried batch is queued
+    again)."""
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run
