@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/campaigns serve
+	@# The HTTP API in one process, the change-feed processor in another, supervised together
+	@# (docs/performance.md, "Throughput, round 2").
+	$(BIN)/campaigns serve --workers 1
 
 lint: install
 	$(BIN)/ruff check src tests bench function_app.py

@@ -36,9 +36,13 @@ CLIENTS = 8
 PHASE_SECONDS = 6.0
 ROUNDS = 3
 PAST_VERSIONS = 500
-LEDGER = "ledger"
-KINDS = (LEDGER, "stock", "floor", f"{LEDGER}-w2")
-"""This service as ``make run`` starts it, the two references, and ``--workers 2``."""
+LEDGER = "serve-w1"
+"""This service as ``make run`` starts it: ``campaigns serve --workers 1`` (the HTTP API in
+one process, the projection in another)."""
+SERVE_ARGS = {"serve": [], "serve-w1": ["--workers", "1"], "serve-w2": ["--workers", "2"]}
+"""The ways of serving this service that the section measures, by kind."""
+KINDS = (LEDGER, "stock", "floor", "serve", "serve-w2")
+"""``make run``'s service, the two references, then one process and two HTTP workers."""
 TARGETS = {"8 campaigns": {"stock": 1.5, "floor": 0.5}, "one campaign": {"stock": 1.0}}
 LAG_TARGET_SECONDS = 0.250
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -120,13 +124,12 @@ def measure(
 
 
 def _is_ours(kind: str) -> bool:
-    return kind == LEDGER or kind.startswith(f"{LEDGER}-w")
+    return kind in SERVE_ARGS
 
 
 def _serve_command(kind: str) -> str:
-    """How ``make run`` (``kind`` ledger) or an operator starts the service measured."""
-    workers = kind.removeprefix(f"{LEDGER}-w") if kind != LEDGER else None
-    return "campaigns serve" + (f" --workers {workers}" if workers else "")
+    """How ``make run`` or an operator starts the service ``kind`` measures."""
+    return " ".join(["campaigns serve", *SERVE_ARGS[kind]])
 
 
 def _median_rate(results: list[PhaseFigures]) -> float:
@@ -188,8 +191,7 @@ def _lag_row(figures: Figures, kind: str) -> Row:
 @contextmanager
 def _serve(kind: str, data_dir: Path) -> Iterator[Served]:
     if _is_ours(kind):
-        serve_args = _serve_command(kind).split()[2:]
-        with served_ledger(data_dir, serve_args=serve_args) as ledger:
+        with served_ledger(data_dir, serve_args=SERVE_ARGS[kind]) as ledger:
             port = int(ledger.base_url.rsplit(":", 1)[1])
             pid = ledger.process.pid
             yield Served(kind, port, lambda: [pid, *_descendants(pid)], data_dir)

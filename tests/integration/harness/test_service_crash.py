@@ -1,6 +1,7 @@
 """``campaigns serve`` killed with SIGKILL in the middle of a load of concurrent commands (group
 commit at work): every command answered before the kill is in the log after it, and the store
-opens and answers again. Once with one process, once with two workers."""
+opens and answers again. In one process, and with one and two HTTP workers beside the
+projecting supervisor."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ START_SECONDS = 30
 LOAD_SECONDS = 1.5
 
 
-def _serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -34,7 +35,11 @@ def _serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     }
     env.update(PORT=str(port), HOST="127.0.0.1", LEDGER_DATA_DIR=str(data_dir))
     return subprocess.Popen(
-        [str(Path(sys.executable).with_name("campaigns")), "serve", "--workers", str(workers)],
+        [
+            str(Path(sys.executable).with_name("campaigns")),
+            "serve",
+            *([] if workers is None else ["--workers", str(workers)]),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -55,9 +60,9 @@ def _wait_until_up(process: subprocess.Popen[bytes], client: httpx.Client) -> No
     raise AssertionError("serve did not answer in time")
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [None, 1, 2], ids=["one process", "1 worker", "2 workers"])
 def test_every_command_answered_before_a_kill_is_in_the_log_after_it(
-    tmp_path: Path, workers: int
+    tmp_path: Path, workers: int | None
 ) -> None:
     port = free_port()
     process = _serve(tmp_path, port, workers)
