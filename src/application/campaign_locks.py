@@ -25,8 +25,9 @@ DEFAULT_STRIPES = 256
 
 
 class StripeLocks(Protocol):
-    """Locks shared by processes, one per stripe number; the caller holds the stripe's
-    in-process lock while it takes the shared one."""
+    """Locks shared by processes, one per stripe number, held by a process as long as any of
+    its threads holds it (a thread takes it while holding the stripe's in-process lock, and
+    may give that lock up before it gives the shared one back)."""
 
     def acquire(self, stripe: int) -> None: ...
 
@@ -51,8 +52,9 @@ class CampaignLocks:
         return self._both(stripe, self._shared)
 
     def turn(self, campaign_id: UUID) -> CampaignTurn:
-        """What ``of`` gives, as a turn its holder may also end early (``release``): once a
-        command's append is queued for its commit, the next command of the campaign may go."""
+        """What ``of`` gives, as a turn its holder may end early in this process
+        (``CampaignTurn.end_here``): once a command's append is queued for its commit, the
+        campaign's next command in this process may go."""
         stripe = campaign_id.int % len(self._locks)
         return CampaignTurn(self._locks[stripe], self._shared, stripe)
 
@@ -67,35 +69,41 @@ class CampaignLocks:
 
 
 class CampaignTurn:
-    """A writer's turn on a campaign's stripe (in this process, then across processes when the
-    locks are shared); ``release`` ends it, at most once, before the block does."""
+    """A writer's turn on a campaign's stripe: this process's lock of the stripe, then (when
+    the locks are shared) the stripe across processes. ``end_here`` ends the turn in this
+    process only, before the block does: the next writer of this process may decide, while
+    writers of other processes still wait until this one's append is committed (the block's
+    end), since only this process can see what it has queued."""
 
     def __init__(self, lock: threading.Lock, shared: StripeLocks | None, stripe: int) -> None:
         self._lock = lock
         self._shared = shared
         self._stripe = stripe
-        self._held = False
+        self._here = False
+        self._across = False
 
     def __enter__(self) -> CampaignTurn:
         self._lock.acquire()
+        self._here = True
         if self._shared is not None:
             try:
                 self._shared.acquire(self._stripe)
             except BaseException:
-                self._lock.release()
+                self.end_here()
                 raise
-        self._held = True
+            self._across = True
         return self
 
-    def release(self) -> None:
-        if not self._held:
-            return
-        self._held = False
-        try:
-            if self._shared is not None:
-                self._shared.release(self._stripe)
-        finally:
+    def end_here(self) -> None:
+        """Let this process's next writer of the campaign go (at most once)."""
+        if self._here:
+            self._here = False
             self._lock.release()
 
     def __exit__(self, *_: object) -> None:
-        self.release()
+        try:
+            if self._across and self._shared is not None:
+                self._across = False
+                self._shared.release(self._stripe)
+        finally:
+            self.end_here()

@@ -452,7 +452,7 @@ class CampaignService:
         another process appended first, unless the caller pinned the version it expects."""
         def locked_attempt() -> Outcome:
             with self._locks.turn(aggregate_id) as turn:
-                ending = _end_turn.set(turn.release)
+                ending = _end_turn.set(turn.end_here)
                 try:
                     return attempt()
                 finally:
