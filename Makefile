@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	@# The HTTP API in one process, the change-feed processor in another, supervised together
+	@# Two HTTP worker processes and the change-feed processor in the supervising process
 	@# (docs/performance.md, "Throughput, round 2").
-	$(BIN)/campaigns serve --workers 1
+	$(BIN)/campaigns serve --workers 2
 
 lint: install
 	$(BIN)/ruff check src tests bench function_app.py
