@@ -126,7 +126,10 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as directory:
         for name in chosen:
             print(f"[{name}]", flush=True)
-            SECTIONS[name](Path(directory), table)
+            try:
+                SECTIONS[name](Path(directory), table)
+            except Exception as error:  # one broken section does not cost the others
+                table.add(Row(f"Section {name}", "runs", f"failed: {error!r}", "MISSED"))
     table.note(f"all sections took {time.monotonic() - started:.0f} s")
     fanout = "" if arguments.no_fanout else _fanout()
     print()

@@ -156,14 +156,13 @@ class BatchesResult:
 
 
 BatchQueued = Callable[[list[Document | None]], None]
-"""Told, in the writer's thread, the results a batch will answer (each written document with
-its new ``_etag`` and ``_ts``) once the batch is queued for a commit in order after every batch
-queued before it, and before that commit (``batch_queued``)."""
+"""Told, in the writer's thread, what a batch will answer (documents with their new ``_etag``
+and ``_ts``) once it is queued for a commit after every batch queued before it."""
 
 batch_queued: ContextVar[BatchQueued | None] = ContextVar("batch_queued", default=None)
-"""Set by a writer around an ``execute_batch`` call to learn, before the batch is committed,
-what it will write: an adapter that queues batches for a group commit (SQLite) tells it; the
-others never do. Nothing in it is durable or visible to readers until the call returns."""
+"""Set by a writer around ``execute_batch`` to learn what its batch will write before the
+commit: a store that commits in groups (SQLite) tells it, others never. Not durable, nor seen
+by readers, until the call returns."""
 
 
 @dataclass(frozen=True)
@@ -234,11 +233,9 @@ class DocumentStore(ABC):
         page_size: int = 100,
         continuation: str | None = None,
     ) -> TextPage:
-        """One page of ``query`` as each document's id and stored JSON
-        (``stored_json(document).text``: compact, in the document's key order, no store fields),
-        for callers that compare or list documents without reading them into objects. This
-        default encodes what ``query`` answers; an adapter that keeps that text answers it as
-        stored. The continuation is the query's."""
+        """One page of ``query`` as ids and stored JSON (``stored_json(document).text``), for
+        callers that compare or list documents without decoding them. This default encodes what
+        ``query`` answers; an adapter that keeps the text answers it as stored."""
         page = self.query(container, query, page_size=page_size, continuation=continuation)
         return TextPage(
             [(str(document["id"]), stored_json(document).text) for document in page.items],
