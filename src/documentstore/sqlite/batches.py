@@ -1,5 +1,6 @@
-"""Applying batches to the SQLite store: one transaction, a savepoint per batch when there are
-several, each operation checked against the documents as the earlier ones leave them.
+"""Applying batches to the SQLite store inside a transaction (``documentstore.sqlite.
+group_commit`` opens and commits it): a savepoint per caller and per batch, each operation
+checked against the documents as the earlier ones leave them.
 
 Runs on a connection in this process's writers' turn; ``sqlite3`` errors pass through to the
 store, which translates them.
@@ -30,42 +31,35 @@ def prepare(operation: Operation) -> Prepared:
     return operation, encoded.text
 
 
-def apply_batches(
+def apply_request(
     connection: sqlite3.Connection,
     container: str,
     prepared: Sequence[tuple[str, Sequence[Prepared]]],
 ) -> tuple[list[list[Document | None]], OperationRefused | None]:
-    """One transaction; the results of the batches applied and the refusal that stopped them,
-    if any (the caller raises it after the commit).
+    """One caller's batches inside the open transaction, behind a savepoint of their own: the
+    results of the batches applied and the refusal that stopped them, if any (the caller
+    raises it after the commit).
 
-    A refused batch of several is rolled back to its savepoint and those before it committed;
-    a refused lone batch, or any other error, rolls back everything and is raised.
+    A refused batch is rolled back to its own savepoint and those before it stay (a refused
+    lone batch thus leaves nothing); any other error is raised with the transaction left for
+    the caller to roll back.
     """
-    savepoints = len(prepared) > 1
     results: list[list[Document | None]] = []
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        for partition_key, operations in prepared:
-            if not operations:
-                results.append([])
-                continue
-            if savepoints:
-                connection.execute("SAVEPOINT batch")
-            try:
-                results.append(apply_batch(connection, container, partition_key, operations))
-            except OperationRefused as refusal:
-                if not savepoints:
-                    raise
-                connection.execute("ROLLBACK TO batch")
-                connection.execute("RELEASE batch")
-                connection.execute("COMMIT")
-                return results, refusal
-            if savepoints:
-                connection.execute("RELEASE batch")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+    connection.execute("SAVEPOINT request")
+    for partition_key, operations in prepared:
+        if not operations:
+            results.append([])
+            continue
+        connection.execute("SAVEPOINT batch")
+        try:
+            results.append(apply_batch(connection, container, partition_key, operations))
+        except OperationRefused as refusal:
+            connection.execute("ROLLBACK TO batch")
+            connection.execute("RELEASE batch")
+            connection.execute("RELEASE request")
+            return results, refusal
+        connection.execute("RELEASE batch")
+    connection.execute("RELEASE request")
     return results, None
 
 
@@ -86,11 +80,11 @@ def apply_batch(
     writes = sum(1 for operation, _ in prepared if not isinstance(operation, Delete))
     position = 0
     if writes:
-        (last,) = connection.execute(
+        [(last,)] = connection.execute(
             "UPDATE feed_positions SET last_position = last_position + ? WHERE container = ? "
             "RETURNING last_position",
             (writes, container),
-        ).fetchone()
+        ).fetchall()  # to the end: no statement left open on the connection
         position = last - writes
     ts = int(time.time())
     outcome: dict[str, tuple[str, str, int] | None] = {}

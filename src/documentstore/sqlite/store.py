@@ -25,9 +25,10 @@ from documentstore.port import (
 from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import queries
 from documentstore.sqlite.backup import back_up
-from documentstore.sqlite.batches import Prepared, apply_batches, prepare
+from documentstore.sqlite.batches import Prepared, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
 from documentstore.sqlite.faults import translate_error
+from documentstore.sqlite.group_commit import GroupCommit
 from documentstore.sqlite.queries import FEED_RANGE, QUERY_TOKENS, document
 
 Result = TypeVar("Result")
@@ -47,6 +48,7 @@ class SqliteDocumentStore(DocumentStore):
     ) -> None:
         self.path = Path(path)
         self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout)
+        self._writes = GroupCommit(self._pool)
         self._retry = retry or RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.5)
         self._lock = threading.Lock()
         self._initialised = False
@@ -153,7 +155,8 @@ class SqliteDocumentStore(DocumentStore):
         self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
     ) -> BatchesResult:
         """The batches in one transaction, a savepoint each: a refused batch is rolled back
-        to its savepoint and the ones before it committed; a fault rolls back everything."""
+        to its savepoint and the ones before it committed; a fault rolls back everything.
+        Other writers' batches of this process may share the transaction (``GroupCommit``)."""
         return self._execute_batches(container, batches)
 
     def _execute_batches(
@@ -172,8 +175,7 @@ class SqliteDocumentStore(DocumentStore):
             return BatchesResult([[] for _ in prepared], refused)
 
         def apply() -> tuple[list[list[Document | None]], Exception | None]:
-            with self._pool.writer() as connection:
-                return apply_batches(connection, container, prepared)
+            return self._writes.apply(container, prepared)
 
         try:
             applied, failure = self._run(apply, what="batch")
