@@ -42,7 +42,7 @@ _INCREMENTAL_VACUUM = 2
 def reclaim_space(connection: sqlite3.Connection) -> None:
     """Return the free pages of the file to the file system. A file created before stores were
     made incremental is rewritten once (``VACUUM``), which makes it so."""
-    if connection.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL_VACUUM:
+    if connection.execute("PRAGMA auto_vacuum").fetchall()[0][0] == _INCREMENTAL_VACUUM:
         connection.executescript("PRAGMA incremental_vacuum;")  # to the end, not one page
     else:
         connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -129,6 +129,6 @@ class ConnectionPool:
         # A new file frees the pages of deleted documents on request (``reclaim_space``); the
         # mode can only be chosen before the file's first page is written (by the WAL switch).
         connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA journal_mode = WAL").fetchall()  # to the end, as every read
         connection.execute("PRAGMA synchronous = FULL")
         return connection

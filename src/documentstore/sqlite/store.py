@@ -70,10 +70,13 @@ class SqliteDocumentStore(DocumentStore):
 
         def read_row() -> Document | None:
             with self._pool.connection() as connection:
-                row = connection.execute(
+                # Every row fetched: a statement left unfinished (its cursor not yet freed)
+                # would keep its read snapshot open on the pooled connection, and the next
+                # read on it would see the past.
+                rows = connection.execute(
                     queries.READ, (container, partition_key, document_id)
-                ).fetchone()
-            return None if row is None else document(*row)
+                ).fetchall()
+            return document(*rows[0]) if rows else None
 
         return self._run(read_row, what="read")
 
