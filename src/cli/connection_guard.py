@@ -13,6 +13,9 @@ request's head a byte at a time, or a body that never ends. Here, per connection
   within this time of its head; else 408 (when no answer has started) and the connection closes;
 - a request answered without its body being read to the end (a 401 before the body, a 413)
   closes the connection after the answer (``Connection: close``) instead of reading on;
+- **head size** (``LEDGER_MAX_HEADER_BYTES``): a request's line and headers larger than this are
+  answered 431 and the connection closes, whichever parser runs (h11 has a cap of its own,
+  httptools none);
 - **connection cap** (``LEDGER_MAX_CONNECTIONS``): a connection past the cap is answered 503
   and closed at once, so the process never runs out of file descriptors (and never floods its
   log with accept errors); a refusal is logged at most once a second.
@@ -75,7 +78,21 @@ _TOO_MANY_CONNECTIONS = _raw_answer(
     "too-many-connections",
     "This server holds as many connections as it may; retry later.",
 )
+_HEAD_TOO_LARGE = _raw_answer(
+    431,
+    "Request Header Fields Too Large",
+    "request-head-too-large",
+    "The request's line and headers are larger than this server accepts.",
+)
+_HEAD_TOO_LARGE_BODY = _HEAD_TOO_LARGE.partition(b"\r\n\r\n")[2]
 _CLOSE = (b"connection", b"close")
+
+
+def _head_size(scope: dict[str, Any]) -> int:
+    """The size of a request's line and headers as sent, near enough (each header ``name:
+    value`` and its line end)."""
+    line = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+    return line + sum(len(name) + len(value) + 4 for name, value in scope.get("headers", ()))
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class ConnectionLimits:
     head_seconds: float
     body_seconds: float
     max_connections: int
+    max_head_bytes: int = 16 * 1024
 
     @classmethod
     def of(cls, settings: Settings) -> ConnectionLimits:
@@ -90,6 +108,7 @@ class ConnectionLimits:
             head_seconds=settings.ledger_header_timeout_seconds,
             body_seconds=settings.ledger_body_timeout_seconds,
             max_connections=settings.ledger_max_connections,
+            max_head_bytes=settings.ledger_max_header_bytes,
         )
 
 
@@ -136,12 +155,15 @@ class ConnectionGuard(asyncio.Protocol):
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     connections: set[Any]
+    cycle: Any
 
     def __init__(self, *arguments: Any, **options: Any) -> None:
         super().__init__(*arguments, **options)
         self.app = _WatchedApp(self.app, self)
         self._timer: asyncio.TimerHandle | None = None
         self._head_started = False
+        self._head_bytes: int | None = 0
+        """Bytes received of the head awaited; None while no head is awaited."""
         self._body_complete = True
         self._answer_started = False
 
@@ -158,7 +180,18 @@ class ConnectionGuard(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._head_started = True
+        cycle = getattr(self, "cycle", None)
         super().data_received(data)
+        if self._head_bytes is None:
+            return
+        if getattr(self, "cycle", None) is not cycle:  # the parser has read a whole head
+            self._head_bytes = None
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self.limits.max_head_bytes and not self.transport.is_closing():
+            self._stop_timer()
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
@@ -183,6 +216,12 @@ class ConnectionGuard(asyncio.Protocol):
         self._answer_started = True
         return not self._body_complete
 
+    def close_after_answer(self) -> None:
+        """Close the connection once what was written is sent."""
+        self._stop_timer()
+        if not self.transport.is_closing():
+            self.transport.close()
+
     def answer_sent(self) -> None:
         if self._body_complete and not self.transport.is_closing():
             self._await_head()
@@ -191,6 +230,7 @@ class ConnectionGuard(asyncio.Protocol):
 
     def _await_head(self) -> None:
         self._head_started = False
+        self._head_bytes = 0
         self._start_timer(self.limits.head_seconds, self._head_overdue)
 
     def _start_timer(self, seconds: float, callback: Callable[[], None]) -> None:
@@ -234,6 +274,22 @@ class _WatchedApp:
             return
         guard = self._guard
         guard.head_received(scope)
+        if _head_size(scope) > guard.limits.max_head_bytes:  # whole in one read: not yet seen
+            guard.answer_starting()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 431,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(_HEAD_TOO_LARGE_BODY)).encode()),
+                        _CLOSE,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": _HEAD_TOO_LARGE_BODY})
+            guard.close_after_answer()
+            return
 
         async def watched_receive() -> Any:
             message = await receive()

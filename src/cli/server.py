@@ -29,6 +29,10 @@ from cli.connection_guard import allow_open_files, uvicorn_config
 from cli.ports import OperatorServices, ServicesBuilder
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
+HTTP_PARSER = "httptools"
+EVENT_LOOP = "uvloop"
+"""uvicorn's C HTTP parser and event loop: less CPU per request than h11 and asyncio's loop
+(docs/performance.md, "Throughput, round 2"); the connection guard works on either parser."""
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -94,6 +98,8 @@ def serve(settings: Settings, console: Console, build_services: ServicesBuilder)
             config = uvicorn_config(
                 create_app(services),
                 settings,
+                http=HTTP_PARSER,
+                loop=EVENT_LOOP,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 log_level="info",
                 **uvicorn_logging(settings),

@@ -326,3 +326,18 @@ def test_ordinary_requests_on_a_guarded_server_are_unaffected(
                 client.post("/api/campaigns", json={"name": "A", "brief": brief()}), 201
             )
             check(client.get(f"/api/campaigns/{created['id']}/events"), 200)
+
+
+def test_a_head_larger_than_the_cap_is_431_and_the_connection_closes(
+    guarded_service: RunningService,
+) -> None:
+    cap = guarded_service.settings.ledger_max_header_bytes
+    with connect(guarded_service.base_url) as connection:
+        connection.sendall(request_head("GET", "/api/health", X_Padding="x" * (cap + 1024)))
+        answer = read_answer(connection, timeout=MARGIN)
+        assert answer.status == 431
+        assert b"request-head-too-large" in answer.body
+        assert seconds_until_closed(connection, MARGIN) < MARGIN
+    with connect(guarded_service.base_url) as connection:
+        connection.sendall(request_head("GET", "/api/health", X_Padding="x" * (cap // 2)))
+        assert read_answer(connection, timeout=MARGIN).status == 200
