@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/campaigns serve
+	@# Two HTTP worker processes and the change-feed processor in the supervising process
+	@# (docs/performance.md, "Throughput, round 2").
+	$(BIN)/campaigns serve --workers 2
 
 lint: install
 	$(BIN)/ruff check src tests bench function_app.py

@@ -266,6 +266,7 @@ async def stream_campaign(
                 _projected_version, reads, tenant, campaign_id
             )
         first_page = await read_after(resume_after)  # also answers 404 for foreign ones
+        subscription.resumes_after = resume_after
     except BaseException:
         subscription.close()
         raise

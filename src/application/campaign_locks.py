@@ -1,4 +1,4 @@
-"""Writers of one campaign inside one process take turns instead of colliding.
+"""Writers of one campaign take turns instead of colliding.
 
 Optimistic concurrency resolves writers in different processes (reload and retry), but among
 the threads of one process it only wastes round trips and, under sustained load, starves the
@@ -6,24 +6,55 @@ writer that lost: a fresh command always finds the stream free before the loser'
 So each attempt (load, decide, append) holds a lock for its campaign. The locks are striped (a
 fixed array indexed by campaign id) so memory stays bounded; two campaigns that share a stripe
 merely take turns too.
+
+Processes that share one store on one machine (the workers of ``campaigns serve --workers N``)
+take turns the same way when given ``shared`` stripe locks (the composition root's: one byte of
+a lock file per stripe): a writer holds its stripe in this process, then across processes.
+Writers elsewhere (other machines) still meet as conflicts, retried as ever.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 from uuid import UUID
 
 DEFAULT_STRIPES = 256
 
 
-class CampaignLocks:
-    """A bounded set of in-process locks, one stripe per campaign id."""
+class StripeLocks(Protocol):
+    """Locks shared by processes, one per stripe number; a thread takes one while it holds
+    the stripe's lock in its own process."""
 
-    def __init__(self, stripes: int = DEFAULT_STRIPES) -> None:
+    def acquire(self, stripe: int) -> None: ...
+
+    def release(self, stripe: int) -> None: ...
+
+
+class CampaignLocks:
+    """A bounded set of locks, one stripe per campaign id (see the module docstring)."""
+
+    def __init__(self, stripes: int = DEFAULT_STRIPES, *, shared: StripeLocks | None = None):
         if stripes < 1:
             raise ValueError("stripes must be at least 1")
         self._locks = [threading.Lock() for _ in range(stripes)]
+        self._shared = shared
 
-    def of(self, campaign_id: UUID) -> threading.Lock:
-        """The lock that writers of ``campaign_id`` in this process hold while they write."""
-        return self._locks[campaign_id.int % len(self._locks)]
+    def of(self, campaign_id: UUID) -> AbstractContextManager[object]:
+        """What writers of ``campaign_id`` hold while they write: its stripe's lock in this
+        process, and across processes too when the locks are shared."""
+        stripe = campaign_id.int % len(self._locks)
+        if self._shared is None:
+            return self._locks[stripe]
+        return self._both(stripe, self._shared)
+
+    @contextmanager
+    def _both(self, stripe: int, shared: StripeLocks) -> Iterator[None]:
+        with self._locks[stripe]:
+            shared.acquire(stripe)
+            try:
+                yield
+            finally:
+                shared.release(stripe)

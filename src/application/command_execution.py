@@ -85,12 +85,13 @@ class CommandExecution:
         clock: Callable[[], datetime] = utc_now,
         max_attempts: int = 8,
         on_appended: AppendListener | None = None,
+        locks: CampaignLocks | None = None,
     ) -> None:
         self.application = application
         self._clock = clock
         self._on_appended = on_appended
         self._retry = ConflictRetryPolicy(max_attempts=max_attempts)
-        self._locks = CampaignLocks()
+        self._locks = locks or CampaignLocks()
         self.conflicts = ConflictTally()
         """Collisions with writers in other processes, retries and give-ups since start."""
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.campaign_application import CampaignApplication
+from application.campaign_locks import CampaignLocks
 from application.command_execution import (
     AppendListener,
     CommandContext,
@@ -49,6 +50,7 @@ from domain.values import (
 
 MAX_EVENTS_PAGE = 1_000
 
+
 class CampaignService(CommandExecution):
     """Use cases of the write side. Every method raises only ``domain.errors`` exceptions.
 
@@ -56,6 +58,7 @@ class CampaignService(CommandExecution):
     that appended (never after a repeat), e.g. to wake the in-process projection processor; its
     failures are logged and never fail the command, which is already stored.
     ``command_observer`` (optional) runs every command (``application.observation``).
+    ``locks`` (default: this process's own) are the campaign locks its writers take turns on.
     """
 
     def __init__(
@@ -69,9 +72,14 @@ class CampaignService(CommandExecution):
         max_attempts: int = 8,
         on_appended: AppendListener | None = None,
         command_observer: CommandObserver | None = None,
+        locks: CampaignLocks | None = None,
     ) -> None:
         super().__init__(
-            application, clock=clock, max_attempts=max_attempts, on_appended=on_appended
+            application,
+            clock=clock,
+            max_attempts=max_attempts,
+            on_appended=on_appended,
+            locks=locks,
         )
         self.command_observer = command_observer
         self.artifact_types = artifact_types

@@ -18,6 +18,8 @@ from datetime import timedelta
 from eventsourcing.utils import Environment
 
 from application import CampaignApplication, CampaignService, load_artifact_types
+from application.campaign_locks import CampaignLocks
+from bootstrap.process_locks import FileStripeLocks
 from bootstrap.settings import Settings
 from bootstrap.stores import open_document_store
 from bootstrap.telemetry import TelemetryStarter, observers_of, service_telemetry
@@ -48,6 +50,11 @@ class ServiceContainer:
     telemetry: Telemetry | None = None
     """Metrics (``GET /metrics``) and, when configured, traces; None only when not started."""
     _closed: bool = field(default=False, repr=False)
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Have ``close`` call ``callback`` first (what a host started on these services)."""
+        self._on_close.append(callback)
 
     @property
     def application(self) -> CampaignApplication:
@@ -60,6 +67,8 @@ class ServiceContainer:
         if self._closed:
             return
         self._closed = True
+        for callback in reversed(self._on_close):
+            callback()
         if self.notification_hub is not None:
             self.notification_hub.close()  # end the live streams first: they hold connections
         self.processor.stop()
@@ -102,6 +111,7 @@ def build_container(
             max_audit_retries=settings.ledger_max_audit_retries,
             on_appended=_waking(processor),
             command_observer=observers.commands,
+            locks=campaign_locks(settings),
         )
         reads = ReadModel(store, on_snapshot_read=observers.snapshot_reads)
         if telemetry is not None:
@@ -125,6 +135,16 @@ def build_container(
         notification_hub=hub,
         telemetry=telemetry,
     )
+
+
+def campaign_locks(settings: Settings) -> CampaignLocks:
+    """The command side's campaign locks: on the embedded store, shared with every process
+    serving the same file (the workers of ``campaigns serve --workers N``), so that they take
+    turns on a campaign instead of colliding."""
+    if settings.ledger_store != "sqlite":
+        return CampaignLocks()
+    path = settings.sqlite_path
+    return CampaignLocks(shared=FileStripeLocks(path.with_name(f"{path.name}-campaigns")))
 
 
 def live_update_hub(settings: Settings) -> NotificationHub | None:

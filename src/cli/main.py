@@ -58,10 +58,25 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 7071).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="HTTP worker processes on the one store, supervised, with the change-feed "
+            "processor in the supervising process (default: one process serving and "
+            "projecting).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and run the change-feed processor in-process until Ctrl-C/SIGTERM."""
+    """Serve the HTTP API and run the change-feed processor until Ctrl-C/SIGTERM."""
     try:
-        server.serve(load_settings(host=host, port=port), console, services_builder(ctx))
+        settings = load_settings(host=host, port=port)
+        if workers is not None:
+            from cli.workers import serve_workers  # uvicorn's supervisor: only when asked
+
+            serve_workers(settings, console, services_builder(ctx), workers)
+            return
+        server.serve(settings, console, services_builder(ctx))
     except ConfigurationError as wrong:
         fail_to_start(f"Configuration error: {wrong.detail}", 2)
     except (LedgerError, OSError) as failed:

@@ -50,6 +50,9 @@ class Subscription:
         self.tenant_id = tenant_id
         self.capacity = capacity
         self.ended_because: str | None = None
+        self.resumes_after: int | None = None
+        """The stream version this subscriber's replay from the log starts after, once its
+        route knows it: a ``NotificationRelay`` starts a campaign's live items there."""
         self._hub = hub
         self._loop = loop
         self._items: deque[Notification] = deque()
@@ -176,6 +179,17 @@ class NotificationHub:
         """Whether ``tenant_id`` holds as many subscriptions as one tenant may."""
         with self._lock:
             return self._by_tenant.get(tenant_id, 0) >= self.max_per_tenant
+
+    def followed_campaigns(self) -> dict[str, int | None]:
+        """Every campaign with subscribers, and the earliest version one of them replays from
+        the log after (None while no route has said yet)."""
+        with self._lock:
+            followed = {c: list(subscriptions) for c, subscriptions in self._by_campaign.items()}
+        starts: dict[str, int | None] = {}
+        for campaign_id, subscriptions in followed.items():
+            known = [s.resumes_after for s in subscriptions if s.resumes_after is not None]
+            starts[campaign_id] = min(known) if known else None
+        return starts
 
     def publish(self, campaign_id: str, notifications: Sequence[Notification]) -> None:
         """Hand ``notifications`` to every subscription of the campaign; never waits."""

@@ -6,8 +6,11 @@ Errors here are ``sqlite3``'s own (a writer that waited too long for its turn ra
 
 from __future__ import annotations
 
+import fcntl
+import os
 import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +72,8 @@ class ConnectionPool:
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._writers = FairLock()
         self._closed = False
+        self._lock_file: int | None = None
+        self._lock_file_guard = threading.Lock()
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
@@ -99,19 +104,42 @@ class ConnectionPool:
     @contextmanager
     def _turn(self) -> Iterator[None]:
         """This process's writers one at a time, first come first served: a writer waiting
-        longer than the busy timeout gives up as SQLite's busy handler would."""
+        longer than the busy timeout gives up as SQLite's busy handler would. Then the
+        writers of every process of this machine (the workers of ``campaigns serve
+        --workers N``, a ``campaigns follow``) one at a time through an exclusive ``flock`` of
+        a file beside the database: the kernel hands it over as soon as it is free, where
+        SQLite's busy handler would sleep and poll."""
         if not self._writers.acquire(timeout=self._busy_timeout):
             raise sqlite3.OperationalError(
                 f"database is locked (waited {self._busy_timeout:g} s for this process's writers)"
             )
         try:
-            yield
+            lock_file = self._process_lock()
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
         finally:
             self._writers.release()
+
+    def _process_lock(self) -> int:
+        """The open lock file shared by the writers of every process (``<file>-writer``)."""
+        with self._lock_file_guard:
+            if self._lock_file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock_file = os.open(
+                    self.path.with_name(f"{self.path.name}-writer"), os.O_RDWR | os.O_CREAT, 0o644
+                )
+            return self._lock_file
 
     def close(self) -> None:
         """Close the idle connections; those in use close when they come back."""
         self._closed = True
+        with self._lock_file_guard:
+            if self._lock_file is not None:
+                os.close(self._lock_file)
+                self._lock_file = None
         while True:
             try:
                 self._idle.get_nowait().close()
