@@ -25,6 +25,7 @@ from bench import (
     operations_throughput,
     past_reads,
     rebuild_throughput,
+    side_by_side,
     snapshot_reads,
     telemetry_cost,
 )
@@ -108,6 +109,10 @@ def load(directory: Path, table: ResultTable) -> None:
     table.add(*http_load.measure(directory))
 
 
+def references(directory: Path, table: ResultTable) -> None:
+    table.add(*side_by_side.measure(directory))
+
+
 def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
@@ -130,6 +135,7 @@ SECTIONS: dict[str, Section] = {
     "snapshot": snapshots,
     "append": appends,
     "load": load,
+    "references": references,
     "rebuild": rebuilds,
     "past": past,
     "operations": operations,

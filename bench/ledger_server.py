@@ -19,7 +19,7 @@ from api.app import create_app
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from cli.connection_guard import uvicorn_config
-from cli.server import GRACEFUL_SHUTDOWN_SECONDS, LedgerServer
+from cli.server import EVENT_LOOP, GRACEFUL_SHUTDOWN_SECONDS, HTTP_PARSER, LedgerServer
 from projections.reads import ReadModel
 
 
@@ -43,6 +43,8 @@ def main() -> None:
         config = uvicorn_config(
             app,
             settings,
+            http=HTTP_PARSER,
+            loop=EVENT_LOOP,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             log_level="info",
         )

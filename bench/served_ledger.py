@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,25 @@ class ServedLedger:
         return memory_kib(self.process.pid)
 
 
-@contextmanager
-def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
+def served_ledger(data_dir: Path, **settings: str) -> AbstractContextManager[ServedLedger]:
     """The service on SQLite in ``data_dir`` (extra settings as environment variables)."""
+    return served_command(data_dir, [sys.executable, "-m", "bench.ledger_server"], settings)
+
+
+def served_campaigns(
+    data_dir: Path, serve_args: list[str], **settings: str
+) -> AbstractContextManager[ServedLedger]:
+    """The installed ``campaigns serve`` given ``serve_args`` (exactly what ``make run``
+    starts; no counters route) on SQLite in ``data_dir``."""
+    command = [str(Path(sys.executable).with_name("campaigns")), "serve", *serve_args]
+    return served_command(data_dir, command, settings)
+
+
+@contextmanager
+def served_command(
+    data_dir: Path, command: list[str], settings: dict[str, str]
+) -> Iterator[ServedLedger]:
+    """The service ``command`` starts, on a free port, until the block ends (then SIGTERM)."""
     port = free_port()
     env = {
         key: value
@@ -73,7 +89,7 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
     )
     log = (data_dir.parent / f"{data_dir.name}-server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.ledger_server"],
+        command,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -81,7 +97,7 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
     )
     served = ServedLedger(process, f"http://127.0.0.1:{port}", data_dir)
     try:
-        _wait_until_healthy(served)
+        wait_until_healthy(process, served.base_url)
         yield served
     finally:
         if process.poll() is None:
@@ -94,12 +110,13 @@ def served_ledger(data_dir: Path, **settings: str) -> Iterator[ServedLedger]:
         log.close()
 
 
-def _wait_until_healthy(served: ServedLedger) -> None:
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
+    """Until ``GET /api/health`` answers 200 (RuntimeError if the process exits first)."""
     deadline = time.monotonic() + START_SECONDS
-    with served.client() as client:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
         while time.monotonic() < deadline:
-            if served.process.poll() is not None:
-                raise RuntimeError(f"the service exited early ({served.process.returncode})")
+            if process.poll() is not None:
+                raise RuntimeError(f"the service exited early ({process.returncode})")
             try:
                 if client.get("/api/health").status_code == 200:
                     return
