@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
+    ProcessingEvent,
     ProjectorFunction,
     Repository,
 )
@@ -93,6 +94,7 @@ class CampaignApplication(Application[UUID]):
         self, env: EnvType | None = None, *, factory: FactoryBuilder | None = None
     ) -> None:
         self._build_factory = factory
+        self._split_state_readers: dict[type, bool] = {}
         self._loaded_states: dict[int, StoredStates] = {}
         """The stored entity states each loaded campaign object was built from, by the
         object's id, dropped with the object (aggregates are not hashable)."""
@@ -121,9 +123,18 @@ class CampaignApplication(Application[UUID]):
         exist (with a split-state recorder; otherwise every entity); ``CampaignNotFound`` if
         there is no such campaign (``CampaignPurged``, one of them, if it was purged)."""
         recorder = self.events.recorder
-        if isinstance(recorder, StreamStateReader):
-            return self._load_split(recorder, campaign_id, entity_ids)
+        if self._reads_split_state(recorder):
+            return self._load_split(cast("StreamStateReader", recorder), campaign_id, entity_ids)
         return self._load_whole(campaign_id)
+
+    def _reads_split_state(self, recorder: object) -> bool:
+        """Whether the recorder is a ``StreamStateReader``, checked once per recorder type (a
+        runtime Protocol check inspects the type's attributes on every call)."""
+        kind = type(recorder)
+        known = self._split_state_readers.get(kind)
+        if known is None:
+            known = self._split_state_readers[kind] = isinstance(recorder, StreamStateReader)
+        return known
 
     def recorded_ids(self, campaign_id: UUID, version: int) -> tuple[str | None, str | None]:
         """The command and correlation ids the event at ``version`` was recorded under (what a
@@ -144,10 +155,10 @@ class CampaignApplication(Application[UUID]):
 
         A concurrent writer that got there first makes the recorder raise the library's
         ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
-        library's ``save``, and the service decides whether to retry.
+        library's saving (``_save_aggregate``), and the service decides whether to retry.
         """
         try:
-            self.save(
+            self._save_aggregate(
                 campaign,
                 head_snapshot=self.head_snapshot_of(campaign),
                 entity_states=self._changed_states(campaign),
@@ -156,6 +167,19 @@ class CampaignApplication(Application[UUID]):
             raise ConcurrencyConflict(
                 f"another writer appended to campaign {campaign.id} first"
             ) from None
+
+    def _save_aggregate(self, campaign: Campaign, **kwargs: Any) -> None:
+        """What ``Application.save(campaign, **kwargs)`` does, for an object known to be an
+        aggregate: the library's ``save`` first asks of each object whether it is an event or
+        an aggregate with runtime Protocol checks, which inspect the class on every call."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.events.extend(campaign.collect_events())
+        processing_event.aggregates[campaign.id] = campaign
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as save calls it
 
     def _load_whole(self, campaign_id: UUID) -> Campaign:
         try:
@@ -205,9 +229,7 @@ class CampaignApplication(Application[UUID]):
                 entity_states=whole.entity_states(),
             )
 
-    def _changed_states(
-        self, campaign: Campaign
-    ) -> dict[str, tuple[EntityState, str | None]]:
+    def _changed_states(self, campaign: Campaign) -> dict[str, tuple[EntityState, str | None]]:
         """The entity states the pending events created or changed, each with the etag its
         document was read with (None for a new one)."""
         loaded = self._loaded_states.get(id(campaign), {})
