@@ -103,7 +103,13 @@ def build_container(
             store.initialise()
         hub = live_update_hub(settings)
         runner = ProjectionRunner(store, publisher=hub, observer=observers.batches)
-        processor = ChangeFeedProcessor(store, runner, poll_interval=settings.ledger_poll_interval)
+        processor = ChangeFeedProcessor(
+            store,
+            runner,
+            poll_interval=settings.ledger_poll_interval,
+            pace=settings.ledger_projection_pace_seconds,
+            max_items=settings.ledger_projection_page_items,
+        )
         commands = CampaignService(
             campaign_application(store),
             artifact_types=artifact_types,

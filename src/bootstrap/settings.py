@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7071, ge=1, le=65535)
     ledger_poll_interval: float = Field(default=0.05, gt=0)
+    # The local processor's rhythm under load (docs/performance.md, "Throughput, round 2"):
+    # at most one round per pace while there is work, each round a page of up to that many
+    # feed documents.
+    ledger_projection_pace_seconds: float = Field(default=0.05, ge=0)
+    ledger_projection_page_items: int = Field(default=1000, ge=1)
     ledger_max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     ledger_read_wait_seconds: float = Field(default=2.0, ge=0)
     functions_auth_level: Literal["anonymous", "function", "admin"] = "anonymous"

@@ -8,6 +8,12 @@ that page (harmless: watermarks). ``stop`` finishes the page in hand, saves the 
 returns. Transient store faults wait for the store's ``retry_after``; any other error is logged
 and retried with exponential backoff, never skipped: nothing is dropped silently.
 
+Under load the loop may keep a ``pace``: after a round that projected something it lets that
+many seconds pass before the next one (``wake`` does not cut this short; ``stop`` does), so the
+events of many commands are projected, and each campaign's views written, once per round
+rather than once per command, and the request threads get the store and the interpreter in
+between. An idle processor still answers ``wake`` at once.
+
 ``publisher`` (default: none) receives each campaign's notifications once the runner has written
 its views (the embedded service passes its in-process hub, which feeds the SSE route); it is
 given to the runner the processor builds (a runner passed in brings its own).
@@ -95,8 +101,10 @@ class ChangeFeedProcessor:
         max_items: int = 100,
         monotonic: Callable[[], float] = time.monotonic,
         publisher: NotificationPublisher | None = None,
+        pace: float = 0.0,
     ) -> None:
         self._store = store
+        self._pace = pace
         self._runner = runner or ProjectionRunner(store, publisher=publisher)
         self._checkpoints = Checkpoints(store, name)
         self._poll_interval = poll_interval
@@ -168,6 +176,8 @@ class ChangeFeedProcessor:
             backoff = self._poll_interval
             if not seen:
                 self._pause(self._poll_interval)
+            elif self._pace:
+                self._stopping.wait(self._pace)
         self.flush()
 
     def start(self) -> None:
