@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from api.answer_rendering import ThreadRenderedRoute
 from api.answers import StatusAnswer
 from api.problems import problem_responses
-from api.routing import StrictJsonRoute
 from application.command_execution import CommandContext
 from domain.campaign import Outcome
 
@@ -29,8 +29,9 @@ _REFUSALS = (400, 401, 403, 404, 409, 412, 413, 422, 429, 500, 503)
 
 
 def command_router() -> APIRouter:
-    """A router of command routes: under ``/api``, bodies read strictly (``StrictJsonRoute``)."""
-    return APIRouter(prefix="/api", route_class=StrictJsonRoute, tags=["commands"])
+    """A router of command routes: under ``/api``, bodies read strictly, answers rendered in
+    the endpoint's thread (``ThreadRenderedRoute``)."""
+    return APIRouter(prefix="/api", route_class=ThreadRenderedRoute, tags=["commands"])
 
 
 def documented(success: int, *, body: bool = True) -> dict[int | str, dict[str, Any]]:

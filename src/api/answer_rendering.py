@@ -1,0 +1,98 @@
+"""Command answers rendered in the endpoint's own thread.
+
+FastAPI runs a plain (``def``) endpoint in its threadpool, then validates and serializes the
+model it returned in a second trip through the threadpool: two thread hand-offs per command,
+a visible share of a command's CPU under load (docs/performance.md, "Throughput, round 2").
+``ThreadRenderedRoute`` gives FastAPI an endpoint that does that second step itself, in the
+same thread, exactly as FastAPI would (the ``response_model`` validated, dumped as JSON by
+alias, the route's status code or the one the endpoint set, the headers it stamped on its
+``response``) and answers the finished ``Response``, which FastAPI sends as it is.
+
+The endpoint FastAPI sees has the original's signature (``functools.wraps``), so the
+dependencies, the body and the OpenAPI document are unchanged. A route that declares a custom
+response class, has no response model, or is a coroutine is served the usual way.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Response
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.exceptions import ResponseValidationError
+from fastapi.utils import is_body_allowed_for_status_code
+
+from api.routing import StrictJsonRoute
+
+
+class ThreadRenderedRoute(StrictJsonRoute):
+    """A ``StrictJsonRoute`` whose answer is rendered in the endpoint's thread."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        rendered = _rendered_endpoint(endpoint, self)
+        super().__init__(path, endpoint if rendered is None else rendered, **options)
+
+
+def _rendered_endpoint(endpoint: Callable[..., Any], route: APIRouteLike) -> Any:
+    """``endpoint`` answering its rendered ``Response``; None for a coroutine."""
+    if inspect.iscoroutinefunction(endpoint):
+        return None
+    response_name = next(
+        (
+            name
+            for name, parameter in inspect.signature(endpoint).parameters.items()
+            if parameter.annotation in (Response, "Response")
+        ),
+        None,
+    )
+
+    @functools.wraps(endpoint)
+    def rendering(*arguments: Any, **values: Any) -> Any:
+        answer = endpoint(*arguments, **values)
+        if isinstance(answer, Response) or not _renders_itself(route):
+            return answer
+        stamped = values.get(response_name) if response_name is not None else None
+        return _render(route, answer, stamped if isinstance(stamped, Response) else None)
+
+    return rendering
+
+
+APIRouteLike = Any
+"""The route being built (its response field is known only once FastAPI has built it)."""
+
+
+def _renders_itself(route: APIRouteLike) -> bool:
+    return route.response_field is not None and isinstance(route.response_class, DefaultPlaceholder)
+
+
+def _render(route: APIRouteLike, answer: Any, stamped: Response | None) -> Response:
+    """What FastAPI's request handler makes of ``answer`` on its JSON fast path."""
+    field = route.response_field
+    value, errors = field.validate(answer, {}, loc=("response",))
+    if errors:
+        raise ResponseValidationError(errors=errors, body=answer)
+    content = field.serialize_json(
+        value,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+    )
+    status = route.status_code
+    if stamped is not None and stamped.status_code:
+        status = stamped.status_code
+    response = (
+        Response(content=content, media_type="application/json")
+        if status is None
+        else Response(content=content, media_type="application/json", status_code=status)
+    )
+    if not is_body_allowed_for_status_code(response.status_code):
+        response.body = b""
+    if stamped is not None:
+        response.headers.raw.extend(stamped.headers.raw)
+    return response
