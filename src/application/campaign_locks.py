@@ -16,8 +16,7 @@ Writers elsewhere (other machines) still meet as conflicts, retried as ever.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from typing import Protocol
 from uuid import UUID
 
@@ -43,18 +42,34 @@ class CampaignLocks:
         self._shared = shared
 
     def of(self, campaign_id: UUID) -> AbstractContextManager[object]:
-        """What writers of ``campaign_id`` hold while they write: its stripe's lock in this
-        process, and across processes too when the locks are shared."""
+        """What writers of ``campaign_id`` hold while they write (entered once per attempt):
+        its stripe's lock in this process, and across processes too when the locks are
+        shared."""
         stripe = campaign_id.int % len(self._locks)
         if self._shared is None:
             return self._locks[stripe]
-        return self._both(stripe, self._shared)
+        return _BothStripes(self._locks[stripe], self._shared, stripe)
 
-    @contextmanager
-    def _both(self, stripe: int, shared: StripeLocks) -> Iterator[None]:
-        with self._locks[stripe]:
-            shared.acquire(stripe)
-            try:
-                yield
-            finally:
-                shared.release(stripe)
+
+class _BothStripes:
+    """A stripe's lock in this process, then the same stripe across processes; reusable."""
+
+    def __init__(self, here: threading.Lock, shared: StripeLocks, stripe: int) -> None:
+        self._here = here
+        self._shared = shared
+        self._stripe = stripe
+
+    def __enter__(self) -> _BothStripes:
+        self._here.acquire()
+        try:
+            self._shared.acquire(self._stripe)
+        except BaseException:
+            self._here.release()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            self._shared.release(self._stripe)
+        finally:
+            self._here.release()

@@ -13,8 +13,10 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 
 from application.campaign_application import CampaignApplication
+from application.campaign_locks import CampaignLocks
 from application.retry_policy import ConflictRetryPolicy, ConflictTally
 from application.service import CampaignService
+from domain.artifact_types import ArtifactTypeRegistry
 from domain.campaign import Campaign
 from domain.errors import ConcurrencyConflict, PreconditionFailed, StoreError, WriteContention
 from domain.metadata import CommandMetadata
@@ -268,3 +270,37 @@ def test_the_retry_policy_retries_concurrency_conflicts_then_answers_write_conte
     with pytest.raises(WriteContention):
         policy.run(always_beaten, tally)
     assert tally.as_dict() == {"conflicts": 5, "retries": 4, "exhausted": 1, "pinned": 0}
+
+
+class RecordingStripes:
+    """Stripe locks shared by processes, as a fake that records what was taken and given."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, int]] = []
+
+    def acquire(self, stripe: int) -> None:
+        self.steps.append(("acquire", stripe))
+
+    def release(self, stripe: int) -> None:
+        self.steps.append(("release", stripe))
+
+
+def test_with_locks_shared_across_processes_a_beaten_command_takes_its_turn_again() -> None:
+    application = ConflictingApplication(env=POPO)
+    shared = RecordingStripes()
+    service = CampaignService(
+        application,
+        artifact_types=ArtifactTypeRegistry.standard(),
+        locks=CampaignLocks(stripes=4, shared=shared),
+    )
+    campaign_id = service.create_campaign(ctx(), name="Spring", brief=brief()).id
+    recorder = application.recorder
+    assert isinstance(recorder, ConflictingRecorder)
+    recorder.conflicts = 2
+    shared.steps.clear()
+
+    result = service.create_artifact(ctx(), campaign_id, artifact_type="Copy")
+
+    stripe = UUID(campaign_id).int % 4
+    assert (result.version, result.appended) == (2, True)
+    assert shared.steps == [("acquire", stripe), ("release", stripe)] * 3
