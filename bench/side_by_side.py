@@ -39,8 +39,16 @@ PAST_VERSIONS = 500
 LEDGER = "serve-w2"
 """This service as ``make run`` starts it: ``campaigns serve --workers 2`` (two HTTP worker
 processes, the projection in the supervising process)."""
-SERVE_ARGS = {"serve": [], "serve-w1": ["--workers", "1"], "serve-w2": ["--workers", "2"]}
-"""The ways of serving this service that the section measures, by kind."""
+SERVE_ARGS = {
+    "serve": [],
+    "serve-w1": ["--workers", "1"],
+    "serve-w2": ["--workers", "2"],
+    "before": [],
+}
+"""The ways of serving this service that the section measures, by kind. ``before`` is
+``campaigns serve`` of another checkout, for before/after figures: its ``src`` (and whatever
+else it needs first on the path) in ``BENCH_BEFORE_PYTHONPATH``."""
+BEFORE_PATH = "BENCH_BEFORE_PYTHONPATH"
 KINDS = (LEDGER, "stock", "floor", "serve", "serve-w1")
 """``make run``'s service, the two references, then one process, and one HTTP worker."""
 TARGETS = {"8 campaigns": {"stock": 1.5, "floor": 0.5}, "one campaign": {"stock": 1.0}}
@@ -191,7 +199,8 @@ def _lag_row(figures: Figures, kind: str) -> Row:
 @contextmanager
 def _serve(kind: str, data_dir: Path) -> Iterator[Served]:
     if _is_ours(kind):
-        with served_campaigns(data_dir, SERVE_ARGS[kind]) as ledger:
+        before = {"PYTHONPATH": os.environ[BEFORE_PATH]} if kind == "before" else {}
+        with served_campaigns(data_dir, SERVE_ARGS[kind], **before) as ledger:
             port = int(ledger.base_url.rsplit(":", 1)[1])
             pid = ledger.process.pid
             yield Served(kind, port, lambda: [pid, *_descendants(pid)], data_dir)
