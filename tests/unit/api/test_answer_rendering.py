@@ -13,9 +13,11 @@ from fastapi.exceptions import ResponseValidationError
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import context as context_module
 from api.answer_rendering import ThreadRenderedRoute
 from api.routing import StrictJsonRoute
 from bootstrap.settings import Settings
+from tests.unit.api.samples import brief
 
 
 class Answer(BaseModel):
@@ -91,3 +93,35 @@ def test_an_answer_that_does_not_fit_its_model_fails_as_it_does_in_fastapi() -> 
 
 def test_the_openapi_document_is_unchanged() -> None:
     assert RENDERED.get("/openapi.json").json() == STANDARD.get("/openapi.json").json()
+
+
+def test_the_command_routes_solve_the_context_from_the_request_in_one_dependency(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants: list[str] = []
+    tenant_of_request = context_module.tenant_of_request
+
+    def counted(request: Any) -> str:
+        tenants.append(tenant_of_request(request))
+        return tenants[-1]
+
+    monkeypatch.setattr(context_module, "tenant_of_request", counted)
+
+    answer = client.post(
+        "/api/campaigns",
+        json={"name": "Lean", "brief": brief()},
+        headers={"X-Tenant-Id": "acme", "X-Command-Id": "cmd-7"},
+    )
+
+    assert answer.status_code == 201
+    assert answer.headers["X-Command-Id"] == "cmd-7"
+    assert tenants == ["acme"]
+
+
+def test_a_bad_command_header_is_refused_before_a_bad_body_as_before(client: TestClient) -> None:
+    answer = client.post(
+        "/api/campaigns", json={"name": 5}, headers={"X-Command-Id": "has space at end "}
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid-header"
