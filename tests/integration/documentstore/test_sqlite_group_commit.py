@@ -181,3 +181,59 @@ def test_the_writers_connections_commit_with_synchronous_full(store: SqliteDocum
         (level,) = connection.execute("PRAGMA synchronous").fetchone()
 
     assert level == 2  # FULL
+
+
+def _command_batch(
+    partition: str, version: int, head_etag: str, state_etag: str | None
+) -> list[Any]:
+    """A command's batch as the recorder writes it: its event, the head replaced on its etag,
+    and an entity state created (no etag yet) or replaced on its etag."""
+    state = {"id": "state-a", "partitionKey": partition, "v": version}
+    return [
+        Create({"id": f"event-{version}", "partitionKey": partition, "v": version}),
+        Replace({"id": "head", "partitionKey": partition, "v": version}, if_match=head_etag),
+        Create(state) if state_etag is None else Replace(state, if_match=state_etag),
+    ]
+
+
+def test_command_batches_with_entity_states_keep_their_etag_checks_inside_a_group(
+    store: SqliteDocumentStore,
+) -> None:
+    heads = {}
+    states = {}
+    for partition in ("p", "q", "r"):
+        head, _, state = store.execute_batch(
+            EVENTS,
+            partition,
+            [
+                Create({"id": "head", "partitionKey": partition, "v": 1}),
+                Create({"id": "event-1", "partitionKey": partition, "v": 1}),
+                Create({"id": "state-a", "partitionKey": partition, "v": 1}),
+            ],
+        )
+        assert head is not None
+        assert state is not None
+        heads[partition], states[partition] = str(head["_etag"]), str(state["_etag"])
+    commits_before = _group(store).commits
+
+    def command(partition: str, state_etag: str) -> Callable[[], Any]:
+        batch = _command_batch(partition, 2, heads[partition], state_etag)
+        return lambda: store.execute_batch(EVENTS, partition, batch)
+
+    outcomes = _while_the_turn_is_held(
+        store, [command("p", states["p"]), command("q", "stale"), command("r", states["r"])]
+    )
+
+    assert isinstance(outcomes[0], list)
+    assert isinstance(outcomes[1], EtagMismatch)
+    assert isinstance(outcomes[2], list)
+    assert _group(store).commits - commits_before == 1
+    for partition, applied in (("p", True), ("q", False), ("r", True)):
+        head, state = (
+            store.read(EVENTS, partition, "head"),
+            store.read(EVENTS, partition, "state-a"),
+        )
+        assert head is not None
+        assert state is not None
+        assert (head["v"], state["v"]) == ((2, 2) if applied else (1, 1))
+        assert (store.read(EVENTS, partition, "event-2") is not None) is applied
