@@ -67,6 +67,22 @@ def uvicorn_logging(settings: Settings) -> dict[str, Any]:
     return {"log_config": None} if settings.ledger_log_format == "json" else {}
 
 
+def guarded_config(services: OperatorServices, settings: Settings) -> uvicorn.Config:
+    """The app of ``services`` under the connection guard, the C parser and loop, and the
+    graceful drain: what a single server and each worker process serve. Raises the open-files
+    limit to the connection cap first."""
+    allow_open_files(settings.ledger_max_connections)
+    return uvicorn_config(
+        create_app(services),
+        settings,
+        http=HTTP_PARSER,
+        loop=EVENT_LOOP,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        log_level="info",
+        **uvicorn_logging(settings),
+    )
+
+
 class LedgerServer(uvicorn.Server):
     """Uvicorn that also ends the live-update streams when asked to stop: an open stream would
     otherwise hold the graceful shutdown for its whole timeout."""
@@ -94,16 +110,7 @@ def serve(settings: Settings, console: Console, build_services: ServicesBuilder)
             return
         try:
             services.processor.start()
-            allow_open_files(settings.ledger_max_connections)
-            config = uvicorn_config(
-                create_app(services),
-                settings,
-                http=HTTP_PARSER,
-                loop=EVENT_LOOP,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                log_level="info",
-                **uvicorn_logging(settings),
-            )
+            config = guarded_config(services, settings)
             console.print(
                 f"Campaign Ledger on [bold]http://{settings.host}:{settings.port}/api[/bold] "
                 f"(docs: /api/docs; store: {describe_store(settings)})"

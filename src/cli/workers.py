@@ -23,18 +23,16 @@ import uvicorn
 from rich.console import Console
 from uvicorn.supervisors import multiprocess
 
-from api.app import create_app
 from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
-from cli.connection_guard import allow_open_files, uvicorn_config
 from cli.ports import ServicesBuilder
 from cli.server import (
     EVENT_LOOP,
-    GRACEFUL_SHUTDOWN_SECONDS,
     HTTP_PARSER,
     LedgerServer,
     ShutdownRequested,
     describe_store,
+    guarded_config,
     shutdown_signals,
     uvicorn_logging,
 )
@@ -90,17 +88,7 @@ class WorkerProcess(multiprocess.Process):
             settings = Settings()
             services = worker_services(settings)
             try:
-                allow_open_files(settings.ledger_max_connections)
-                config = uvicorn_config(
-                    create_app(services),
-                    settings,
-                    http=HTTP_PARSER,
-                    loop=EVENT_LOOP,
-                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                    log_level="info",
-                    **uvicorn_logging(settings),
-                )
-                self._server = LedgerServer(config, services)
+                self._server = LedgerServer(guarded_config(services, settings), services)
                 threading.Thread(target=self.always_pong, daemon=True).start()
                 self._server.run(sockets)
             except ShutdownRequested:
