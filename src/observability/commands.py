@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from application.command_execution import CommandContext
@@ -43,11 +43,16 @@ def outcome_of(error: BaseException) -> str:
 
 
 class CommandTelemetry:
-    """The application service's observer: metrics always, a span when ``tracer`` is given."""
+    """The application service's observer: metrics always, a span when ``tracer`` is given.
+
+    The duration histogram's attribute set of each command is built once and reused; a span
+    is started and made current without the SDK's context-manager layers, and given its
+    outcome's attributes in one call when the command ends."""
 
     def __init__(self, metrics: LedgerMetrics, tracer: Tracer | None = None) -> None:
         self._metrics = metrics
         self._tracer = tracer
+        self._labels: dict[str, dict[str, str]] = {}
 
     def observe(
         self,
@@ -70,14 +75,17 @@ class CommandTelemetry:
             attributes["ledger.campaign_id"] = campaign_id
         if ctx.correlation_id is not None:
             attributes["ledger.correlation_id"] = ctx.correlation_id
-        with self._tracer.start_as_current_span(
-            f"command {command}",
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        span = self._tracer.start_span(f"command {command}", attributes=attributes)
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            if not span.is_recording():  # a root the sampler dropped: its context, as it is
+                unsampled = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
+                return self._measured(command, lambda: run(unsampled))
             traced = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
             return self._measured(command, lambda: run(traced), span)
+        finally:
+            context.detach(token)
+            span.end()
 
     def _measured(
         self, command: str, run: Callable[[], Outcome], span: Span | None = None
@@ -93,7 +101,11 @@ class CommandTelemetry:
         self._finish(command, started, APPENDED if outcome.appended else REPEATED, span)
         if span is not None:
             span.set_attributes(
-                {"ledger.campaign_version": outcome.version, "ledger.entity_id": outcome.id}
+                {
+                    "ledger.outcome": APPENDED if outcome.appended else REPEATED,
+                    "ledger.campaign_version": outcome.version,
+                    "ledger.entity_id": outcome.id,
+                }
             )
         return outcome
 
@@ -105,14 +117,17 @@ class CommandTelemetry:
         span: Span | None,
         error: BaseException | None = None,
     ) -> None:
-        self._metrics.command_duration.record(time.perf_counter() - started, {"command": command})
+        labels = self._labels.get(command)
+        if labels is None:
+            labels = self._labels[command] = {"command": command}
+        self._metrics.command_duration.record(time.perf_counter() - started, labels)
         self._metrics.commands.count(command, kind)
-        if span is None:
+        if span is None or error is None:
             return
         if isinstance(error, LedgerError):
             span.set_attributes({"ledger.outcome": kind, "ledger.error_code": error.code})
         else:
             span.set_attribute("ledger.outcome", kind)
-        if kind == FAILED and error is not None:
+        if kind == FAILED:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))

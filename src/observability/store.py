@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from opentelemetry import context, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from documentstore.port import (
     BatchesResult,
@@ -58,23 +58,21 @@ class TracedDocumentStore(DocumentStore):
         }
         if partition_key is not None:
             attributes["ledger.partition_key"] = partition_key
-        with self._tracer.start_as_current_span(
-            f"store {operation}",
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                result = call()
-            except Exception as error:
-                span.set_attribute("error.type", type(error).__name__)
-                span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
-                raise
+        span = self._tracer.start_span(
+            f"store {operation}", kind=SpanKind.CLIENT, attributes=attributes
+        )
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            result = call()
             if isinstance(result, BatchesResult) and result.error is not None:
-                span.set_attribute("error.type", type(result.error).__name__)
-                span.set_status(Status(StatusCode.ERROR, str(result.error)[:200]))
+                _failed(span, result.error)
             return result
+        except Exception as error:
+            _failed(span, error)
+            raise
+        finally:
+            context.detach(token)
+            span.end()
 
     def initialise(self) -> None:
         self.inner.initialise()
@@ -158,3 +156,8 @@ class TracedDocumentStore(DocumentStore):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _failed(span: Span, error: BaseException) -> None:
+    span.set_attribute("error.type", type(error).__name__)
+    span.set_status(Status(StatusCode.ERROR, str(error)[:200]))

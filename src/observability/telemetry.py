@@ -6,7 +6,8 @@ What is exported depends on the settings only:
 - metrics are always kept in process (an OpenTelemetry ``MeterProvider``) and served as
   Prometheus text at ``GET /metrics`` (a Prometheus reader on a registry of this telemetry's
   own, so that two services in one process never mix their series);
-- ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``)
+- ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``,
+  one trace in ten unless ``OTEL_TRACES_SAMPLER`` says otherwise: ``observability.sampling``)
   and metrics (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms);
 - ``APPLICATIONINSIGHTS_CONNECTION_STRING`` hands all of it to the Azure Monitor distro
   (``observability.azure``);
@@ -15,11 +16,8 @@ What is exported depends on the settings only:
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi.telemetry import TelemetryConfig
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -30,14 +28,17 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import CollectorRegistry, generate_latest
+from starlette.types import ASGIApp
 
 from application.retry_policy import ConflictTally
 from documentstore.port import DocumentStore
 from observability.azure import AzureConfigurer, configure_azure_monitor
 from observability.commands import CommandTelemetry
+from observability.http import RequestMetrics, RequestTelemetry
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
 from observability.projections import BatchTelemetry
+from observability.sampling import sampler_of
 from observability.store import TracedDocumentStore
 from projections.notification_hub import NotificationHub
 
@@ -55,6 +56,10 @@ class TelemetryOptions:
     azure_connection_string: str | None = None
     log_format: LogFormat = "text"
     under_azure_functions: bool = False
+    traces_sampler: str | None = None
+    """``OTEL_TRACES_SAMPLER``; None: one trace in ten (``observability.sampling``)."""
+    traces_sampler_arg: str | None = None
+    """``OTEL_TRACES_SAMPLER_ARG``."""
 
 
 class Telemetry:
@@ -72,7 +77,9 @@ class Telemetry:
         self.tracer_provider = tracer_provider
         self.registry = registry
         self._owns_providers = owns_providers
-        self.metrics = LedgerMetrics(meter_provider.get_meter(SCOPE))
+        meter = meter_provider.get_meter(SCOPE)
+        self.metrics = LedgerMetrics(meter)
+        self.request_metrics = RequestMetrics(meter)
         self.tracer = None if tracer_provider is None else tracer_provider.get_tracer(SCOPE)
         self.command_observer = CommandTelemetry(self.metrics, self.tracer)
         self.batch_observer = None if self.tracer is None else BatchTelemetry(self.tracer)
@@ -113,19 +120,12 @@ class Telemetry:
 
     # --- what the HTTP app uses ------------------------------------------------------------
 
-    def fastapi_config(self) -> TelemetryConfig:
-        """FastAPI's own telemetry on these providers: a server span per request (continuing
-        the caller's ``traceparent``) when tracing, HTTP request metrics always."""
-        return {
-            "tracer_provider": self.tracer_provider,
-            "meter_provider": self.meter_provider,
-            "tracing": self.tracer is not None,
-            "metrics": True,
-            "logs": False,
-            "operation_spans": False,
-            "auto_configure": False,
-            "exclude": _untraced,
-        }
+    def request_middleware(self, app: ASGIApp) -> ASGIApp:
+        """``app`` with a server span per request (continuing the caller's ``traceparent``)
+        when tracing, and the HTTP request metrics always; scrapes and probes left out."""
+        return RequestTelemetry(
+            app, metrics=self.request_metrics, tracer=self.tracer, untraced=UNTRACED_PATHS
+        )
 
     def metrics_exposition(self) -> bytes:
         """The metrics as Prometheus text (exposition format 0.0.4)."""
@@ -150,10 +150,6 @@ class Telemetry:
             self.tracer_provider.shutdown()
         if isinstance(self.meter_provider, MeterProvider):
             self.meter_provider.shutdown()
-
-
-def _untraced(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in UNTRACED_PATHS
 
 
 def start_telemetry(
@@ -194,7 +190,11 @@ def start_telemetry(
     )
     tracer_provider = None
     if processors:
-        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        tracer_provider = TracerProvider(
+            resource=resource,
+            sampler=sampler_of(options.traces_sampler, options.traces_sampler_arg),
+            shutdown_on_exit=False,
+        )
         for processor in processors:
             tracer_provider.add_span_processor(processor)
     return Telemetry(meter_provider, registry, tracer_provider)
