@@ -4,8 +4,9 @@ Only calls made inside a recorded span (a request, a command, a projection batch
 spans, as children of it: the change-feed processor's idle polls would otherwise start a new
 trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too.
 The campaign is the partition key of ``events`` and ``views``, so it is a span attribute
-(never a metric label). Everything else, ``transient_retries`` included, passes straight to
-the store it wraps.
+(never a metric label). Everything else (``feed_range_of``, ``transient_retries``,
+``reclaim_space``) passes straight to the store it wraps, so that a traced store behaves
+exactly as the one inside (an operator's ``scan`` keeps the adapter's one query).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from documentstore.port import (
     Document,
     DocumentStore,
     FeedPage,
+    JsonScalar,
     Operation,
     Page,
     Query,
@@ -151,8 +153,30 @@ class TracedDocumentStore(DocumentStore):
             lambda: self.inner.read_feed(container, feed_range, continuation, max_items=max_items),
         )
 
+    def feed_range_of(self, container: str, partition_key: str) -> str:
+        return self.inner.feed_range_of(container, partition_key)
+
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        return self._traced(
+            "scan",
+            container,
+            lambda: self.inner.scan(
+                container, equals, page_size=page_size, continuation=continuation
+            ),
+        )
+
     def transient_retries(self) -> dict[str, int]:
         return self.inner.transient_retries()
+
+    def reclaim_space(self) -> None:
+        self.inner.reclaim_space()
 
     def close(self) -> None:
         self.inner.close()

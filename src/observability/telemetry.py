@@ -133,6 +133,12 @@ class Telemetry:
 
     # --- life cycle ------------------------------------------------------------------------
 
+    def flush_spans(self, timeout_millis: int = 10_000) -> None:
+        """Export the spans buffered now (the benchmarks pay each variant's export in its
+        own round)."""
+        if isinstance(self.tracer_provider, TracerProvider):
+            self.tracer_provider.force_flush(timeout_millis)
+
     def force_flush(self, timeout_millis: int = 10_000) -> None:
         """Export what is buffered now (spans, then metrics)."""
         if isinstance(self.tracer_provider, TracerProvider):
