@@ -46,8 +46,8 @@ class CommandTelemetry:
     """The application service's observer: metrics always, a span when ``tracer`` is given.
 
     The duration histogram's attribute set of each command is built once and reused; a span
-    is started and made current without the SDK's context-manager layers, and given its
-    outcome's attributes in one call when the command ends."""
+    is started bare and made current without the SDK's context-manager layers, and only a span
+    the sampler kept is given its attributes (at its start, and its outcome's at its end)."""
 
     def __init__(self, metrics: LedgerMetrics, tracer: Tracer | None = None) -> None:
         self._metrics = metrics
@@ -67,20 +67,13 @@ class CommandTelemetry:
         if current.get_span_context().is_valid and not current.is_recording():
             unsampled = replace(ctx, traceparent=traceparent_of(current.get_span_context()))
             return self._measured(command, lambda: run(unsampled))
-        attributes: dict[str, Any] = {
-            "ledger.command": command,
-            "ledger.command_id": ctx.command_id,
-        }
-        if campaign_id is not None:
-            attributes["ledger.campaign_id"] = campaign_id
-        if ctx.correlation_id is not None:
-            attributes["ledger.correlation_id"] = ctx.correlation_id
-        span = self._tracer.start_span(f"command {command}", attributes=attributes)
+        span = self._tracer.start_span(f"command {command}")
         token = context.attach(trace.set_span_in_context(span))
         try:
             if not span.is_recording():  # a root the sampler dropped: its context, as it is
                 unsampled = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
                 return self._measured(command, lambda: run(unsampled))
+            span.set_attributes(_attributes_of(command, ctx, campaign_id))
             traced = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
             return self._measured(command, lambda: run(traced), span)
         finally:
@@ -131,3 +124,13 @@ class CommandTelemetry:
         if kind == FAILED:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+
+def _attributes_of(command: str, ctx: CommandContext, campaign_id: str | None) -> dict[str, Any]:
+    """A recorded command span's attributes (built only for a span the sampler kept)."""
+    attributes: dict[str, Any] = {"ledger.command": command, "ledger.command_id": ctx.command_id}
+    if campaign_id is not None:
+        attributes["ledger.campaign_id"] = campaign_id
+    if ctx.correlation_id is not None:
+        attributes["ledger.correlation_id"] = ctx.correlation_id
+    return attributes

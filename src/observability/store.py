@@ -80,6 +80,8 @@ class TracedDocumentStore(DocumentStore):
         self.inner.initialise()
 
     def read(self, container: str, partition_key: str, document_id: str) -> Document | None:
+        if not _recording():
+            return self.inner.read(container, partition_key, document_id)
         return self._traced(
             "read",
             container,
@@ -90,6 +92,8 @@ class TracedDocumentStore(DocumentStore):
     def read_many(
         self, container: str, partition_key: str, document_ids: Sequence[str]
     ) -> list[Document]:
+        if not _recording():
+            return self.inner.read_many(container, partition_key, document_ids)
         return self._traced(
             "read_many",
             container,
@@ -106,6 +110,10 @@ class TracedDocumentStore(DocumentStore):
         page_size: int = 100,
         continuation: str | None = None,
     ) -> Page:
+        if not _recording():
+            return self.inner.query(
+                container, query, page_size=page_size, continuation=continuation
+            )
         return self._traced(
             "query",
             container,
@@ -118,6 +126,8 @@ class TracedDocumentStore(DocumentStore):
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
     ) -> list[Document | None]:
+        if not _recording():
+            return self.inner.execute_batch(container, partition_key, operations)
         return self._traced(
             "batch",
             container,
@@ -129,6 +139,8 @@ class TracedDocumentStore(DocumentStore):
     def execute_batches(
         self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
     ) -> BatchesResult:
+        if not _recording():
+            return self.inner.execute_batches(container, batches)
         return self._traced(
             "batches",
             container,
@@ -147,6 +159,8 @@ class TracedDocumentStore(DocumentStore):
         *,
         max_items: int = 100,
     ) -> FeedPage:
+        if not _recording():
+            return self.inner.read_feed(container, feed_range, continuation, max_items=max_items)
         return self._traced(
             "read_feed",
             container,
@@ -180,6 +194,11 @@ class TracedDocumentStore(DocumentStore):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _recording() -> bool:
+    """Whether a recorded span is current (the only case a store call becomes a span)."""
+    return trace.get_current_span().is_recording()
 
 
 def _failed(span: Span, error: BaseException) -> None:
