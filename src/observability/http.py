@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -38,6 +38,10 @@ KNOWN_METHODS = frozenset(
 )
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+SENSITIVE_QUERY_PARAMETERS = frozenset(
+    {"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
+)
+"""Query parameters whose values a span never carries (the HTTP semantic conventions' list)."""
 
 AttributeKey = tuple[str, str, str, str | None, int | None, str | None]
 """(scheme, method, protocol version, route, status, error type)."""
@@ -230,7 +234,7 @@ def _describe(
     """A recorded span's name and attributes, set once at its end."""
     described = {**attributes, **_server_attributes(scope), "url.path": scope["path"]}
     if scope.get("query_string"):
-        described["url.query"] = scope["query_string"].decode("latin-1")
+        described["url.query"] = _redacted(scope["query_string"].decode("latin-1"))
     if span_method != scope["method"] and span_method == "HTTP":
         described["http.request.method_original"] = scope["method"]
     span.set_attributes(described)
@@ -282,6 +286,13 @@ def _server_attributes(scope: Scope) -> dict[str, Any]:
     if port is not None:
         attributes["server.port"] = port
     return attributes
+
+
+def _redacted(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode(
+        [(key, "REDACTED" if key in SENSITIVE_QUERY_PARAMETERS else value) for key, value in pairs]
+    )
 
 
 def _exception_type(error: BaseException) -> str:

@@ -16,9 +16,14 @@ SDK). With ``OTEL_TRACES_SAMPLER`` unset the default sampler applies and
 to the SDK as it is.
 
 A projection batch is not a request's child: it links to the commands of its events. Its
-span is recorded when one of those commands was sampled (``FollowSampledLinks``), so that a
-sampled request's trace always reaches the batch that projected it; a batch of unsampled
-commands is sampled as any root span.
+span follows the decision of the first command it links to (``FollowFirstLink``: its events
+are linked in feed order): a batch
+that applies one command's events (the usual case while the service keeps up) is recorded
+exactly when that command was, so a sampled request's trace reaches the batch that projected
+it; a batch of several commands is recorded as often as commands are (one in ten), not
+whenever any of them was, which under load would record nearly every batch (a batch makes a
+span per store call, five or so per event). A batch whose events name no trace is sampled
+as any root span.
 """
 
 from __future__ import annotations
@@ -67,23 +72,23 @@ def sampler_of(name: str | None, argument: str | None = None) -> Sampler | None:
     module does not know, which the SDK then resolves from the environment itself."""
     if name is None or not name.strip():
         base: Sampler = ParentBased(TraceIdRatioBased(ratio_of(argument, DEFAULT_RATIO)))
-        return FollowSampledLinks(base)
+        return FollowFirstLink(base)
     name = name.strip().lower()
     if name in RATIO_SAMPLERS:
         ratio = TraceIdRatioBased(ratio_of(argument, 1.0))
         base = ParentBased(ratio) if name.startswith("parentbased_") else ratio
-        return FollowSampledLinks(base)
+        return FollowFirstLink(base)
     fixed: dict[str, Sampler] = {
         "always_on": ALWAYS_ON,
         "always_off": ALWAYS_OFF,
         "parentbased_always_on": ParentBased(ALWAYS_ON),
         "parentbased_always_off": ParentBased(ALWAYS_OFF),
     }
-    return FollowSampledLinks(fixed[name]) if name in fixed else None
+    return FollowFirstLink(fixed[name]) if name in fixed else None
 
 
-class FollowSampledLinks(Sampler):
-    """``inner``, except that a root span linked to a sampled span is sampled too."""
+class FollowFirstLink(Sampler):
+    """``inner``, except that a root span with links follows the decision of its first."""
 
     def __init__(self, inner: Sampler) -> None:
         self.inner = inner
@@ -98,15 +103,13 @@ class FollowSampledLinks(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        if (
-            links
-            and not get_current_span(parent_context).get_span_context().is_valid
-            and any(link.context.trace_flags.sampled for link in links)
-        ):
-            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+        if links and not get_current_span(parent_context).get_span_context().is_valid:
+            if links[0].context.trace_flags.sampled:
+                return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+            return SamplingResult(Decision.DROP, None, trace_state)
         return self.inner.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"FollowSampledLinks{{{self.inner.get_description()}}}"
+        return f"FollowFirstLink{{{self.inner.get_description()}}}"
