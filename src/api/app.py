@@ -77,6 +77,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.method_table = MethodTable.of(
         [*app.router.routes, *(route for router in routers for route in router.routes)]
     )
+    if telemetry is not None:
+        app.add_middleware(telemetry.route_middleware)  # innermost: the scope the router fills
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
     app.add_middleware(HeadAsGet)
     if telemetry is not None:

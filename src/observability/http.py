@@ -13,8 +13,11 @@ propagator, per-request attribute dictionaries, a context per request, wrapped r
 - the active requests are a plain tally observed when the metrics are collected.
 
 A request whose path is in ``untraced`` (scrapes, liveness probes) is neither traced nor
-measured. An exception that leaves the app is answered 500 by Starlette's outermost
-middleware, so it is recorded as a 500 with its type as ``error.type``.
+measured. The route template is read from the scope the router filled: a middleware may pass
+a copy down (``HEAD`` is routed as ``GET`` on a copy), so ``RouteWatch``, the innermost
+middleware, hands that scope to the request in flight. An exception that leaves the app is
+answered 500 by Starlette's outermost middleware, so it is recorded as a 500 with its type as
+``error.type``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ SENSITIVE_QUERY_PARAMETERS = frozenset(
     {"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
 )
 """Query parameters whose values a span never carries (the HTTP semantic conventions' list)."""
+
+SCOPE_KEY = "ledger.request_telemetry"
+"""Where the request in flight sits in the ASGI scope (and in any copy of it)."""
 
 AttributeKey = tuple[str, str, str, str | None, int | None, str | None]
 """(scheme, method, protocol version, route, status, error type)."""
@@ -123,6 +129,7 @@ class RequestTelemetry:
             await self.app(scope, receive, send)
             return
         request = _Request(scope, self._metrics)
+        scope[SCOPE_KEY] = request
         token = None
         if self._tracer is not None:
             parent = _parent_context(scope["headers"])
@@ -160,6 +167,19 @@ class RequestTelemetry:
                 otel_context.detach(token)
 
 
+class RouteWatch:
+    """The innermost middleware: tells the request in flight which scope the router fills."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = scope.get(SCOPE_KEY)
+        if isinstance(request, _Request):
+            request.routed = scope
+        await self.app(scope, receive, send)
+
+
 class _Request:
     """One request in flight: what its span and its measurement need."""
 
@@ -168,6 +188,7 @@ class _Request:
         "done",
         "method",
         "metrics",
+        "routed",
         "scope",
         "span",
         "span_method",
@@ -177,6 +198,7 @@ class _Request:
 
     def __init__(self, scope: Scope, metrics: RequestMetrics) -> None:
         self.scope = scope
+        self.routed = scope
         self.metrics = metrics
         method = scope["method"]
         self.method = method if method in KNOWN_METHODS else "_OTHER"
@@ -201,7 +223,7 @@ class _Request:
         error_type = None
         if failed:
             error_type = _exception_type(error) if error is not None else str(status)
-        route = getattr(scope.get("route"), "path_format", None)
+        route = getattr(self.routed.get("route"), "path_format", None)
         if not isinstance(route, str):
             route = None
         key = (scheme, self.method, scope.get("http_version", ""), route, status, error_type)

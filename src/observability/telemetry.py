@@ -34,7 +34,7 @@ from application.retry_policy import ConflictTally
 from documentstore.port import DocumentStore
 from observability.azure import AzureConfigurer, configure_azure_monitor
 from observability.commands import CommandTelemetry
-from observability.http import RequestMetrics, RequestTelemetry
+from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
 from observability.projections import BatchTelemetry
@@ -126,6 +126,11 @@ class Telemetry:
         return RequestTelemetry(
             app, metrics=self.request_metrics, tracer=self.tracer, untraced=UNTRACED_PATHS
         )
+
+    def route_middleware(self, app: ASGIApp) -> ASGIApp:
+        """The innermost middleware the request telemetry needs: it sees the scope the router
+        fills with the route template (a copy of the request's, for ``HEAD``)."""
+        return RouteWatch(app)
 
     def metrics_exposition(self) -> bytes:
         """The metrics as Prometheus text (exposition format 0.0.4)."""
