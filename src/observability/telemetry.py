@@ -7,8 +7,11 @@ What is exported depends on the settings only:
   Prometheus text at ``GET /metrics`` (a Prometheus reader on a registry of this telemetry's
   own, so that two services in one process never mix their series);
 - ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``,
-  one trace in ten unless ``OTEL_TRACES_SAMPLER`` says otherwise: ``observability.sampling``)
-  and metrics (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms);
+  one trace in ten unless ``OTEL_TRACES_SAMPLER`` says otherwise: ``observability.sampling``);
+  metrics go there too (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms)
+  only when ``OTEL_METRICS_EXPORTER`` names ``otlp``: each metric reader is a second storage
+  the SDK feeds on every measurement (6-9 µs each), and the contract asks only that
+  ``/metrics`` serve them (docs/observability.md, "What it costs");
 - ``APPLICATIONINSIGHTS_CONNECTION_STRING`` hands all of it to the Azure Monitor distro
   (``observability.azure``);
 - with neither, nothing is traced: no span is started anywhere, so tracing costs nothing.
@@ -60,6 +63,8 @@ class TelemetryOptions:
     """``OTEL_TRACES_SAMPLER``; None: one trace in ten (``observability.sampling``)."""
     traces_sampler_arg: str | None = None
     """``OTEL_TRACES_SAMPLER_ARG``."""
+    metrics_exporter: str | None = None
+    """``OTEL_METRICS_EXPORTER``: metrics go over OTLP too when it names ``otlp``."""
 
 
 class Telemetry:
@@ -163,6 +168,14 @@ class Telemetry:
             self.meter_provider.shutdown()
 
 
+def exports_metrics_over_otlp(exporters: str | None) -> bool:
+    """Whether ``OTEL_METRICS_EXPORTER`` (a comma-separated list, as the SDK reads it) names
+    ``otlp``; unset, metrics are served at ``/metrics`` only."""
+    if exporters is None:
+        return False
+    return "otlp" in {name.strip().lower() for name in exporters.split(",")}
+
+
 def start_telemetry(
     options: TelemetryOptions, *, azure_configurer: AzureConfigurer | None = None
 ) -> Telemetry:
@@ -177,9 +190,10 @@ def start_telemetry(
     if options.otlp_endpoint:
         endpoint = options.otlp_endpoint.rstrip("/")
         processors.append(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
-        readers.append(
-            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
-        )
+        if exports_metrics_over_otlp(options.metrics_exporter):
+            readers.append(
+                PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
+            )
     if options.azure_connection_string:
         providers = configure_azure_monitor(
             options.azure_connection_string,
