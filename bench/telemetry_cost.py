@@ -39,12 +39,11 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from bench.otlp_sink import OtlpSink, otlp_sink
 from bench.report import REPORTED, Row, verdict
 from bench.served_ledger import ServedLedger, served_ledger
 from bench.workload import brief, brief_json, content, context
@@ -75,58 +74,34 @@ class Rates:
     )
     cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0.0))
     commands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0))
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per traced variant: spans exported in the whole run (warm-up included), and of them
+    those of projection batches (over HTTP only: the in-process services do not project)."""
 
     def cpu_per_command(self, variant: str) -> float:
         return self.cpu_seconds[variant] / max(1, self.commands[variant])
 
 
-@dataclass
-class OtlpSink:
-    """A loopback OTLP/HTTP endpoint that reads each export and discards it."""
-
-    url: str
-    exports: int = 0
-    bytes: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@contextmanager
-def otlp_sink() -> Iterator[OtlpSink]:
-    sink = OtlpSink("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            size = len(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-            with sink.lock:
-                sink.exports += 1
-                sink.bytes += size
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    sink.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="otlp-sink", daemon=True)
-    thread.start()
-    try:
-        yield sink
-    finally:
-        server.shutdown()
-        server.server_close()
+def service_name(where: str, variant: str) -> str:
+    """The ``service.name`` a variant's spans carry (how the sink tells them apart)."""
+    return f"bench-{where.replace(' ', '-')}-{variant}".lower()
 
 
 def measure(directory: Path, rounds: int = ROUNDS) -> list[Row]:
     with otlp_sink() as sink:
         in_process = _in_process(directory / "in-process", sink, rounds)
         over_http = _over_http(directory / "http", sink, rounds)
+        _count_spans(sink, "in process", in_process)
+        _count_spans(sink, "over HTTP", over_http)
     return [
         *_rows("in process, one client", in_process),
         *_rows(f"over HTTP, {HTTP_CLIENTS} clients", over_http),
     ]
+
+
+def _count_spans(sink: OtlpSink, where: str, rates: Rates) -> None:
+    for variant in TRACED:
+        rates.spans[variant] = sink.spans_of(service_name(where, variant))
 
 
 # --- in process ------------------------------------------------------------------------------
@@ -143,6 +118,7 @@ def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
                     ledger_data_dir=directory / variant,
                     ledger_live_updates=False,
                     otel_exporter_otlp_endpoint=sink.url if variant in TRACED else None,
+                    otel_service_name=service_name("in process", variant),
                     applicationinsights_connection_string=None,
                 )
             before = {thread.native_id for thread in threading.enumerate()}
@@ -226,6 +202,8 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
         "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
         "traces": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **EVERY_TRACE},
     }
+    for variant in TRACED:
+        environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
     directory.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         services = {
@@ -332,6 +310,14 @@ def _rows(where: str, rates: Rates) -> list[Row]:
         cost = _cost(rates, variant)
         cpu = rates.cpu_per_command(variant)
         extra = cpu - rates.cpu_per_command("off")
+        spans = ""
+        if variant in rates.spans:
+            total, projection = rates.spans[variant]
+            commands = rates.commands[variant] * (rounds + 1) / max(1, rounds)
+            spans = (
+                f"; {total / commands:.2f} spans exported a command, "
+                f"{projection / commands:.2f} of them projection batches'"
+            )
         rows.append(
             Row(
                 f"Telemetry cost, {where}: {described[variant]}",
@@ -341,7 +327,7 @@ def _rows(where: str, rates: Rates) -> list[Row]:
                 f"{medians[variant]:.0f} vs {medians['off']:.0f} commands/s (medians of "
                 f"{rounds} rounds); cost {cost:+.1%} (median of the rounds' ratios); CPU "
                 f"{cpu * 1e6:.0f} µs a command, {extra * 1e6:+.0f} µs "
-                f"({_cpu_cost(rates, variant):+.1%})",
+                f"({_cpu_cost(rates, variant):+.1%}){spans}",
                 verdict(cost <= COST_GOAL) if variant in judged else REPORTED,
             )
         )
