@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 import pytest
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, TraceBasedExemplarFilter
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
@@ -19,7 +21,7 @@ from bootstrap.telemetry import service_telemetry
 from observability import TelemetryOptions, start_telemetry
 from observability import azure as azure_monitor
 from observability.logs import install_log_format
-from observability.telemetry import exports_metrics_over_otlp
+from observability.telemetry import exemplar_filter_of, exports_metrics_over_otlp
 
 CONNECTION = "InstrumentationKey=00000000-0000-0000-0000-000000000000"
 
@@ -153,3 +155,13 @@ def test_otel_metrics_exporter_is_read_as_the_sdk_reads_it(
     exporters: str | None, over_otlp: bool
 ) -> None:
     assert exports_metrics_over_otlp(exporters) is over_otlp
+
+
+def test_exemplars_are_kept_only_for_a_reader_that_can_carry_them() -> None:
+    prometheus = PrometheusMetricReader(scope_info_enabled=False)
+    otlp = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint="http://127.0.0.1:1/m"))
+    try:
+        assert isinstance(exemplar_filter_of([prometheus]), AlwaysOffExemplarFilter)
+        assert isinstance(exemplar_filter_of([prometheus, otlp]), TraceBasedExemplarFilter)
+    finally:
+        otlp.shutdown()
