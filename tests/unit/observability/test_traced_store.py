@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import EVENTS, Create, JsonScalar, Page
-from observability.store import TracedDocumentStore
+from observability.store import TracedDocumentStore, folded_reads
 
 
 class AdapterWithItsOwnWays(InMemoryDocumentStore):
@@ -79,3 +79,26 @@ def test_a_store_call_inside_a_recorded_span_is_its_child_and_outside_none_is_st
     assert read.parent.span_id == command.get_span_context().span_id == parent.context.span_id
     assert read.attributes is not None
     assert read.attributes["ledger.partition_key"] == "c-1"
+
+
+def test_within_folded_reads_point_reads_are_tallied_and_other_calls_stay_spans() -> None:
+    store, exporter = traced(AdapterWithItsOwnWays())
+    document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+
+    with tracer.start_as_current_span("projection batch"), folded_reads() as tally:
+        store.execute_batch(EVENTS, "c-1", [Create(document)])
+        assert store.read(EVENTS, "c-1", "d-1") is not None
+        assert store.read(EVENTS, "c-1", "d-2") is None
+
+    assert [span.name for span in exporter.get_finished_spans()] == [
+        "store batch",
+        "projection batch",
+    ]
+    assert tally.reads == 2
+    assert tally.seconds > 0
+    with tracer.start_as_current_span("command"):
+        store.read(EVENTS, "c-1", "d-1")
+    assert exporter.get_finished_spans()[-2].name == "store read"
