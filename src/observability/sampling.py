@@ -17,13 +17,12 @@ to the SDK as it is.
 
 A projection batch is not a request's child: it links to the commands of its events. Its
 span follows the decision of the first command it links to (``FollowFirstLink``: its events
-are linked in feed order): a batch
-that applies one command's events (the usual case while the service keeps up) is recorded
-exactly when that command was, so a sampled request's trace reaches the batch that projected
-it; a batch of several commands is recorded as often as commands are (one in ten), not
-whenever any of them was, which under load would record nearly every batch (a batch makes a
-span per store call, five or so per event). A batch whose events name no trace is sampled
-as any root span.
+are linked in feed order): a batch that applies one command's events (the usual case while
+the service keeps up) is recorded exactly when that command was, so a sampled request's
+trace reaches the batch that projected it; a batch of several commands is recorded as often
+as commands are (one in ten), not whenever any of them was, which under load would record
+nearly every batch (a batch makes a span per write or query, its point reads tallied on it).
+A batch whose events name no trace is sampled as any root span.
 """
 
 from __future__ import annotations
