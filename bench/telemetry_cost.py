@@ -1,15 +1,14 @@
 """What telemetry costs: command throughput with telemetry off, with the in-process metrics only
-(what a service with no exporter configured runs), with every trace exported over OTLP/HTTP as
-well, and with one trace in ten sampled, side by side in one run
-(``python -m bench --only telemetry``).
+(what a service with no exporter configured runs), with traces exported over OTLP/HTTP at the
+default sampling (one trace in ten: "telemetry on", the documented production setting), and
+with every trace exported, side by side in one run (``python -m bench --only telemetry``).
 
 * In process: five containers (``build_container``) on SQLite files of their own: ``off``
   built without telemetry (``start_telemetry=None``), ``control`` built the same way (its
   "cost" shows how far two identical services differ in the run), ``metrics`` as configured
-  by default, ``traces`` with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a sink on loopback
-  that reads and discards each export (as a collector beside the service would), ``sampled``
-  the same with
-  ``OTEL_TRACES_SAMPLER=parentbased_traceidratio`` and ``OTEL_TRACES_SAMPLER_ARG=0.1``. Each
+  by default, ``on`` with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a sink on loopback
+  that reads and discards each export (as a collector beside the service would) and the
+  default sampler, ``traces`` the same with ``OTEL_TRACES_SAMPLER=always_on``. Each
   round sends the same commands (a version with 1 KB of content) to each in turn, the order
   rotating. The change-feed processor does not run here: this is the command path alone.
 * Over HTTP: the same five as services in processes of their own (``bench.ledger_server``,
@@ -18,7 +17,18 @@ well, and with one trace in ten sampled, side by side in one run
   service at a time, the order rotating.
 
 The cost of a variant is 1 - its commands/s over ``off``'s, the median of the rounds' ratios
-(each round's pair measured moments apart, so that load from elsewhere hits both alike)."""
+(each round's pair measured moments apart, so that load from elsewhere hits both alike). Spans
+are exported as in production, in batches by the SDK's export thread, which runs whenever it
+runs: in process its work falls in whichever round is under way, so the throughput of the
+traced variants understates their cost a little and overstates the others'.
+
+Beside throughput, the CPU each command costs: in process the calling thread's CPU time over
+each round (``time.thread_time``) plus all the CPU of the variant's span-export thread
+(``/proc/self/task/<id>/stat``, after a last flush), over HTTP each service
+process's CPU time (``/proc/<pid>/stat``) from the end of the warm-up to the end of the run
+over the commands it served (its idle change-feed polls included, alike for every variant).
+CPU time is far less moved than wall time by what the other tenants of a shared machine do,
+so it is the steadier measure of what telemetry adds."""
 
 from __future__ import annotations
 
@@ -29,22 +39,22 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from bench.otlp_sink import OtlpSink, otlp_sink
 from bench.report import REPORTED, Row, verdict
 from bench.served_ledger import ServedLedger, served_ledger
 from bench.workload import brief, brief_json, content, context
 from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 
-VARIANTS = ("off", "control", "metrics", "traces", "sampled")
+VARIANTS = ("off", "control", "metrics", "on", "traces")
 """``control`` is a second service without telemetry: its "cost" is the noise floor of the run."""
-SAMPLED = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
-"""The sampler of ``sampled`` (read by the SDK from the environment, as in production)."""
+TRACED = ("on", "traces")
+EVERY_TRACE = {"OTEL_TRACES_SAMPLER": "always_on"}
+"""The sampler of ``traces``; ``on`` runs the default one (``observability.sampling``)."""
 ROUNDS = 60
 """Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
 shared machine, so only variants measured moments apart compare."""
@@ -56,80 +66,86 @@ COST_GOAL = 0.05
 
 
 @dataclass
-class OtlpSink:
-    """A loopback OTLP/HTTP endpoint that reads each export and discards it."""
+class Rates:
+    """Per variant: commands/s of each round, and CPU seconds and commands in all rounds."""
 
-    url: str
-    exports: int = 0
-    bytes: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    per_round: dict[str, list[float]] = field(
+        default_factory=lambda: {variant: [] for variant in VARIANTS}
+    )
+    cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0.0))
+    commands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0))
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per traced variant: spans exported in the whole run (warm-up included), and of them
+    those of projection batches (over HTTP only: the in-process services do not project)."""
+
+    def cpu_per_command(self, variant: str) -> float:
+        return self.cpu_seconds[variant] / max(1, self.commands[variant])
 
 
-@contextmanager
-def otlp_sink() -> Iterator[OtlpSink]:
-    sink = OtlpSink("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            size = len(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-            with sink.lock:
-                sink.exports += 1
-                sink.bytes += size
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    sink.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="otlp-sink", daemon=True)
-    thread.start()
-    try:
-        yield sink
-    finally:
-        server.shutdown()
-        server.server_close()
+def service_name(where: str, variant: str) -> str:
+    """The ``service.name`` a variant's spans carry (how the sink tells them apart)."""
+    return f"bench-{where.replace(' ', '-')}-{variant}".lower()
 
 
 def measure(directory: Path, rounds: int = ROUNDS) -> list[Row]:
     with otlp_sink() as sink:
         in_process = _in_process(directory / "in-process", sink, rounds)
         over_http = _over_http(directory / "http", sink, rounds)
+        _count_spans(sink, "in process", in_process)
+        _count_spans(sink, "over HTTP", over_http)
     return [
         *_rows("in process, one client", in_process),
         *_rows(f"over HTTP, {HTTP_CLIENTS} clients", over_http),
     ]
 
 
+def _count_spans(sink: OtlpSink, where: str, rates: Rates) -> None:
+    for variant in TRACED:
+        rates.spans[variant] = sink.spans_of(service_name(where, variant))
+
+
 # --- in process ------------------------------------------------------------------------------
 
 
-def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> dict[str, list[float]]:
+def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     containers: dict[str, ServiceContainer] = {}
+    exporters: dict[str, list[int | None]] = {}
     try:
         for variant in VARIANTS:
-            settings = Settings(
-                ledger_store="sqlite",
-                ledger_data_dir=directory / variant,
-                ledger_live_updates=False,
-                otel_exporter_otlp_endpoint=sink.url if variant in ("traces", "sampled") else None,
-                applicationinsights_connection_string=None,
-            )
+            with _environment(EVERY_TRACE if variant == "traces" else {}):
+                settings = Settings(
+                    ledger_store="sqlite",
+                    ledger_data_dir=directory / variant,
+                    ledger_live_updates=False,
+                    otel_exporter_otlp_endpoint=sink.url if variant in TRACED else None,
+                    otel_service_name=service_name("in process", variant),
+                    applicationinsights_connection_string=None,
+                )
+            before = {thread.native_id for thread in threading.enumerate()}
             if variant in ("off", "control"):
                 containers[variant] = build_container(settings, start_telemetry=None)
             else:
-                with _environment(SAMPLED if variant == "sampled" else {}):
-                    containers[variant] = build_container(settings)
+                containers[variant] = build_container(settings)
+            exporters[variant] = [
+                thread.native_id
+                for thread in threading.enumerate()
+                if thread.native_id not in before and "Span" in thread.name
+            ]
         targets = {variant: _campaigns(container) for variant, container in containers.items()}
-        rates: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        rates = Rates()
         for round_number in range(rounds + 1):
             for variant in _rotated(round_number):
-                rate = _commands_per_second(containers[variant], targets[variant])
+                rate, cpu = _commands_per_second(containers[variant], targets[variant])
                 if round_number:  # round 0 warms every variant up
-                    rates[variant].append(rate)
+                    rates.per_round[variant].append(rate)
+                    rates.cpu_seconds[variant] += cpu
+                    rates.commands[variant] += IN_PROCESS_COMMANDS
+        for variant, container in containers.items():
+            if container.telemetry is not None:
+                container.telemetry.flush_spans()
+            rates.cpu_seconds[variant] += sum(
+                _cpu_seconds(os.getpid(), thread) for thread in exporters[variant]
+            )
         return rates
     finally:
         for container in containers.values():
@@ -161,26 +177,33 @@ def _campaigns(container: ServiceContainer) -> list[tuple[str, str]]:
     return targets
 
 
-def _commands_per_second(container: ServiceContainer, targets: list[tuple[str, str]]) -> float:
+def _commands_per_second(
+    container: ServiceContainer, targets: list[tuple[str, str]]
+) -> tuple[float, float]:
+    """One round: its commands/s and the CPU seconds the process spent in it."""
     commands = container.commands
+    cpu = time.thread_time()
     started = time.perf_counter()
     for number in range(IN_PROCESS_COMMANDS):
         campaign_id, artifact_id = targets[number % len(targets)]
         commands.create_version(context(), campaign_id, artifact_id, content=content(number))
-    return IN_PROCESS_COMMANDS / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return IN_PROCESS_COMMANDS / elapsed, time.thread_time() - cpu
 
 
 # --- over HTTP -------------------------------------------------------------------------------
 
 
-def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> dict[str, list[float]]:
+def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     environments: dict[str, dict[str, str]] = {
         "off": {"BENCH_TELEMETRY": "off"},
         "control": {"BENCH_TELEMETRY": "off"},
         "metrics": {},
-        "traces": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
-        "sampled": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **SAMPLED},
+        "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
+        "traces": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **EVERY_TRACE},
     }
+    for variant in TRACED:
+        environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
     directory.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         services = {
@@ -190,13 +213,28 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> dict[str, list[f
             for variant, environment in environments.items()
         }
         targets = {variant: _http_targets(service) for variant, service in services.items()}
-        rates: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        rates = Rates()
         for round_number in range(rounds + 1):
+            if round_number == 1:
+                for variant, service in services.items():
+                    rates.cpu_seconds[variant] = -_cpu_seconds(service.process.pid)
             for variant in _rotated(round_number):
                 rate = _http_round(services[variant], targets[variant])
                 if round_number:
-                    rates[variant].append(rate)
+                    rates.per_round[variant].append(rate)
+                    rates.commands[variant] += HTTP_CLIENTS * HTTP_COMMANDS_PER_CLIENT
+        time.sleep(1.0)  # the last projections and exports of the last round
+        for variant, service in services.items():
+            rates.cpu_seconds[variant] += _cpu_seconds(service.process.pid)
         return rates
+
+
+def _cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU time so far of a live process, or of one of its threads."""
+    path = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    fields = path.read_text().rpartition(")")[2].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def _http_targets(service: ServedLedger) -> list[tuple[str, str]]:
@@ -246,28 +284,51 @@ def _rotated(round_number: int) -> list[str]:
     return list(VARIANTS[shift:] + VARIANTS[:shift])
 
 
-def _cost(rates: dict[str, list[float]], variant: str) -> float:
-    ratios = [ours / off for ours, off in zip(rates[variant], rates["off"], strict=True)]
+def _cost(rates: Rates, variant: str) -> float:
+    per_round = rates.per_round
+    ratios = [ours / off for ours, off in zip(per_round[variant], per_round["off"], strict=True)]
     return 1.0 - statistics.median(ratios)
 
 
-def _rows(where: str, rates: dict[str, list[float]]) -> list[Row]:
+def _cpu_cost(rates: Rates, variant: str) -> float:
+    return rates.cpu_per_command(variant) / rates.cpu_per_command("off") - 1.0
+
+
+def _rows(where: str, rates: Rates) -> list[Row]:
     """One row per telemetry setting, its cost against ``off`` measured in the same rounds."""
-    medians = {variant: statistics.median(values) for variant, values in rates.items()}
-    rounds = len(rates["off"])
+    medians = {variant: statistics.median(values) for variant, values in rates.per_round.items()}
+    rounds = len(rates.per_round["off"])
     described = {
         "control": "a second service without telemetry (the run's noise floor)",
         "metrics": "metrics only (no exporter configured)",
+        "on": "telemetry on: metrics + traces over OTLP at the default sampling (1 in 10)",
         "traces": "metrics + every trace over OTLP",
-        "sampled": "metrics + 1 trace in 10 over OTLP",
     }
-    return [
-        Row(
-            f"Telemetry cost, {where}: {described[variant]}",
-            f"≤ {COST_GOAL:.0%} fewer commands/s than without telemetry",
-            f"{medians[variant]:.0f} vs {medians['off']:.0f} commands/s (medians of {rounds} "
-            f"rounds); cost {_cost(rates, variant):+.1%} (median of the rounds' ratios)",
-            REPORTED if variant == "control" else verdict(_cost(rates, variant) <= COST_GOAL),
+    judged = ("metrics", "on")  # the control is the noise floor; every trace is not a default
+    rows = []
+    for variant in ("control", "metrics", "on", "traces"):
+        cost = _cost(rates, variant)
+        cpu = rates.cpu_per_command(variant)
+        extra = cpu - rates.cpu_per_command("off")
+        spans = ""
+        if variant in rates.spans:
+            total, projection = rates.spans[variant]
+            commands = rates.commands[variant] * (rounds + 1) / max(1, rounds)
+            spans = (
+                f"; {total / commands:.2f} spans exported a command, "
+                f"{projection / commands:.2f} of them projection batches'"
+            )
+        rows.append(
+            Row(
+                f"Telemetry cost, {where}: {described[variant]}",
+                f"≤ {COST_GOAL:.0%} fewer commands/s than without telemetry"
+                if variant in judged
+                else "reported",
+                f"{medians[variant]:.0f} vs {medians['off']:.0f} commands/s (medians of "
+                f"{rounds} rounds); cost {cost:+.1%} (median of the rounds' ratios); CPU "
+                f"{cpu * 1e6:.0f} µs a command, {extra * 1e6:+.0f} µs "
+                f"({_cpu_cost(rates, variant):+.1%}){spans}",
+                verdict(cost <= COST_GOAL) if variant in judged else REPORTED,
+            )
         )
-        for variant in ("control", "metrics", "traces", "sampled")
-    ]
+    return rows

@@ -34,7 +34,8 @@ DESCRIPTION = (
 
 
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-"""Services without telemetry: FastAPI observes nothing (not even global providers)."""
+"""FastAPI's own telemetry stays off (not even global providers): the services' telemetry
+observes each request through its own, leaner middleware (``HttpTelemetry``)."""
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -47,7 +48,7 @@ def create_app(services: ApiServices) -> FastAPI:
     settings = services.settings
     telemetry = telemetry_of(services)
     app = FastAPI(
-        telemetry=NO_TELEMETRY if telemetry is None else telemetry.fastapi_config(),
+        telemetry=NO_TELEMETRY,
         title=TITLE,
         version=API_VERSION,
         description=DESCRIPTION,
@@ -76,8 +77,12 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.method_table = MethodTable.of(
         [*app.router.routes, *(route for router in routers for route in router.routes)]
     )
+    if telemetry is not None:
+        app.add_middleware(telemetry.route_middleware)  # innermost: the scope the router fills
     app.add_middleware(BodySizeLimit, max_bytes=settings.ledger_max_body_bytes)
     app.add_middleware(HeadAsGet)
+    if telemetry is not None:
+        app.add_middleware(telemetry.request_middleware)  # outermost of ours: sees HEAD as sent
     app.state.store_probe = StoreProbe()
 
     def openapi_document() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from fastapi.telemetry import TelemetryConfig
+from starlette.types import ASGIApp
 
 from application.command_execution import CommandContext
 from bootstrap.settings import Settings
@@ -327,10 +327,12 @@ class LiveUpdates(Protocol):
 
 @runtime_checkable
 class HttpTelemetry(Protocol):
-    """The telemetry the HTTP app serves: FastAPI's request spans and metrics on its
-    providers, and the Prometheus text of ``GET /metrics``."""
+    """The telemetry the HTTP app serves: a middleware that traces and measures each request,
+    and the Prometheus text of ``GET /metrics``."""
 
-    def fastapi_config(self) -> TelemetryConfig: ...
+    def request_middleware(self, app: ASGIApp, /) -> ASGIApp: ...
+
+    def route_middleware(self, app: ASGIApp, /) -> ASGIApp: ...
 
     def metrics_exposition(self) -> bytes: ...
 

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     ledger_log_format: Literal["text", "json"] = "text"
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "campaign-ledger"
+    # Trace sampling as the OpenTelemetry SDK defines these two; unset: 1 trace in 10.
+    otel_traces_sampler: str | None = None
+    otel_traces_sampler_arg: str | None = None
+    # "otlp": metrics over OTLP too (with the endpoint); unset: only at GET /metrics.
+    otel_metrics_exporter: str | None = None
     applicationinsights_connection_string: str | None = Field(default=None, repr=False)
     # Connections of the local server (docs/http.md "Connections"; cli.connection_guard).
     ledger_header_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -29,6 +29,9 @@ def service_telemetry(settings: Settings) -> Telemetry:
             azure_connection_string=settings.applicationinsights_connection_string,
             log_format=settings.ledger_log_format,
             under_azure_functions=under_azure_functions(),
+            traces_sampler=settings.otel_traces_sampler,
+            traces_sampler_arg=settings.otel_traces_sampler_arg,
+            metrics_exporter=settings.otel_metrics_exporter,
         )
     )
 

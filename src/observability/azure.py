@@ -4,10 +4,11 @@
 The distro sets the process's global tracer and meter providers (it is configured once per
 process); the service's own pieces are handed to it: the Prometheus reader (so ``/metrics``
 keeps working), the OTLP span processor when an OTLP endpoint is set too, the resource. The
-distro's own HTTP-server instrumentations are turned off, since FastAPI already makes the
-request spans; its HTTP-client and Azure SDK instrumentations stay, so the Cosmos DB calls
-appear under the store spans. Under Azure Functions the host already ships the logs to
-Application Insights, so the distro's log export is off there.
+distro's own HTTP-server instrumentations are turned off, since our request middleware
+(``observability.http``) already makes the request spans; its HTTP-client and Azure SDK
+instrumentations stay, so the Cosmos DB calls appear under the store spans. Under Azure
+Functions the host already ships the logs to Application Insights, so the distro's log export
+is off there.
 """
 
 from __future__ import annotations

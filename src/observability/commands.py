@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from application.command_execution import CommandContext
@@ -43,11 +43,16 @@ def outcome_of(error: BaseException) -> str:
 
 
 class CommandTelemetry:
-    """The application service's observer: metrics always, a span when ``tracer`` is given."""
+    """The application service's observer: metrics always, a span when ``tracer`` is given.
+
+    The duration histogram's attribute set of each command is built once and reused; a span
+    is started bare and made current without the SDK's context-manager layers, and only a span
+    the sampler kept is given its attributes (at its start, and its outcome's at its end)."""
 
     def __init__(self, metrics: LedgerMetrics, tracer: Tracer | None = None) -> None:
         self._metrics = metrics
         self._tracer = tracer
+        self._labels: dict[str, dict[str, str]] = {}
 
     def observe(
         self,
@@ -62,22 +67,18 @@ class CommandTelemetry:
         if current.get_span_context().is_valid and not current.is_recording():
             unsampled = replace(ctx, traceparent=traceparent_of(current.get_span_context()))
             return self._measured(command, lambda: run(unsampled))
-        attributes: dict[str, Any] = {
-            "ledger.command": command,
-            "ledger.command_id": ctx.command_id,
-        }
-        if campaign_id is not None:
-            attributes["ledger.campaign_id"] = campaign_id
-        if ctx.correlation_id is not None:
-            attributes["ledger.correlation_id"] = ctx.correlation_id
-        with self._tracer.start_as_current_span(
-            f"command {command}",
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        span = self._tracer.start_span(f"command {command}")
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            if not span.is_recording():  # a root the sampler dropped: its context, as it is
+                unsampled = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
+                return self._measured(command, lambda: run(unsampled))
+            span.set_attributes(_attributes_of(command, ctx, campaign_id))
             traced = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
             return self._measured(command, lambda: run(traced), span)
+        finally:
+            context.detach(token)
+            span.end()
 
     def _measured(
         self, command: str, run: Callable[[], Outcome], span: Span | None = None
@@ -93,7 +94,11 @@ class CommandTelemetry:
         self._finish(command, started, APPENDED if outcome.appended else REPEATED, span)
         if span is not None:
             span.set_attributes(
-                {"ledger.campaign_version": outcome.version, "ledger.entity_id": outcome.id}
+                {
+                    "ledger.outcome": APPENDED if outcome.appended else REPEATED,
+                    "ledger.campaign_version": outcome.version,
+                    "ledger.entity_id": outcome.id,
+                }
             )
         return outcome
 
@@ -105,14 +110,27 @@ class CommandTelemetry:
         span: Span | None,
         error: BaseException | None = None,
     ) -> None:
-        self._metrics.command_duration.record(time.perf_counter() - started, {"command": command})
+        labels = self._labels.get(command)
+        if labels is None:
+            labels = self._labels[command] = {"command": command}
+        self._metrics.command_duration.record(time.perf_counter() - started, labels)
         self._metrics.commands.count(command, kind)
-        if span is None:
+        if span is None or error is None:
             return
         if isinstance(error, LedgerError):
             span.set_attributes({"ledger.outcome": kind, "ledger.error_code": error.code})
         else:
             span.set_attribute("ledger.outcome", kind)
-        if kind == FAILED and error is not None:
+        if kind == FAILED:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+
+def _attributes_of(command: str, ctx: CommandContext, campaign_id: str | None) -> dict[str, Any]:
+    """A recorded command span's attributes (built only for a span the sampler kept)."""
+    attributes: dict[str, Any] = {"ledger.command": command, "ledger.command_id": ctx.command_id}
+    if campaign_id is not None:
+        attributes["ledger.campaign_id"] = campaign_id
+    if ctx.correlation_id is not None:
+        attributes["ledger.correlation_id"] = ctx.correlation_id
+    return attributes

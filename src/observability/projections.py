@@ -4,6 +4,8 @@
 commands, so its span (``projection batch``) is not any one command's child: it carries a
 link to the span context each event's metadata names (``traceparent``, stored by the command
 that appended it), so that a trace viewer leads from a request to the batch that projected it.
+Its writes and queries are its child spans; its point reads are counted and timed on it
+(``ledger.store_reads``, ``ledger.store_read_seconds``: ``observability.store``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from opentelemetry.trace import Link, SpanKind, Tracer
 
+from observability.store import folded_reads
 from observability.trace_context import span_context_of
 from projections.events import is_event_document
 from projections.feed import RawEvent
@@ -52,9 +55,14 @@ class BatchTelemetry:
             links=links_of(documents),
             attributes={"ledger.documents": len(documents)},
         ) as span:
-            outcome = run()
+            if not span.is_recording():
+                return run()
+            with folded_reads() as tally:
+                outcome = run()
             span.set_attributes(
                 {
+                    "ledger.store_reads": tally.reads,
+                    "ledger.store_read_seconds": tally.seconds,
                     "ledger.events": outcome.events,
                     "ledger.events_applied": outcome.applied,
                     "ledger.events_skipped": outcome.skipped,

@@ -6,8 +6,12 @@ What is exported depends on the settings only:
 - metrics are always kept in process (an OpenTelemetry ``MeterProvider``) and served as
   Prometheus text at ``GET /metrics`` (a Prometheus reader on a registry of this telemetry's
   own, so that two services in one process never mix their series);
-- ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``)
-  and metrics (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms);
+- ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``,
+  one trace in ten unless ``OTEL_TRACES_SAMPLER`` says otherwise: ``observability.sampling``);
+  metrics go there too (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms)
+  only when ``OTEL_METRICS_EXPORTER`` names ``otlp``: each metric reader is a second storage
+  the SDK feeds on every measurement (6-9 µs each), and the contract asks only that
+  ``/metrics`` serve them (docs/observability.md, "What it costs");
 - ``APPLICATIONINSIGHTS_CONNECTION_STRING`` hands all of it to the Azure Monitor distro
   (``observability.azure``);
 - with neither, nothing is traced: no span is started anywhere, so tracing costs nothing.
@@ -15,29 +19,34 @@ What is exported depends on the settings only:
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi.telemetry import TelemetryConfig
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import (
+    AlwaysOffExemplarFilter,
+    ExemplarFilter,
+    MeterProvider,
+    TraceBasedExemplarFilter,
+)
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import CollectorRegistry, generate_latest
+from starlette.types import ASGIApp
 
 from application.retry_policy import ConflictTally
 from documentstore.port import DocumentStore
 from observability.azure import AzureConfigurer, configure_azure_monitor
 from observability.commands import CommandTelemetry
+from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
 from observability.projections import BatchTelemetry
+from observability.sampling import sampler_of
 from observability.store import TracedDocumentStore
 from projections.notification_hub import NotificationHub
 
@@ -55,6 +64,12 @@ class TelemetryOptions:
     azure_connection_string: str | None = None
     log_format: LogFormat = "text"
     under_azure_functions: bool = False
+    traces_sampler: str | None = None
+    """``OTEL_TRACES_SAMPLER``; None: one trace in ten (``observability.sampling``)."""
+    traces_sampler_arg: str | None = None
+    """``OTEL_TRACES_SAMPLER_ARG``."""
+    metrics_exporter: str | None = None
+    """``OTEL_METRICS_EXPORTER``: metrics go over OTLP too when it names ``otlp``."""
 
 
 class Telemetry:
@@ -72,7 +87,9 @@ class Telemetry:
         self.tracer_provider = tracer_provider
         self.registry = registry
         self._owns_providers = owns_providers
-        self.metrics = LedgerMetrics(meter_provider.get_meter(SCOPE))
+        meter = meter_provider.get_meter(SCOPE)
+        self.metrics = LedgerMetrics(meter)
+        self.request_metrics = RequestMetrics(meter)
         self.tracer = None if tracer_provider is None else tracer_provider.get_tracer(SCOPE)
         self.command_observer = CommandTelemetry(self.metrics, self.tracer)
         self.batch_observer = None if self.tracer is None else BatchTelemetry(self.tracer)
@@ -113,25 +130,29 @@ class Telemetry:
 
     # --- what the HTTP app uses ------------------------------------------------------------
 
-    def fastapi_config(self) -> TelemetryConfig:
-        """FastAPI's own telemetry on these providers: a server span per request (continuing
-        the caller's ``traceparent``) when tracing, HTTP request metrics always."""
-        return {
-            "tracer_provider": self.tracer_provider,
-            "meter_provider": self.meter_provider,
-            "tracing": self.tracer is not None,
-            "metrics": True,
-            "logs": False,
-            "operation_spans": False,
-            "auto_configure": False,
-            "exclude": _untraced,
-        }
+    def request_middleware(self, app: ASGIApp) -> ASGIApp:
+        """``app`` with a server span per request (continuing the caller's ``traceparent``)
+        when tracing, and the HTTP request metrics always; scrapes and probes left out."""
+        return RequestTelemetry(
+            app, metrics=self.request_metrics, tracer=self.tracer, untraced=UNTRACED_PATHS
+        )
+
+    def route_middleware(self, app: ASGIApp) -> ASGIApp:
+        """The innermost middleware the request telemetry needs: it sees the scope the router
+        fills with the route template (a copy of the request's, for ``HEAD``)."""
+        return RouteWatch(app)
 
     def metrics_exposition(self) -> bytes:
         """The metrics as Prometheus text (exposition format 0.0.4)."""
         return bytes(generate_latest(self.registry))
 
     # --- life cycle ------------------------------------------------------------------------
+
+    def flush_spans(self, timeout_millis: int = 10_000) -> None:
+        """Export the spans buffered now (the benchmarks pay each variant's export in its
+        own round)."""
+        if isinstance(self.tracer_provider, TracerProvider):
+            self.tracer_provider.force_flush(timeout_millis)
 
     def force_flush(self, timeout_millis: int = 10_000) -> None:
         """Export what is buffered now (spans, then metrics)."""
@@ -152,8 +173,21 @@ class Telemetry:
             self.meter_provider.shutdown()
 
 
-def _untraced(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in UNTRACED_PATHS
+def exports_metrics_over_otlp(exporters: str | None) -> bool:
+    """Whether ``OTEL_METRICS_EXPORTER`` (a comma-separated list, as the SDK reads it) names
+    ``otlp``; unset, metrics are served at ``/metrics`` only."""
+    if exporters is None:
+        return False
+    return "otlp" in {name.strip().lower() for name in exporters.split(",")}
+
+
+def exemplar_filter_of(readers: list[MetricReader]) -> ExemplarFilter:
+    """Exemplars (the trace a measurement was made in) only when a reader can carry them: the
+    Prometheus text format cannot, so with it alone none is kept, which spares every
+    measurement made in a recorded span the SDK's exemplar reservoir (2-3 µs)."""
+    if all(isinstance(reader, PrometheusMetricReader) for reader in readers):
+        return AlwaysOffExemplarFilter()
+    return TraceBasedExemplarFilter()
 
 
 def start_telemetry(
@@ -170,9 +204,10 @@ def start_telemetry(
     if options.otlp_endpoint:
         endpoint = options.otlp_endpoint.rstrip("/")
         processors.append(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
-        readers.append(
-            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
-        )
+        if exports_metrics_over_otlp(options.metrics_exporter):
+            readers.append(
+                PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
+            )
     if options.azure_connection_string:
         providers = configure_azure_monitor(
             options.azure_connection_string,
@@ -190,11 +225,18 @@ def start_telemetry(
             owns_providers=False,
         )
     meter_provider = MeterProvider(
-        metric_readers=readers, resource=resource, shutdown_on_exit=False
+        metric_readers=readers,
+        resource=resource,
+        shutdown_on_exit=False,
+        exemplar_filter=exemplar_filter_of(readers),
     )
     tracer_provider = None
     if processors:
-        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        tracer_provider = TracerProvider(
+            resource=resource,
+            sampler=sampler_of(options.traces_sampler, options.traces_sampler_arg),
+            shutdown_on_exit=False,
+        )
         for processor in processors:
             tracer_provider.add_span_processor(processor)
     return Telemetry(meter_provider, registry, tracer_provider)

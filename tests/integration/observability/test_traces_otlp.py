@@ -128,6 +128,8 @@ def test_the_projection_batch_that_applied_a_commands_events_is_linked_to_its_tr
     assert projection.attributes["ledger.campaign_ids"] == [campaign_id]
     writes = [span.name for span in children(received, projection)]
     assert "store batches" in writes
+    assert "store read" not in writes  # counted on the batch instead
+    assert projection.attributes["ledger.store_reads"] >= 1
 
 
 def test_the_idle_change_feed_polls_start_no_traces(traced: Traced) -> None:

@@ -10,7 +10,10 @@ import logging
 from typing import Any
 
 import pytest
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, TraceBasedExemplarFilter
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from bootstrap.settings import Settings
@@ -18,6 +21,7 @@ from bootstrap.telemetry import service_telemetry
 from observability import TelemetryOptions, start_telemetry
 from observability import azure as azure_monitor
 from observability.logs import install_log_format
+from observability.telemetry import exemplar_filter_of, exports_metrics_over_otlp
 
 CONNECTION = "InstrumentationKey=00000000-0000-0000-0000-000000000000"
 
@@ -115,3 +119,49 @@ def test_the_json_log_format_puts_one_handler_on_the_root_logger() -> None:
         for handler in [h for h in root.handlers if h not in before]:
             root.removeHandler(handler)
         root.setLevel(level)
+
+
+def _readers(telemetry: object) -> list[object]:
+    provider = telemetry.meter_provider  # type: ignore[attr-defined]
+    return list(provider._metric_readers)
+
+
+def test_with_an_otlp_endpoint_metrics_stay_at_the_prometheus_reader_alone() -> None:
+    telemetry = start_telemetry(TelemetryOptions(otlp_endpoint="http://127.0.0.1:1"))
+    try:
+        assert telemetry.tracing
+        [reader] = _readers(telemetry)
+        assert isinstance(reader, PrometheusMetricReader)
+    finally:
+        telemetry.shutdown()
+
+
+def test_otel_metrics_exporter_naming_otlp_adds_the_otlp_metric_reader() -> None:
+    options = TelemetryOptions(otlp_endpoint="http://127.0.0.1:1", metrics_exporter="none, OTLP")
+    telemetry = start_telemetry(options)
+    try:
+        readers = _readers(telemetry)
+        assert len(readers) == 2
+        assert any(isinstance(reader, PeriodicExportingMetricReader) for reader in readers)
+    finally:
+        telemetry.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("exporters", "over_otlp"),
+    [(None, False), ("", False), ("prometheus", False), ("otlp", True), ("console,otlp", True)],
+)
+def test_otel_metrics_exporter_is_read_as_the_sdk_reads_it(
+    exporters: str | None, over_otlp: bool
+) -> None:
+    assert exports_metrics_over_otlp(exporters) is over_otlp
+
+
+def test_exemplars_are_kept_only_for_a_reader_that_can_carry_them() -> None:
+    prometheus = PrometheusMetricReader(scope_info_enabled=False)
+    otlp = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint="http://127.0.0.1:1/m"))
+    try:
+        assert isinstance(exemplar_filter_of([prometheus]), AlwaysOffExemplarFilter)
+        assert isinstance(exemplar_filter_of([prometheus, otlp]), TraceBasedExemplarFilter)
+    finally:
+        otlp.shutdown()

@@ -1,0 +1,104 @@
+"""The tracing decorator of the store port behaves as the store inside: the calls the port
+lets an adapter answer its own way reach that adapter, and a call inside a recorded span is a
+child span of it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from documentstore.memory import InMemoryDocumentStore
+from documentstore.port import EVENTS, Create, JsonScalar, Page
+from observability.store import TracedDocumentStore, folded_reads
+
+
+class AdapterWithItsOwnWays(InMemoryDocumentStore):
+    """Records the optional calls an adapter may answer itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def feed_range_of(self, container: str, partition_key: str) -> str:
+        self.calls.append("feed_range_of")
+        return "range-7"
+
+    def scan(
+        self,
+        container: str,
+        equals: Mapping[str, JsonScalar],
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        self.calls.append("scan")
+        return super().scan(container, equals, page_size=page_size, continuation=continuation)
+
+    def reclaim_space(self) -> None:
+        self.calls.append("reclaim_space")
+
+
+def traced(inner: InMemoryDocumentStore) -> tuple[TracedDocumentStore, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return TracedDocumentStore(inner, provider.get_tracer("test")), exporter
+
+
+def test_the_adapters_own_answers_are_kept_behind_the_tracing_decorator() -> None:
+    inner = AdapterWithItsOwnWays()
+    store, _ = traced(inner)
+
+    assert store.feed_range_of(EVENTS, "c-1") == "range-7"
+    store.scan(EVENTS, {"kind": "head"})
+    store.reclaim_space()
+
+    assert inner.calls == ["feed_range_of", "scan", "reclaim_space"]
+
+
+def test_a_store_call_inside_a_recorded_span_is_its_child_and_outside_none_is_started() -> None:
+    inner = AdapterWithItsOwnWays()
+    store, exporter = traced(inner)
+    document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
+
+    store.execute_batch(EVENTS, "c-1", [Create(document)])
+    assert exporter.get_finished_spans() == ()
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("command") as command:
+        assert store.read(EVENTS, "c-1", "d-1") is not None
+    [read, parent] = exporter.get_finished_spans()
+    assert read.name == "store read"
+    assert read.parent is not None
+    assert read.parent.span_id == command.get_span_context().span_id == parent.context.span_id
+    assert read.attributes is not None
+    assert read.attributes["ledger.partition_key"] == "c-1"
+
+
+def test_within_folded_reads_point_reads_are_tallied_and_other_calls_stay_spans() -> None:
+    store, exporter = traced(AdapterWithItsOwnWays())
+    document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+
+    with tracer.start_as_current_span("projection batch"), folded_reads() as tally:
+        store.execute_batch(EVENTS, "c-1", [Create(document)])
+        assert store.read(EVENTS, "c-1", "d-1") is not None
+        assert store.read(EVENTS, "c-1", "d-2") is None
+
+    assert [span.name for span in exporter.get_finished_spans()] == [
+        "store batch",
+        "projection batch",
+    ]
+    assert tally.reads == 2
+    assert tally.seconds > 0
+    with tracer.start_as_current_span("command"):
+        store.read(EVENTS, "c-1", "d-1")
+    assert exporter.get_finished_spans()[-2].name == "store read"
