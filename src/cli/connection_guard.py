@@ -328,7 +328,9 @@ def allow_open_files(connections: int) -> None:
             )
 
 
-def uvicorn_config(app: Any, settings: Settings, *, http: str = "auto", **options: Any) -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, settings: Settings, *, http: str = "auto", **options: Any
+) -> uvicorn.Config:
     """The uvicorn configuration of ``app`` for ``settings``: address, idle timeout, the
     largest request head, and the ``ConnectionGuard`` on the HTTP parser ``http`` names."""
     base = import_from_string(HTTP_PROTOCOLS[http])

@@ -160,7 +160,9 @@ def test_a_token_of_another_list_filter_or_campaign_is_refused(
     cid = campaign["cid"]
     versions = f"/api/campaigns/{cid}/artifacts/{campaign['aid']}/versions"
     token = check(reader.get(versions, params={"limit": 1}), 200)["continuation"]
-    other = create_campaign(reader, "Other")["id"]
+    created = create_campaign(reader, "Other")
+    other = created["id"]
+    read_fresh(reader, f"/api/campaigns/{other}", created["version"])
 
     for path, params in (
         (f"/api/campaigns/{cid}/iterations", {}),
