@@ -1,5 +1,6 @@
 """One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's:
-``python -m bench.rebuild_worker <sqlite file>`` prints one JSON line of figures."""
+``python -m bench.rebuild_worker <sqlite file> [workers]`` prints one JSON line of figures (its
+replay workers' memory is their own: ``peakKib`` is the rebuild's coordinating process)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from bench.served_ledger import memory_kib
@@ -34,13 +36,25 @@ class PhaseClock:
         self._since = now
 
 
-def main(path: Path) -> None:
+def open_sqlite(path: Path) -> SqliteDocumentStore:
+    """The store, opened again in a replay worker."""
     store = SqliteDocumentStore(path)
     store.initialise()
+    return store
+
+
+def main(path: Path, workers: int) -> None:
+    store = open_sqlite(path)
     ready_kib = memory_kib(os.getpid(), "VmRSS")
     clock = PhaseClock()
     started = time.perf_counter()
-    report = rebuild_views(store, progress=clock.track, grace_seconds=0.0)
+    report = rebuild_views(
+        store,
+        progress=clock.track,
+        grace_seconds=0.0,
+        workers=workers,
+        open_store=partial(open_sqlite, path),
+    )
     seconds = time.perf_counter() - started
     clock.finish()
     store.close()
@@ -59,4 +73,4 @@ def main(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)

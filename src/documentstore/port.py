@@ -160,6 +160,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class TextPage:
+    """One page of a query as ``(id, stored JSON)`` pairs; ``continuation`` as in ``Page``."""
+
+    items: list[tuple[str, str]]
+    continuation: str | None
+
+
+@dataclass(frozen=True)
 class FeedPage:
     """Documents changed since a position, and the token that resumes after them.
 
@@ -202,6 +210,35 @@ class DocumentStore(ABC):
         continuation: str | None = None,
     ) -> Page:
         """One page of a query within one partition."""
+
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        """One page of ``query`` as ids and stored JSON (``stored_json(document).text``), for
+        callers that compare documents without decoding them (a rebuild's verify). This default
+        encodes what ``query`` answers; an adapter that keeps the text answers it as stored."""
+        page = self.query(container, query, page_size=page_size, continuation=continuation)
+        return TextPage(
+            [(str(document["id"]), stored_json(document).text) for document in page.items],
+            page.continuation,
+        )
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        """Delete, in each of ``partition_keys``, every document whose id sorts after ``id_gt``
+        and up to ``id_lte`` (a retired projection generation's documents), unconditionally;
+        returns how many. Not atomic: an interrupted call leaves some deleted. This default
+        queries each partition's ids and deletes them in batches; the SQLite store deletes
+        them with one statement per partition."""
+        from documentstore.range_deletes import delete_id_range_by_batches
+
+        return delete_id_range_by_batches(self, container, partition_keys, id_gt, id_lte)
 
     @abstractmethod
     def execute_batch(

@@ -52,9 +52,11 @@ def document(body: str, etag: str, ts: int) -> Document:
     return decoded
 
 
-def page_sql(container: str, request: PageRequest) -> tuple[str, list[Any]]:
+def page_sql(
+    container: str, request: PageRequest, *, columns: str = "body, etag, ts"
+) -> tuple[str, list[Any]]:
     """A page of the request: one row more than the page holds (to know whether more follow),
-    each row ``body, etag, ts`` then its sort keys."""
+    each row the three ``columns`` then its sort keys."""
     keys = request.sort_keys
     where, parameters = _filters(container, request.query)
     if request.after is not None:
@@ -66,7 +68,7 @@ def page_sql(container: str, request: PageRequest) -> tuple[str, list[Any]]:
     )
     selected = ", ".join(_expression(name) for name, _ in keys)
     sql = (
-        f"SELECT body, etag, ts, {selected} FROM documents WHERE {' AND '.join(where)} "
+        f"SELECT {columns}, {selected} FROM documents WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT ?"
     )
     parameters.append(request.size + 1)

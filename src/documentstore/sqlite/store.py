@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from documentstore.backoff import RetryPolicy
 from documentstore.batch_rules import check_batch, check_container
@@ -21,9 +21,10 @@ from documentstore.port import (
     Operation,
     Page,
     Query,
+    TextPage,
 )
 from documentstore.scanning import check_scan, scan_position, scan_token
-from documentstore.sqlite import queries
+from documentstore.sqlite import bulk, queries
 from documentstore.sqlite.backup import back_up
 from documentstore.sqlite.batches import Prepared, apply_batches, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
@@ -118,6 +119,46 @@ class SqliteDocumentStore(DocumentStore):
             return items, list(rows[-1][3:]) if more and rows else None
 
         return request.answer(fetch)
+
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        """The query's page as stored: each body is the text written, not decoded."""
+        request = open_page(
+            container, query, page_size=page_size, continuation=continuation, tokens=QUERY_TOKENS
+        )
+        sql, parameters = queries.page_sql(container, request, columns="id, body, ts")
+
+        def select_rows() -> list[Any]:
+            with self._pool.connection() as connection:
+                return list(connection.execute(sql, parameters).fetchall())
+
+        def fetch() -> tuple[list[Any], list[Any] | None]:
+            rows = self._run(select_rows, what="query")
+            more = len(rows) > request.size
+            rows = rows[: request.size]
+            texts = [(str(row[0]), str(row[1])) for row in rows]
+            return texts, list(rows[-1][3:]) if more and rows else None
+
+        page = request.answer(fetch)  # the page's items are (id, text) pairs here
+        return TextPage(cast("list[tuple[str, str]]", page.items), page.continuation)
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        """One statement per partition, all in one transaction."""
+        check_container(container)
+
+        def delete() -> int:
+            with self._pool.writer() as connection:
+                return bulk.delete_id_range(connection, container, partition_keys, id_gt, id_lte)
+
+        return self._run(delete, what="delete range")
 
     def scan(
         self,
