@@ -168,6 +168,15 @@ class TextPage:
 
 
 @dataclass(frozen=True)
+class FeedKeysPage:
+    """Where the documents of a page of the change feed live, ``(partition key, id)``, oldest
+    first; ``continuation`` as in ``FeedPage``."""
+
+    items: list[tuple[str, str]]
+    continuation: str
+
+
+@dataclass(frozen=True)
 class FeedPage:
     """Documents changed since a position, and the token that resumes after them.
 
@@ -297,6 +306,24 @@ class DocumentStore(ABC):
         max_items: int = 100,
     ) -> FeedPage:
         """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
+
+    def read_feed_keys(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedKeysPage:
+        """``read_feed`` as the keys of its documents, for a reader that hands them out to
+        others who read them (a rebuild's replay workers). This default reads the documents;
+        the SQLite store reads only their keys."""
+        page = self.read_feed(container, feed_range, continuation, max_items=max_items)
+        key_field = "id" if container == LEASES else "partitionKey"
+        return FeedKeysPage(
+            [(str(document[key_field]), str(document["id"])) for document in page.items],
+            page.continuation,
+        )
 
     def scan(
         self,

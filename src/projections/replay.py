@@ -11,7 +11,9 @@ partials, whose moves are summed in memory and added once at the end (``PartialM
 partial is read and rewritten per page, and workers never contend for one); and, given
 ``workers`` > 1 and a way to open the store again (``StoreOpener``), the pages' campaigns are
 projected side by side in that many worker processes, each campaign always by the same worker
-(a hash of its id), so that its events are applied in stream order by one runner. At most
+(a hash of its id), so that its events are applied in stream order by one runner. The replay
+then reads the feed as keys only (``DocumentStore.read_feed_keys``) and each worker reads its
+campaigns' documents itself, so that nothing is decoded twice nor sent between processes. At most
 ``MAX_PAGES_IN_FLIGHT`` pages wait per worker, so memory stays bounded by a few pages whatever
 the log's length; a worker's failure stops the replay with its error.
 """
@@ -45,7 +47,12 @@ StoreOpener = Callable[[], DocumentStore]
 """Opens the store anew in a worker process (picklable: a module-level callable or a partial
 of one)."""
 
+READ_MANY_IDS = 500
+"""Ids a worker reads with one ``read_many`` (well within SQLite's bound on parameters)."""
+
 Documents = list[dict[str, Any]]
+Keys = list[tuple[str, str]]
+"""``(partition key, id)`` of documents of ``events``, as the feed lists them."""
 ProgressNote = Callable[[int, int], None]
 """Told the events projected so far and the campaigns met so far."""
 
@@ -75,10 +82,11 @@ class FeedReplay:
         moves = PartialMoves()
         if workers > 1 and open_store is not None:
             with _worker_pool(workers, open_store, self._generation) as pool:
-                self._drain(pool.project, note)
+                self._hand_out(pool, note)
                 self._count(pool.finish())
-                for worker_moves in pool.moves():
+                for worker_moves, campaigns in pool.results():
                     moves.absorb(worker_moves)
+                    self.campaigns.update(campaigns)
         else:
             runner = ProjectionRunner(self._store, partial_moves=moves)
             self._drain(self._projecting_with(runner), note)
@@ -118,22 +126,51 @@ class FeedReplay:
                     break
             self._positions[feed_range] = position
 
+    def _hand_out(self, pool: _WorkerPool, note: ProgressNote) -> None:
+        """``_drain`` for workers: the feed read as keys only (``read_feed_keys``), each
+        partition's keys of a page handed to its worker, which reads the documents itself."""
+        met: set[str] = set()
+        for feed_range in self._store.feed_ranges(EVENTS):
+            position = self._positions.get(feed_range)
+            carried: Keys = []
+            while True:
+                page = self._store.read_feed_keys(
+                    EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
+                )
+                position = page.continuation
+                met.update(partition for partition, _ in page.items)
+                keys, carried = (
+                    _keys_held_back([*carried, *page.items]) if page.items else (carried, [])
+                )
+                if keys:
+                    self._count(pool.project(keys))
+                    note(self.events, len(met))
+                if not page.items:
+                    break
+            self._positions[feed_range] = position
+
     def _count(self, projected: list[_Projected]) -> None:
         for done in projected:
             self.events += done.events
             self.dead_letters += done.dead_lettered
 
     def _remember(self, document: dict[str, object]) -> None:
-        campaign = campaign_of(document)
-        data = document.get("data")
-        metadata = document.get("metadata")
-        tenant = None
-        if document.get("type") == "CampaignCreated" and isinstance(data, dict):
-            tenant = data.get("tenantId")
-        if tenant is None and isinstance(metadata, dict):
-            tenant = metadata.get("tenantId")
-        if campaign not in self.campaigns or document.get("type") == "CampaignCreated":
-            self.campaigns[campaign] = str(tenant or "default")
+        remember_tenant(self.campaigns, document)
+
+
+def remember_tenant(campaigns: dict[str, str], document: dict[str, object]) -> None:
+    """Note the campaign of an event document with its tenant (its creation's, else the one
+    its events name, else ``default``)."""
+    campaign = campaign_of(document)
+    data = document.get("data")
+    metadata = document.get("metadata")
+    tenant = None
+    if document.get("type") == "CampaignCreated" and isinstance(data, dict):
+        tenant = data.get("tenantId")
+    if tenant is None and isinstance(metadata, dict):
+        tenant = metadata.get("tenantId")
+    if campaign not in campaigns or document.get("type") == "CampaignCreated":
+        campaigns[campaign] = str(tenant or "default")
 
 
 def held_back(documents: Documents) -> tuple[Documents, Documents]:
@@ -151,6 +188,16 @@ def held_back(documents: Documents) -> tuple[Documents, Documents]:
     return kept, carried
 
 
+def _keys_held_back(keys: Keys) -> tuple[Keys, Keys]:
+    """``held_back`` for the keys of a page: those of the partition it ends with are carried,
+    unless they are a page's worth already."""
+    last = keys[-1][0]
+    carried = [key for key in keys if key[0] == last]
+    if len(carried) >= REPLAY_PAGE_ITEMS:
+        return keys, []
+    return [key for key in keys if key[0] != last], carried
+
+
 class _WorkerPool:
     """Worker processes, each projecting the campaigns whose id hashes to it."""
 
@@ -158,13 +205,12 @@ class _WorkerPool:
         self._connections = connections
         self._waiting = [0] * len(connections)
 
-    def project(self, documents: Documents) -> list[_Projected]:
-        """Hand each worker its campaigns' event documents of one page; the counts of the
-        pages that finished meanwhile (waiting when a worker has too many in hand)."""
-        shares: list[Documents] = [[] for _ in self._connections]
-        for document in documents:
-            if is_event_document(document):
-                shares[zlib.crc32(campaign_of(document).encode()) % len(shares)].append(document)
+    def project(self, keys: Keys) -> list[_Projected]:
+        """Hand each worker the keys of its campaigns' documents of one page; the counts of
+        the pages that finished meanwhile (waiting when a worker has too many in hand)."""
+        shares: list[Keys] = [[] for _ in self._connections]
+        for key in keys:
+            shares[zlib.crc32(key[0].encode()) % len(shares)].append(key)
         finished: list[_Projected] = []
         for index, share in enumerate(shares):
             if not share:
@@ -187,8 +233,9 @@ class _WorkerPool:
                 finished.append(self._receive(index))
         return finished
 
-    def moves(self) -> list[dict[PartialKey, Any]]:
-        """Each worker's sums of partial moves; the workers stop."""
+    def results(self) -> list[tuple[dict[PartialKey, Any], dict[str, str]]]:
+        """Each worker's sums of partial moves and campaigns met (with their tenants); the
+        workers stop."""
         answers = []
         for connection in self._connections:
             connection.send(None)
@@ -243,27 +290,45 @@ def _work(connection: Connection, open_store: StoreOpener, generation: int) -> N
     stop."""
     store = open_store()
     moves = PartialMoves()
+    campaigns: dict[str, str] = {}
     try:
         runner = ProjectionRunner(store, partial_moves=moves)
-        while (documents := _next_share(connection)) is not None:
+        while (keys := _next_share(connection)) is not None:
             try:
+                documents = _event_documents(store, keys)
+                for document in documents:
+                    remember_tenant(campaigns, document)
                 outcome = runner.project(documents, generation=generation)
             except Exception as error:
                 connection.send(f"{type(error).__name__}: {error}")
                 return
             connection.send((outcome.events, outcome.dead_lettered))
         with contextlib.suppress(OSError):  # the replay went away
-            connection.send(moves.moves)
+            connection.send((moves.moves, campaigns))
     finally:
         with contextlib.suppress(OSError):
             connection.close()
         store.close()
 
 
-def _next_share(connection: Connection) -> Documents | None:
+def _event_documents(store: DocumentStore, keys: Keys) -> Documents:
+    """The event documents of a share's keys, read partition by partition with queries of
+    known ids (``read_many``)."""
+    by_partition: dict[str, list[str]] = {}
+    for partition, document_id in keys:
+        by_partition.setdefault(partition, []).append(document_id)
+    documents: Documents = []
+    for partition, ids in by_partition.items():
+        for start in range(0, len(ids), READ_MANY_IDS):
+            found = store.read_many(EVENTS, partition, ids[start : start + READ_MANY_IDS])
+            documents += [document for document in found if is_event_document(document)]
+    return documents
+
+
+def _next_share(connection: Connection) -> Keys | None:
     """The next share to project; None when sent None or when the replay went away."""
     try:
-        share: Documents | None = connection.recv()
+        share: Keys | None = connection.recv()
     except (EOFError, OSError):
         return None
     return share

@@ -35,6 +35,12 @@ FEED = (
 )
 """Changes of ``container`` after a position, oldest first, at most a count of them."""
 
+FEED_KEYS = (
+    "SELECT partition_key, id, position FROM documents "
+    "WHERE container = ? AND position > ? ORDER BY position LIMIT ?"
+)
+"""``FEED`` as the documents' keys: answered from the position index alone."""
+
 
 def _is_last_sort_keys(position: Any, sort_keys: SortKeys) -> bool:
     return isinstance(position, list) and len(position) == len(sort_keys)

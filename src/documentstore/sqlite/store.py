@@ -16,6 +16,7 @@ from documentstore.port import (
     BatchesResult,
     Document,
     DocumentStore,
+    FeedKeysPage,
     FeedPage,
     JsonScalar,
     Operation,
@@ -249,6 +250,30 @@ class SqliteDocumentStore(DocumentStore):
         items = [document(body, etag, ts) for body, etag, ts, _ in rows]
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
+
+    def read_feed_keys(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedKeysPage:
+        """From the feed's index alone: no body is read."""
+        check_container(container)
+        if feed_range != FEED_RANGE:
+            raise ValueError(f"unknown feed range {feed_range!r}; SQLite has only {FEED_RANGE!r}")
+        after = queries.feed_position(continuation)
+
+        def select_keys() -> list[tuple[Any, ...]]:
+            with self._pool.connection() as connection:
+                return list(
+                    connection.execute(queries.FEED_KEYS, (container, after, max_items)).fetchall()
+                )
+
+        rows = self._run(select_keys, what="read feed")
+        last = rows[-1][2] if rows else after
+        return FeedKeysPage([(row[0], row[1]) for row in rows], str(last))
 
     def backup_into(self, directory: Path) -> Path:
         """A consistent copy of the database, taken while writers go on, as the database of
