@@ -230,6 +230,7 @@ def _remove(
         return 0
     removed = 0
     partitions = sorted(campaigns) + sorted({tenant_partition(t) for t in campaigns.values()})
+    progress(RebuildProgress("cleanup", 0, len(partitions)))
     for start in range(0, len(partitions), PARTITIONS_PER_DELETE):
         chunk = partitions[start : start + PARTITIONS_PER_DELETE]
         for generation in generations:
