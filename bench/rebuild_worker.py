@@ -1,11 +1,12 @@
 """One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's:
 ``python -m bench.rebuild_worker <sqlite file> [workers]`` prints one JSON line of figures (its
-replay workers' memory is their own: ``peakKib`` is the rebuild's coordinating process)."""
+coordinating process's peak is ``peakKib``, the largest replay worker's ``workerPeakKib``)."""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import time
 from functools import partial
@@ -68,6 +69,7 @@ def main(path: Path, workers: int) -> None:
         "verified": report.verified,
         "readyKib": ready_kib,
         "peakKib": memory_kib(os.getpid()),
+        "workerPeakKib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
     print(json.dumps(figures))
 
