@@ -315,15 +315,12 @@ class DocumentStore(ABC):
         *,
         max_items: int = 100,
     ) -> FeedKeysPage:
-        """``read_feed`` as the keys of its documents, for a reader that hands them out to
-        others who read them (a rebuild's replay workers). This default reads the documents;
-        the SQLite store reads only their keys."""
+        """``read_feed`` as its documents' keys, for a reader that hands them out to others who
+        read them (a rebuild's replay workers). This default reads the documents."""
         page = self.read_feed(container, feed_range, continuation, max_items=max_items)
-        key_field = "id" if container == LEASES else "partitionKey"
-        return FeedKeysPage(
-            [(str(document[key_field]), str(document["id"])) for document in page.items],
-            page.continuation,
-        )
+        field = "id" if container == LEASES else "partitionKey"
+        keys = [(str(document[field]), str(document["id"])) for document in page.items]
+        return FeedKeysPage(keys, page.continuation)
 
     def scan(
         self,
