@@ -54,8 +54,7 @@ class StoredJson:
     ``text`` is compact and not ASCII-escaped, without the store-maintained fields; ``strict`` is
     False when the document holds NaN or an infinity, which ``text`` then spells as Python's
     encoder does (no JSON store accepts it); ``wire_bytes`` is its length ASCII-escaped, as the
-    Cosmos DB SDK sends it (what the batch limits count).
-    """
+    Cosmos DB SDK sends it (what the batch limits count)."""
 
     text: str
     strict: bool
@@ -76,10 +75,7 @@ class _Write:
 
 @dataclass(frozen=True)
 class Create(_Write):
-    """Create ``document``; ``DocumentConflict`` if its id exists in the partition.
-
-    ``encoded`` may carry ``stored_json(document)`` when the caller has it already.
-    """
+    """Create ``document``; ``DocumentConflict`` if its id exists (``encoded``: its JSON)."""
 
     document: Document
     encoded: StoredJson | None = field(default=None, kw_only=True, compare=False, repr=False)
@@ -280,6 +276,13 @@ class DocumentStore(ABC):
                 return BatchesResult(applied, error)
         return BatchesResult(applied)
 
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """``execute_batches`` into documents nobody else reads or writes yet (a rebuild's new
+        generation): an adapter may skip etag checks and answer no documents (empty lists)."""
+        return self.execute_batches(container, batches)
+
     @abstractmethod
     def feed_ranges(self, container: str) -> list[str]:
         """Opaque, stable names of the container's change-feed ranges."""
@@ -361,7 +364,6 @@ SYSTEM_FIELDS = frozenset({"_etag", "_ts", "_rid", "_self", "_attachments", "_ls
 """Fields the store maintains; writes drop any given, reads return only ``_etag`` and ``_ts``."""
 
 
-
 def without_system_fields(document: Mapping[str, Any]) -> Document:
     """The document as the caller owns it: every store-maintained field removed."""
     return {key: value for key, value in document.items() if key not in SYSTEM_FIELDS}
@@ -370,8 +372,7 @@ def without_system_fields(document: Mapping[str, Any]) -> Document:
 def stored_json(document: Mapping[str, Any]) -> StoredJson:
     """The document's JSON as a store keeps it (no store-maintained fields), encoded once.
 
-    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError).
-    """
+    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError)."""
     fields = (
         document
         if isinstance(document, dict) and SYSTEM_FIELDS.isdisjoint(document)

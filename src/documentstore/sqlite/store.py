@@ -223,6 +223,29 @@ class SqliteDocumentStore(DocumentStore):
             return BatchesResult([], fault)
         return BatchesResult(applied, failure if failure is not None else refused)
 
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """Every write upserted in one transaction with no etag read (``bulk.write_unchecked``);
+        batches a rule refuses (too large, not JSON) go the checked way, as before."""
+        prepared: list[tuple[str, list[Prepared]]] = []
+        try:
+            for partition_key, operations in batches:
+                check_batch(container, partition_key, operations)
+                prepared.append((partition_key, [prepare(operation) for operation in operations]))
+        except Exception:  # the checked path answers the refusal as it always has
+            return self._execute_batches(container, batches)
+
+        def write() -> None:
+            with self._pool.writer() as connection:
+                bulk.write_unchecked(connection, container, prepared)
+
+        try:
+            self._run(write, what="batch")
+        except Exception as fault:  # rolled back: nothing of this call is applied
+            return BatchesResult([], fault)
+        return BatchesResult([[] for _ in prepared])
+
     def feed_ranges(self, container: str) -> list[str]:
         check_container(container)
         return [FEED_RANGE]

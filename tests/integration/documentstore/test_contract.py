@@ -417,6 +417,78 @@ def test_a_batch_too_large_among_several_stops_there_like_the_calls_one_by_one(
     assert store.read(EVENTS, large, "a") is None
 
 
+def test_unread_batches_store_what_checked_batches_store_as_the_same_text(
+    store: DocumentStore,
+) -> None:
+    checked, unread = new_partition(), new_partition()
+    fields: dict[str, Any] = {"n": 1, "nested": {"list": [1, "é", None]}, "_etag": "ignored"}
+    store.execute_batches(
+        VIEWS, [(checked, [Create(doc(checked, "a", **fields)), Create(doc(checked, "b"))])]
+    ).results()
+    ends = feed_end(store, VIEWS)
+
+    store.execute_unread_batches(
+        VIEWS, [(unread, [Create(doc(unread, "a", **fields)), Create(doc(unread, "b"))])]
+    ).results()
+
+    texts = [
+        [
+            (i, text.replace(p, "P"))
+            for i, text in store.query_texts(VIEWS, Query(partition_key=p)).items
+        ]
+        for p in (checked, unread)
+    ]
+    assert texts[0] == texts[1]
+    assert [d["id"] for d in changes_since(store, VIEWS, ends, unread)] == ["a", "b"]
+    written = store.read(VIEWS, unread, "a")
+    assert written is not None
+    assert written["_etag"] != "ignored"
+    assert isinstance(written["_ts"], int)
+
+
+def test_unread_batches_leave_each_document_as_its_last_operation_does(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    existing = [Create(doc(partition, "kept", n=1)), Create(doc(partition, "gone"))]
+    [kept_before, _] = store.execute_batches(VIEWS, [(partition, existing)]).results()[0]
+    assert kept_before is not None
+
+    store.execute_unread_batches(
+        VIEWS,
+        [
+            (
+                partition,
+                [
+                    Replace(doc(partition, "kept", n=2), if_match=kept_before["_etag"]),
+                    Delete("gone"),
+                ],
+            ),
+            (partition, [Create(doc(partition, "new", n=1)), Upsert(doc(partition, "new", n=3))]),
+        ],
+    ).results()
+
+    kept, new = store.read(VIEWS, partition, "kept"), store.read(VIEWS, partition, "new")
+    assert kept is not None
+    assert kept["n"] == 2
+    assert new is not None
+    assert new["n"] == 3
+    assert store.read(VIEWS, partition, "gone") is None
+
+
+def test_an_unread_batch_too_large_is_refused_like_a_checked_one(store: DocumentStore) -> None:
+    large = new_partition()
+    half = "x" * (MAX_BATCH_BYTES // 2)
+
+    result = store.execute_unread_batches(
+        VIEWS,
+        [(large, [Create(doc(large, "a", data=half)), Create(doc(large, "b", data=half))])],
+    )
+
+    assert isinstance(result.error, CommandTooLarge)
+    assert store.read(VIEWS, large, "a") is None
+
+
 # --- queries -------------------------------------------------------------------------------
 
 
