@@ -73,6 +73,9 @@ def test_operators_initialise_inspect_project_and_rebuild_a_store(data_dir: Path
     assert "LEDGER_LEASE_PREFIX=views-g3-" in " ".join(in_workers.output.split())
     one = runner.invoke(app, ["rebuild", "--campaign", cid])
     assert one.exit_code == 0, one.output
+    vacuumed = runner.invoke(app, ["vacuum"])
+    assert vacuumed.exit_code == 0, vacuumed.output
+    assert "Room given back" in vacuumed.output
 
     services = build_container(Settings(ledger_data_dir=data_dir))
     try:
