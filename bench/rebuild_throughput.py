@@ -82,6 +82,8 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         f"{name} {seconds:.1f} s" for name, seconds in largest.worker["phases"].items()
     )
     before = ""
+    if "cpuSeconds" in largest.worker:
+        phases += f"; CPU {float(largest.worker['cpuSeconds']):.1f} s, workers included"
     if largest.baseline is not None:
         rate = largest.events / float(largest.baseline["seconds"])
         before = (
