@@ -21,20 +21,31 @@ def delete_id_range(
     id_lte: str,
 ) -> int:
     """Delete an id range in each partition, one statement each, in one transaction; how many
-    rows went. Deleted documents leave the change feed (as a batch's deletes do)."""
-    connection.execute("BEGIN IMMEDIATE")
+    rows went. Deleted documents leave the change feed (as a batch's deletes do).
+
+    ``secure_delete`` is ``FAST`` meanwhile (SQLite zeroes deleted content only where that costs
+    no extra write): zeroing every freed page of a retired generation, copies of views the live
+    one holds, took 5 times the delete itself. The connection's setting is restored after; the
+    log is then checkpointed and truncated, so that it does not keep the deleted rows' pages."""
+    (secure,) = connection.execute("PRAGMA secure_delete").fetchone()
+    connection.execute("PRAGMA secure_delete = FAST")
     try:
-        before = connection.total_changes
-        connection.executemany(
-            "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id > ? "
-            "AND id <= ?",
-            [(container, partition_key, id_gt, id_lte) for partition_key in partition_keys],
-        )
-        removed = connection.total_changes - before
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            before = connection.total_changes
+            connection.executemany(
+                "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id > ? "
+                "AND id <= ?",
+                [(container, partition_key, id_gt, id_lte) for partition_key in partition_keys],
+            )
+            removed = connection.total_changes - before
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+    finally:
+        connection.execute(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return removed
 
 
