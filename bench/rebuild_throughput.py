@@ -2,11 +2,21 @@
 campaign, ``bench.event_log``) are projected live by the change-feed processor, then rebuilt
 (``rebuild_views``: replay into a new generation, verify against the live one byte for byte,
 switch, delete the old generation) in a process of its own, whose peak memory (VmHWM) is the
-rebuild's. Memory should not grow with the number of events: the replay holds one page."""
+rebuild's (and its replay workers' peak is read from its children). Memory should not grow with
+the number of events: the replay holds a few pages.
+
+The rebuild runs with ``REBUILD_WORKERS`` replay processes. With ``LEDGER_BENCH_BASELINE``
+naming a directory that holds another checkout's ``src`` and ``bench`` (main's, say: ``git
+archive <commit> src bench | tar -x -C DIR``), the largest log is kept and that
+checkout's rebuild runs on copies of it too, alternating with ours for ``BASELINE_ROUNDS``
+rounds; the row gives the fastest of each and their ratio: a before/after in one run on the
+same log."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +30,9 @@ from documentstore.sqlite import SqliteDocumentStore
 from projections.processor import ChangeFeedProcessor
 
 SIZES = (20_000, 100_000)
+REBUILD_WORKERS = 2
+BASELINE = "LEDGER_BENCH_BASELINE"
+BASELINE_ROUNDS = 2
 TARGET_EVENTS_PER_SECOND = 20_000
 FLAT_MEMORY_RATIO = 1.15
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +43,7 @@ class RebuildFigures:
     events: int
     live_seconds: float
     worker: dict[str, Any]
+    baseline: dict[str, Any] | None = None
 
     @property
     def replay_rate(self) -> float:
@@ -40,8 +54,16 @@ class RebuildFigures:
         return self.events / float(self.worker["seconds"])
 
     @property
+    def switch_rate(self) -> float:
+        """Events per second up to the switch (reads use the new views), the cleanup left out."""
+        phases = self.worker["phases"]
+        return self.events / (float(self.worker["seconds"]) - float(phases.get("cleanup", 0.0)))
+
+    @property
     def peak_mib(self) -> float:
-        return float(self.worker["peakKib"]) / 1024
+        """The largest of the coordinating process's and a replay worker's peak."""
+        peak = max(int(self.worker["peakKib"]), int(self.worker.get("workerPeakKib", 0)))
+        return peak / 1024
 
     @property
     def ready_mib(self) -> float:
@@ -50,20 +72,37 @@ class RebuildFigures:
 
 def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     template = template_campaign()
-    figures = [_rebuild(directory, template, size) for size in sizes]
+    baseline = os.environ.get(BASELINE)
+    figures = [
+        _rebuild(directory, template, size, baseline if size == sizes[-1] else None)
+        for size in sizes
+    ]
     largest = figures[-1]
     phases = ", ".join(
         f"{name} {seconds:.1f} s" for name, seconds in largest.worker["phases"].items()
     )
+    before = ""
+    if "cpuSeconds" in largest.worker:
+        phases += f"; CPU {float(largest.worker['cpuSeconds']):.1f} s, workers included"
+    if largest.baseline is not None:
+        rate = largest.events / float(largest.baseline["seconds"])
+        before = (
+            f"; the baseline checkout's rebuild on the same log {rate:,.0f} events/s "
+            f"({float(largest.baseline['seconds']):.1f} s; each the fastest of "
+            f"{BASELINE_ROUNDS}, alternating): "
+            f"{largest.rebuild_rate / rate:.2f} times as fast"
+        )
     rows = [
         Row(
             f"Rebuild throughput, {largest.events:,} events "
-            f"({largest.worker['campaigns']:,} campaigns of {len(template) - 1} events)",
+            f"({largest.worker['campaigns']:,} campaigns of {len(template) - 1} events), "
+            f"{REBUILD_WORKERS} replay workers",
             "≥ 20,000 events/s embedded",
             f"whole rebuild {largest.rebuild_rate:,.0f} events/s ({largest.worker['seconds']:.1f}"
-            f" s: {phases}); replay alone {largest.replay_rate:,.0f} events/s; "
-            f"{largest.worker['differences']} differences; the live processor built the same "
-            f"views at {largest.events / largest.live_seconds:,.0f} events/s",
+            f" s: {phases}); to the switch {largest.switch_rate:,.0f} events/s; replay alone "
+            f"{largest.replay_rate:,.0f} events/s; {largest.worker['differences']} differences; "
+            f"the live processor built the same views at "
+            f"{largest.events / largest.live_seconds:,.0f} events/s{before}",
             verdict(largest.rebuild_rate >= TARGET_EVENTS_PER_SECOND),
         )
     ]
@@ -74,7 +113,9 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
             "Peak memory (VmHWM) of a rebuild in its own process, by log size",
             "report; flat in the number of events",
             " vs ".join(
-                f"{figure.peak_mib:.0f} MiB at {figure.events:,} events "
+                f"{figure.peak_mib:.0f} MiB at {figure.events:,} events (coordinator "
+                f"{float(figure.worker['peakKib']) / 1024:.0f}, largest worker "
+                f"{float(figure.worker.get('workerPeakKib', 0)) / 1024:.0f}) "
                 f"({figure.ready_mib:.0f} MiB before it started)"
                 for figure in figures
             )
@@ -85,7 +126,9 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     return rows
 
 
-def _rebuild(directory: Path, template: list[dict[str, Any]], events: int) -> RebuildFigures:
+def _rebuild(
+    directory: Path, template: list[dict[str, Any]], events: int, baseline: str | None
+) -> RebuildFigures:
     path = directory / f"rebuild-{events}.sqlite3"
     store = SqliteDocumentStore(path)
     store.initialise()
@@ -96,14 +139,40 @@ def _rebuild(directory: Path, template: list[dict[str, Any]], events: int) -> Re
         live_seconds = time.perf_counter() - started
     finally:
         store.close()
+    if baseline is None:
+        worker = _run_worker(ROOT, path, [str(REBUILD_WORKERS)])
+        path.unlink()
+        return RebuildFigures(written, live_seconds, worker)
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    copy = directory / f"copy-{events}.sqlite3"
+    for _ in range(BASELINE_ROUNDS):  # alternating, each on a fresh copy of the same log
+        shutil.copyfile(path, copy)
+        ours.append(_run_worker(ROOT, copy, [str(REBUILD_WORKERS)]))
+        shutil.copyfile(path, copy)
+        theirs.append(_run_worker(Path(baseline), copy, []))
+    copy.unlink()
+    path.unlink()
+    return RebuildFigures(written, live_seconds, _fastest(ours), _fastest(theirs))
+
+
+def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run that took least time: the one the other sessions on the machine disturbed
+    least."""
+    return min(runs, key=lambda run: float(run["seconds"]))
+
+
+def _run_worker(checkout: Path, path: Path, arguments: list[str]) -> dict[str, Any]:
+    """``bench.rebuild_worker`` of ``checkout`` (its ``src`` first on the path) on ``path``."""
+    environment = {**os.environ, "PYTHONPATH": f"{checkout / 'src'}{os.pathsep}{checkout}"}
     finished = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild_worker", str(path)],
+        [sys.executable, "-m", "bench.rebuild_worker", str(path), *arguments],
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=checkout,
+        env=environment,
         timeout=600,
     )
-    worker: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
-    path.unlink()
-    return RebuildFigures(written, live_seconds, worker)
+    figures: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return figures

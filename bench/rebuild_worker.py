@@ -1,12 +1,15 @@
 """One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's:
-``python -m bench.rebuild_worker <sqlite file>`` prints one JSON line of figures."""
+``python -m bench.rebuild_worker <sqlite file> [workers]`` prints one JSON line of figures (its
+coordinating process's peak is ``peakKib``, the largest replay worker's ``workerPeakKib``)."""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from bench.served_ledger import memory_kib
@@ -34,29 +37,53 @@ class PhaseClock:
         self._since = now
 
 
-def main(path: Path) -> None:
+def open_sqlite(path: Path) -> SqliteDocumentStore:
+    """The store, opened again in a replay worker."""
     store = SqliteDocumentStore(path)
     store.initialise()
+    return store
+
+
+def cpu_seconds() -> float:
+    """User and system CPU of this process and of its finished children (the replay
+    workers): the steadier figure on a machine other work shares."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main(path: Path, workers: int) -> None:
+    store = open_sqlite(path)
     ready_kib = memory_kib(os.getpid(), "VmRSS")
     clock = PhaseClock()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
-    report = rebuild_views(store, progress=clock.track, grace_seconds=0.0)
+    report = rebuild_views(
+        store,
+        progress=clock.track,
+        grace_seconds=0.0,
+        workers=workers,
+        open_store=partial(open_sqlite, path),
+    )
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     clock.finish()
     store.close()
     figures = {
         "events": report.events,
         "campaigns": report.campaigns,
         "seconds": seconds,
+        "cpuSeconds": cpu,
         "phases": clock.seconds,
         "switched": report.switched,
         "differences": len(report.differences),
         "verified": report.verified,
         "readyKib": ready_kib,
         "peakKib": memory_kib(os.getpid()),
+        "workerPeakKib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
     print(json.dumps(figures))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)

@@ -7,6 +7,9 @@ opened (and so one Cosmos DB client, as the SDK recommends, or one SQLite connec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from bootstrap.settings import Settings
 from documentstore.port import DocumentStore
 from domain.errors import ConfigurationError
@@ -26,3 +29,20 @@ def open_document_store(settings: Settings) -> DocumentStore:
 
     client = connect_cosmos(settings.cosmos_endpoint, key=settings.cosmos_key)
     return CosmosDocumentStore(client, settings.cosmos_database)
+
+
+def replay_store_opener(settings: Settings) -> Callable[[], DocumentStore]:
+    """How a rebuild's replay worker process opens the store again (picklable): the store
+    ``settings`` choose, initialised, without the file check the rebuild's own opening made."""
+    return partial(_open_for_replay, settings)
+
+
+def _open_for_replay(settings: Settings) -> DocumentStore:
+    if settings.ledger_store == "sqlite":
+        from documentstore.sqlite import SqliteDocumentStore
+
+        store: DocumentStore = SqliteDocumentStore(settings.sqlite_path)
+    else:
+        store = open_document_store(settings)
+    store.initialise()
+    return store

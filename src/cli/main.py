@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bootstrap.container import build_container
+from bootstrap.stores import replay_store_opener
 from cli import maintenance, server
 from cli.campaign_tables import snapshot_tables
 from cli.ports import ServicesBuilder
@@ -162,6 +163,14 @@ def rebuild(
             help="Switch even when the rebuilt views differ (a projector fix meant to change).",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Replay processes projecting campaigns side by side (a full rebuild only).",
+        ),
+    ] = 1,
 ) -> None:
     """Replay the log into new views, verify them against the live ones, switch reads over."""
     settings = load_settings()
@@ -180,7 +189,11 @@ def rebuild(
             )
         else:
             report = rebuild_views(
-                services.store, progress=show, accept_differences=accept_differences
+                services.store,
+                progress=show,
+                accept_differences=accept_differences,
+                workers=workers,
+                open_store=replay_store_opener(settings),
             )
     console.print(rebuild_table(report))
     if report.switched and report.generation != report.previous_generation:

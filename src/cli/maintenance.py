@@ -1,5 +1,6 @@
 """The operator's store-wide commands: ``export``, ``import`` and ``compare`` (moving event
-logs between stores, e.g. from the embedded store to Cosmos DB), ``purge`` and ``backup``.
+logs between stores, e.g. from the embedded store to Cosmos DB), ``purge``, ``backup`` and
+``vacuum``.
 
 They only wire ``operations`` to the command line: where the lines come from and go to, a
 progress bar on standard error (standard output carries the data or the report), exit codes
@@ -201,6 +202,16 @@ def backup(
     )
 
 
+def vacuum(ctx: typer.Context) -> None:
+    """Give the room of deleted documents (retired projection generations, purged campaigns)
+    back to the file system: the embedded file shrinks. A rebuild leaves that room for the next
+    rebuild to fill; Cosmos DB manages its own, and this does nothing there."""
+    started = time.monotonic()
+    with opened_services(ctx, load_settings()) as services:
+        services.store.reclaim_space()
+    errors.print(f"Room given back ({time.monotonic() - started:.1f} s).")
+
+
 def register(cli: typer.Typer) -> None:
     """Add the commands of this module to ``campaigns``."""
     cli.command()(export)
@@ -208,6 +219,7 @@ def register(cli: typer.Typer) -> None:
     cli.command()(compare)
     cli.command()(purge)
     cli.command()(backup)
+    cli.command()(vacuum)
 
 
 @contextmanager

@@ -54,8 +54,7 @@ class StoredJson:
     ``text`` is compact and not ASCII-escaped, without the store-maintained fields; ``strict`` is
     False when the document holds NaN or an infinity, which ``text`` then spells as Python's
     encoder does (no JSON store accepts it); ``wire_bytes`` is its length ASCII-escaped, as the
-    Cosmos DB SDK sends it (what the batch limits count).
-    """
+    Cosmos DB SDK sends it (what the batch limits count)."""
 
     text: str
     strict: bool
@@ -76,10 +75,7 @@ class _Write:
 
 @dataclass(frozen=True)
 class Create(_Write):
-    """Create ``document``; ``DocumentConflict`` if its id exists in the partition.
-
-    ``encoded`` may carry ``stored_json(document)`` when the caller has it already.
-    """
+    """Create ``document``; ``DocumentConflict`` if its id exists (``encoded``: its JSON)."""
 
     document: Document
     encoded: StoredJson | None = field(default=None, kw_only=True, compare=False, repr=False)
@@ -160,6 +156,23 @@ class Page:
 
 
 @dataclass(frozen=True)
+class TextPage:
+    """One page of a query as ``(id, stored JSON)`` pairs; ``continuation`` as in ``Page``."""
+
+    items: list[tuple[str, str]]
+    continuation: str | None
+
+
+@dataclass(frozen=True)
+class FeedKeysPage:
+    """Where the documents of a page of the change feed live, ``(partition key, id)``, oldest
+    first; ``continuation`` as in ``FeedPage``."""
+
+    items: list[tuple[str, str]]
+    continuation: str
+
+
+@dataclass(frozen=True)
 class FeedPage:
     """Documents changed since a position, and the token that resumes after them.
 
@@ -203,6 +216,35 @@ class DocumentStore(ABC):
     ) -> Page:
         """One page of a query within one partition."""
 
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        """One page of ``query`` as ids and stored JSON (``stored_json(document).text``), for
+        callers that compare documents without decoding them (a rebuild's verify). This default
+        encodes what ``query`` answers; an adapter that keeps the text answers it as stored."""
+        page = self.query(container, query, page_size=page_size, continuation=continuation)
+        return TextPage(
+            [(str(document["id"]), stored_json(document).text) for document in page.items],
+            page.continuation,
+        )
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        """Delete, in each of ``partition_keys``, every document whose id sorts after ``id_gt``
+        and up to ``id_lte`` (a retired projection generation's documents), unconditionally;
+        returns how many. Not atomic: an interrupted call leaves some deleted. This default
+        queries each partition's ids and deletes them in batches; the SQLite store deletes
+        them with one statement per partition."""
+        from documentstore.range_deletes import delete_id_range_by_batches
+
+        return delete_id_range_by_batches(self, container, partition_keys, id_gt, id_lte)
+
     @abstractmethod
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
@@ -234,6 +276,13 @@ class DocumentStore(ABC):
                 return BatchesResult(applied, error)
         return BatchesResult(applied)
 
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """``execute_batches`` into documents nobody else reads or writes yet (a rebuild's new
+        generation): an adapter may skip etag checks and answer no documents (empty lists)."""
+        return self.execute_batches(container, batches)
+
     @abstractmethod
     def feed_ranges(self, container: str) -> list[str]:
         """Opaque, stable names of the container's change-feed ranges."""
@@ -260,6 +309,21 @@ class DocumentStore(ABC):
         max_items: int = 100,
     ) -> FeedPage:
         """Documents changed after ``continuation`` (None = from the beginning), oldest first."""
+
+    def read_feed_keys(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedKeysPage:
+        """``read_feed`` as its documents' keys, for a reader that hands them out to others who
+        read them (a rebuild's replay workers). This default reads the documents."""
+        page = self.read_feed(container, feed_range, continuation, max_items=max_items)
+        field = "id" if container == LEASES else "partitionKey"
+        keys = [(str(document[field]), str(document["id"])) for document in page.items]
+        return FeedKeysPage(keys, page.continuation)
 
     def scan(
         self,
@@ -300,7 +364,6 @@ SYSTEM_FIELDS = frozenset({"_etag", "_ts", "_rid", "_self", "_attachments", "_ls
 """Fields the store maintains; writes drop any given, reads return only ``_etag`` and ``_ts``."""
 
 
-
 def without_system_fields(document: Mapping[str, Any]) -> Document:
     """The document as the caller owns it: every store-maintained field removed."""
     return {key: value for key, value in document.items() if key not in SYSTEM_FIELDS}
@@ -309,8 +372,7 @@ def without_system_fields(document: Mapping[str, Any]) -> Document:
 def stored_json(document: Mapping[str, Any]) -> StoredJson:
     """The document's JSON as a store keeps it (no store-maintained fields), encoded once.
 
-    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError).
-    """
+    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError)."""
     fields = (
         document
         if isinstance(document, dict) and SYSTEM_FIELDS.isdisjoint(document)

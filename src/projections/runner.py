@@ -31,6 +31,11 @@ is the live generation's (``generations.lease_prefix_of``); otherwise it logs an
 ``ConfigurationError`` before writing anything, so the trigger retries the batch without moving
 its leases until the operator sets the prefix the rebuild printed (docs/projections.md).
 
+A runner given ``PartialMoves`` (a rebuild's replay) writes the contributions without their
+partials and sums what they move there; the replay adds the sums to the partials once at its end.
+Such a runner writes into a generation nobody else reads or writes yet, so its calls go through
+``DocumentStore.execute_unread_batches`` (no etag round trip on SQLite).
+
 A runner given a ``BatchObserver`` (the composition root's telemetry) runs each batch through
 it, so that a batch can be traced and linked to the commands whose events it applies.
 """
@@ -47,7 +52,6 @@ from domain.errors import CommandTooLarge, ConfigurationError, WriteContention
 from domain.recorded import RecordedEvent
 from projections.campaign_views import CampaignViews, Failure
 from projections.dead_letters import DeadLetterBox
-from projections.events import tenant_of
 from projections.feed import (
     Position,
     RawEvent,
@@ -60,7 +64,14 @@ from projections.feed import (
 from projections.generations import ProjectionStateStore, lease_prefix_of
 from projections.notifications import Notification, NotificationPublisher, notifications_of
 from projections.stored_views import campaign_loader
-from projections.tallies import MAX_TALLIES_PER_BATCH, Tally, tally_batches
+from projections.tallies import (
+    MAX_TALLIES_PER_BATCH,
+    PartialMoves,
+    Tally,
+    contribution_batches,
+    rounds_of,
+    tally_batches,
+)
 from projections.view_size import apply_within_size_limit, refused_by_the_store
 from projections.write_plan import Batch, WritePlan, plan_writes, together
 from projections.writer import CONFLICTS, CampaignWrite, WriteStatus, write_together
@@ -129,8 +140,10 @@ class ProjectionRunner:
         publisher: NotificationPublisher | None = None,
         lease_prefix: str | None = None,
         observer: BatchObserver | None = None,
+        partial_moves: PartialMoves | None = None,
     ) -> None:
         self._store = store
+        self._partial_moves = partial_moves
         self._observer = observer
         self._state = ProjectionStateStore(store)
         self.dead_letters = dead_letters or DeadLetterBox(store)
@@ -160,7 +173,7 @@ class ProjectionRunner:
         if not by_campaign:
             return outcome
         target = self._leased_live_generation() if generation is None else generation
-        for round_of_campaigns in _rounds(by_campaign):
+        for round_of_campaigns in rounds_of(by_campaign):
             for campaign_outcome in self._project_together(target, round_of_campaigns):
                 outcome.add(campaign_outcome)
         return outcome
@@ -190,7 +203,9 @@ class ProjectionRunner:
         planned = [attempt for attempt in attempts if isinstance(attempt, _Attempt)]
         groups = _sharing_partials(planned)
         writes = write_together(
-            self._store, [self._group_batches(generation, group) for group in groups]
+            self._store,
+            [self._group_batches(generation, group) for group in groups],
+            unread=self._partial_moves is not None,  # a replay's generation nobody reads yet
         )
         write_of = {
             attempt.campaign_id: (write, len(group))
@@ -217,6 +232,10 @@ class ProjectionRunner:
     def _group_batches(self, generation: int, group: Sequence[_Attempt]) -> list[Batch]:
         """The batches of campaigns written as one (their partial read now)."""
         tallies = [attempt.tally for attempt in group if attempt.tally is not None]
+        if self._partial_moves is not None:
+            return together(
+                [attempt.writes for attempt in group], contribution_batches(generation, tallies)
+            )
         return together(
             [attempt.writes for attempt in group],
             tally_batches(self._store, generation, tallies),
@@ -316,6 +335,8 @@ class ProjectionRunner:
     def _finish(self, attempt: _Attempt) -> ProjectionOutcome:
         """The outcome of a campaign whose views are written; its notifications published."""
         outcome = attempt.outcome
+        if self._partial_moves is not None and attempt.tally is not None:
+            self._partial_moves.add(attempt.tally)
         outcome.applied = len(attempt.applied)
         outcome.dead_lettered = attempt.dead_lettered
         outcome.notifications = notifications_of(attempt.applied)
@@ -352,25 +373,6 @@ class ProjectionRunner:
             self._publisher.publish(campaign_id, notifications)
         except Exception:
             logger.exception("publishing the notifications of campaign %s failed", campaign_id)
-
-
-def _rounds(by_campaign: Mapping[str, RawEvents]) -> list[dict[str, RawEvents]]:
-    """The campaigns of a call in rounds of at most ``MAX_TALLIES_PER_BATCH`` per tenant (from
-    the events' metadata), so that one batch holds a partial and every contribution moving it."""
-    rounds: list[dict[str, RawEvents]] = []
-    taken: list[dict[str, int]] = []
-    for campaign_id, raw in by_campaign.items():
-        tenant = tenant_of(raw.values())
-        index = next(
-            (n for n, counts in enumerate(taken) if counts.get(tenant, 0) < MAX_TALLIES_PER_BATCH),
-            len(rounds),
-        )
-        if index == len(rounds):
-            rounds.append({})
-            taken.append({})
-        rounds[index][campaign_id] = raw
-        taken[index][tenant] = taken[index].get(tenant, 0) + 1
-    return rounds
 
 
 def _sharing_partials(attempts: Sequence[_Attempt]) -> list[list[_Attempt]]:

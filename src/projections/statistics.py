@@ -127,8 +127,9 @@ def _count(counts: dict[str, int], key: str, change: int) -> None:
         counts.pop(key, None)
 
 
-def summary(partials: Iterable[Mapping[str, Any]]) -> Body:
-    """The body of ``GET /api/stats``: the sum of a tenant's partials (bodies)."""
+def merged(partials: Iterable[Mapping[str, Any]]) -> Body:
+    """The sum of partials (bodies), in the canonical form (no zero entry): what a tenant's
+    statistics add up to, and what a rebuild adds the moves of its replay's workers with."""
     total = empty_partial()
     for partial in partials:
         total["campaigns"] += int(partial["campaigns"])
@@ -141,6 +142,12 @@ def summary(partials: Iterable[Mapping[str, Any]]) -> Body:
             total[name]["sum"] += int(partial[name]["sum"])
             for key, value in partial[name]["buckets"].items():
                 _count(total[name]["buckets"], key, int(value))
+    return total
+
+
+def summary(partials: Iterable[Mapping[str, Any]]) -> Body:
+    """The body of ``GET /api/stats``: the sum of a tenant's partials (bodies)."""
+    total = merged(partials)
     campaigns = total["campaigns"]
     revisions = total["revisions"]
     return {

@@ -9,18 +9,11 @@ partition query.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from documentstore.port import (
-    MAX_BATCH_OPERATIONS,
-    VIEWS,
-    Delete,
-    DocumentStore,
-    Operation,
-    Query,
-)
+from documentstore.port import VIEWS, DocumentStore, Query
 from projections.campaign_views import Loader
 from projections.generations import prefix_of, stored_id, to_logical
 from projections.projectors import ViewKey, campaign_index_key, contribution_key, snapshot_key
@@ -58,10 +51,16 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 without building an encoder per call."""
 
 
+def generation_id_range(generation: int) -> tuple[str, str]:
+    """``(id_gt, id_lte)`` bounding the stored ids of ``generation`` (its prefix)."""
+    prefix = prefix_of(generation)
+    return prefix, prefix[:-1] + "/"
+
+
 def generation_query(partition_key: str, generation: int) -> Query:
     """Every document of ``generation`` in one partition: a range on the id prefix."""
-    prefix = prefix_of(generation)
-    return Query(partition_key=partition_key, id_gt=prefix, id_lte=prefix[:-1] + "/")
+    id_gt, id_lte = generation_id_range(generation)
+    return Query(partition_key=partition_key, id_gt=id_gt, id_lte=id_lte)
 
 
 def read_partition(store: DocumentStore, partition_key: str, generation: int) -> list[Document]:
@@ -140,19 +139,38 @@ def compare(
     return differences
 
 
-def generation_ids(store: DocumentStore, partition_key: str, generation: int) -> list[str]:
-    """The stored ids of ``generation``'s documents in one partition."""
-    return [document["id"] for document in read_partition(store, partition_key, generation)]
+def partition_texts(store: DocumentStore, partition_key: str, generation: int) -> dict[str, str]:
+    """The stored JSON of ``generation``'s documents in one partition, by stored id, as the
+    store keeps it (``DocumentStore.query_texts``: not decoded)."""
+    query = generation_query(partition_key, generation)
+    texts: dict[str, str] = {}
+    continuation: str | None = None
+    while True:
+        page = store.query_texts(VIEWS, query, page_size=1_000, continuation=continuation)
+        texts.update(page.items)
+        if page.continuation is None:
+            return texts
+        continuation = page.continuation
 
 
-def delete_documents(store: DocumentStore, deletions: Sequence[tuple[str, Sequence[str]]]) -> int:
-    """Delete the ids of each ``(partition key, ids)``, in batches of at most
-    ``MAX_BATCH_OPERATIONS``, with one ``execute_batches`` call; returns how many."""
-    batches: list[tuple[str, Sequence[Operation]]] = [
-        (partition_key, [Delete(doc_id) for doc_id in ids[start : start + MAX_BATCH_OPERATIONS]])
-        for partition_key, ids in deletions
-        for start in range(0, len(ids), MAX_BATCH_OPERATIONS)
-    ]
-    if batches:
-        store.execute_batches(VIEWS, batches).results()
-    return sum(len(operations) for _, operations in batches)
+def logical_texts(store: DocumentStore, partition_key: str, generation: int) -> dict[str, str]:
+    """``partition_texts`` by logical id, each text without what only the generation makes
+    different (the id's prefix, the trailing ``generation`` field that ``to_stored`` adds), so
+    that two builds of one document have equal texts; a text not of that form is kept whole
+    (it then equals no other build's)."""
+    prefix = prefix_of(generation)
+    head, tail = '{"id":"' + prefix, f',"generation":{generation}}}'
+    texts: dict[str, str] = {}
+    for stored, text in partition_texts(store, partition_key, generation).items():
+        logical = stored.removeprefix(prefix)
+        fits = text.startswith(head) and text.endswith(tail)
+        texts[logical] = text[len(head) : -len(tail)] if fits else f"whole:{text}"
+    return texts
+
+
+def same_texts(store: DocumentStore, partition_key: str, one: int, other: int) -> bool:
+    """Whether a partition holds documents in both generations, each stored as the same text
+    once what only the generation makes different is set aside (then they are equal byte for
+    byte, and so is their watermark): the cheap first check of a rebuild's verify."""
+    ones = logical_texts(store, partition_key, one)
+    return bool(ones) and ones == logical_texts(store, partition_key, other)

@@ -13,14 +13,16 @@ answers by projecting again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from documentstore.port import VIEWS, Create, Delete, Document, DocumentStore, Operation, Replace
+from projections.events import tenant_of
+from projections.feed import RawEvents
 from projections.generations import stored_id, to_logical, to_stored
 from projections.projectors import ViewKey
 from projections.projectors.documents import TENANT_PARTITION_PREFIX, DocType
-from projections.statistics import empty_partial, moved, partial_id
+from projections.statistics import empty_partial, merged, moved, partial_id
 from projections.write_plan import Batch
 
 MAX_TALLIES_PER_BATCH = 64
@@ -103,3 +105,88 @@ def _partial_operation(
     if found is None:
         return Create(to_stored(generation, document))
     return Replace(to_stored(generation, document), if_match=found.get("_etag"))
+
+
+def contribution_batches(generation: int, tallies: Sequence[Tally]) -> list[Batch]:
+    """The contributions of ``tallies`` alone, their partials left to a ``PartialMoves`` (a
+    rebuild's replay, whose workers would otherwise contend for the same partials)."""
+    by_partition: dict[str, list[Operation]] = {}
+    for tally in tallies:
+        by_partition.setdefault(tally.key.partition_key, []).append(
+            _contribution_operation(generation, tally)
+        )
+    return [
+        (partition_key, operations[start : start + MAX_TALLIES_PER_BATCH])
+        for partition_key, operations in by_partition.items()
+        for start in range(0, len(operations), MAX_TALLIES_PER_BATCH)
+    ]
+
+
+PartialKey = tuple[str, str]
+"""A partial: (the tenant's partition, the feed range of ``events``)."""
+
+
+class PartialMoves:
+    """What the contributions written without their partials (``contribution_batches``) move
+    the partials by, summed per partial; ``write`` adds the sums to the stored partials of a
+    generation nobody else writes yet (a rebuild's, before its switch). Sums of several
+    processes are added with ``absorb``."""
+
+    def __init__(self) -> None:
+        self.moves: dict[PartialKey, Document] = {}
+
+    def add(self, tally: Tally) -> None:
+        """Count a contribution that was written."""
+        body = self.moves.get(tally.partial) or empty_partial()
+        self.moves[tally.partial] = moved(
+            body,
+            None if tally.before is None else tally.before["body"],
+            None if tally.after is None else tally.after["body"],
+        )
+
+    def absorb(self, moves: dict[PartialKey, Document]) -> None:
+        """Add another process's sums."""
+        for key, body in moves.items():
+            self.moves[key] = merged([self.moves.get(key) or empty_partial(), body])
+
+    def write(self, store: DocumentStore, generation: int) -> int:
+        """Add the sums to the partials of ``generation`` (created when missing); how many."""
+        for (partition_key, feed_range), body in sorted(self.moves.items()):
+            logical_id = partial_id(feed_range)
+            found = store.read(VIEWS, partition_key, stored_id(generation, logical_id))
+            current = empty_partial() if found is None else to_logical(found)["body"]
+            document: Document = {
+                "id": logical_id,
+                "partitionKey": partition_key,
+                "docType": DocType.STATS_PARTIAL.value,
+                "tenantId": partition_key.removeprefix(TENANT_PARTITION_PREFIX),
+                "feedRange": feed_range,
+                "body": merged([current, body]),
+            }
+            stored = to_stored(generation, document)
+            operation: Operation = (
+                Create(stored) if found is None else Replace(stored, if_match=found.get("_etag"))
+            )
+            store.execute_batch(VIEWS, partition_key, [operation])
+        written = len(self.moves)
+        self.moves = {}
+        return written
+
+
+def rounds_of(by_campaign: Mapping[str, RawEvents]) -> list[dict[str, RawEvents]]:
+    """The campaigns of a call in rounds of at most ``MAX_TALLIES_PER_BATCH`` per tenant (from
+    the events' metadata), so that one batch holds a partial and every contribution moving it."""
+    rounds: list[dict[str, RawEvents]] = []
+    taken: list[dict[str, int]] = []
+    for campaign_id, raw in by_campaign.items():
+        tenant = tenant_of(raw.values())
+        index = next(
+            (n for n, counts in enumerate(taken) if counts.get(tenant, 0) < MAX_TALLIES_PER_BATCH),
+            len(rounds),
+        )
+        if index == len(rounds):
+            rounds.append({})
+            taken.append({})
+        rounds[index][campaign_id] = raw
+        taken[index][tenant] = taken[index].get(tenant, 0) + 1
+    return rounds

@@ -43,13 +43,17 @@ class CampaignWrite:
     error: Exception | None = None
 
 
-def write_together(store: DocumentStore, plans: Sequence[Sequence[Batch]]) -> list[CampaignWrite]:
+def write_together(
+    store: DocumentStore, plans: Sequence[Sequence[Batch]], *, unread: bool = False
+) -> list[CampaignWrite]:
     """Every campaign's batches (``plans``, one per campaign, in write order) in one call;
-    what became of each plan, in the same order (see the module docstring)."""
+    what became of each plan, in the same order (see the module docstring). ``unread``: into a
+    generation nobody else reads or writes yet (``DocumentStore.execute_unread_batches``)."""
     batches = [batch for plan in plans for batch in plan]
     if not batches:
         return [CampaignWrite(WriteStatus.WRITTEN) for _ in plans]
-    result = store.execute_batches(VIEWS, batches)
+    execute = store.execute_unread_batches if unread else store.execute_batches
+    result = execute(VIEWS, batches)
     if result.error is None:
         return [CampaignWrite(WriteStatus.WRITTEN) for _ in plans]
     error = result.error

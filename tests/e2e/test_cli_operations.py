@@ -68,8 +68,14 @@ def test_operators_initialise_inspect_project_and_rebuild_a_store(data_dir: Path
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "yes" in rebuilt.output
     assert "LEDGER_LEASE_PREFIX=views-g2-" in " ".join(rebuilt.output.split())
+    in_workers = runner.invoke(app, ["rebuild", "--workers", "2"])
+    assert in_workers.exit_code == 0, in_workers.output
+    assert "LEDGER_LEASE_PREFIX=views-g3-" in " ".join(in_workers.output.split())
     one = runner.invoke(app, ["rebuild", "--campaign", cid])
     assert one.exit_code == 0, one.output
+    vacuumed = runner.invoke(app, ["vacuum"])
+    assert vacuumed.exit_code == 0, vacuumed.output
+    assert "Room given back" in vacuumed.output
 
     services = build_container(Settings(ledger_data_dir=data_dir))
     try:

@@ -35,6 +35,12 @@ FEED = (
 )
 """Changes of ``container`` after a position, oldest first, at most a count of them."""
 
+FEED_KEYS = (
+    "SELECT partition_key, id, position FROM documents "
+    "WHERE container = ? AND position > ? ORDER BY position LIMIT ?"
+)
+"""``FEED`` as the documents' keys: answered from the position index alone."""
+
 
 def _is_last_sort_keys(position: Any, sort_keys: SortKeys) -> bool:
     return isinstance(position, list) and len(position) == len(sort_keys)
@@ -52,9 +58,11 @@ def document(body: str, etag: str, ts: int) -> Document:
     return decoded
 
 
-def page_sql(container: str, request: PageRequest) -> tuple[str, list[Any]]:
+def page_sql(
+    container: str, request: PageRequest, *, columns: str = "body, etag, ts"
+) -> tuple[str, list[Any]]:
     """A page of the request: one row more than the page holds (to know whether more follow),
-    each row ``body, etag, ts`` then its sort keys."""
+    each row the three ``columns`` then its sort keys."""
     keys = request.sort_keys
     where, parameters = _filters(container, request.query)
     if request.after is not None:
@@ -66,7 +74,7 @@ def page_sql(container: str, request: PageRequest) -> tuple[str, list[Any]]:
     )
     selected = ", ".join(_expression(name) for name, _ in keys)
     sql = (
-        f"SELECT body, etag, ts, {selected} FROM documents WHERE {' AND '.join(where)} "
+        f"SELECT {columns}, {selected} FROM documents WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT ?"
     )
     parameters.append(request.size + 1)

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from documentstore.backoff import RetryPolicy
 from documentstore.batch_rules import check_batch, check_container
@@ -16,14 +16,16 @@ from documentstore.port import (
     BatchesResult,
     Document,
     DocumentStore,
+    FeedKeysPage,
     FeedPage,
     JsonScalar,
     Operation,
     Page,
     Query,
+    TextPage,
 )
 from documentstore.scanning import check_scan, scan_position, scan_token
-from documentstore.sqlite import queries
+from documentstore.sqlite import bulk, queries
 from documentstore.sqlite.backup import back_up
 from documentstore.sqlite.batches import Prepared, prepare
 from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
@@ -124,6 +126,46 @@ class SqliteDocumentStore(DocumentStore):
 
         return request.answer(fetch)
 
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        """The query's page as stored: each body is the text written, not decoded."""
+        request = open_page(
+            container, query, page_size=page_size, continuation=continuation, tokens=QUERY_TOKENS
+        )
+        sql, parameters = queries.page_sql(container, request, columns="id, body, ts")
+
+        def select_rows() -> list[Any]:
+            with self._pool.connection() as connection:
+                return list(connection.execute(sql, parameters).fetchall())
+
+        def fetch() -> tuple[list[Any], list[Any] | None]:
+            rows = self._run(select_rows, what="query")
+            more = len(rows) > request.size
+            rows = rows[: request.size]
+            texts = [(str(row[0]), str(row[1])) for row in rows]
+            return texts, list(rows[-1][3:]) if more and rows else None
+
+        page = request.answer(fetch)  # the page's items are (id, text) pairs here
+        return TextPage(cast("list[tuple[str, str]]", page.items), page.continuation)
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        """One statement per partition, all in one transaction."""
+        check_container(container)
+
+        def delete() -> int:
+            with self._pool.writer() as connection:
+                return bulk.delete_id_range(connection, container, partition_keys, id_gt, id_lte)
+
+        return self._run(delete, what="delete range")
+
     def scan(
         self,
         container: str,
@@ -186,6 +228,29 @@ class SqliteDocumentStore(DocumentStore):
             return BatchesResult([], fault)
         return BatchesResult(applied, failure if failure is not None else refused)
 
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        """Every write upserted in one transaction with no etag read (``bulk.write_unchecked``);
+        batches a rule refuses (too large, not JSON) go the checked way, as before."""
+        prepared: list[tuple[str, list[Prepared]]] = []
+        try:
+            for partition_key, operations in batches:
+                check_batch(container, partition_key, operations)
+                prepared.append((partition_key, [prepare(operation) for operation in operations]))
+        except Exception:  # the checked path answers the refusal as it always has
+            return self._execute_batches(container, batches)
+
+        def write() -> None:
+            with self._pool.writer() as connection:
+                bulk.write_unchecked(connection, container, prepared)
+
+        try:
+            self._run(write, what="batch")
+        except Exception as fault:  # rolled back: nothing of this call is applied
+            return BatchesResult([], fault)
+        return BatchesResult([[] for _ in prepared])
+
     def feed_ranges(self, container: str) -> list[str]:
         check_container(container)
         return [FEED_RANGE]
@@ -213,6 +278,30 @@ class SqliteDocumentStore(DocumentStore):
         items = [document(body, etag, ts) for body, etag, ts, _ in rows]
         last = rows[-1][3] if rows else after
         return FeedPage(items=items, continuation=str(last))
+
+    def read_feed_keys(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedKeysPage:
+        """From the feed's index alone: no body is read."""
+        check_container(container)
+        if feed_range != FEED_RANGE:
+            raise ValueError(f"unknown feed range {feed_range!r}; SQLite has only {FEED_RANGE!r}")
+        after = queries.feed_position(continuation)
+
+        def select_keys() -> list[tuple[Any, ...]]:
+            with self._pool.connection() as connection:
+                return list(
+                    connection.execute(queries.FEED_KEYS, (container, after, max_items)).fetchall()
+                )
+
+        rows = self._run(select_keys, what="read feed")
+        last = rows[-1][2] if rows else after
+        return FeedKeysPage([(row[0], row[1]) for row in rows], str(last))
 
     def backup_into(self, directory: Path) -> Path:
         """A consistent copy of the database, taken while writers go on, as the database of

@@ -14,7 +14,7 @@ the campaign's history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from domain.recorded import RecordedEvent
 from projections.projectors.campaign_index import project_campaign_index
@@ -64,9 +64,9 @@ from projections.projectors.versions import (
 Projector = Callable[[Document | None, RecordedEvent, EntityLookup], Document]
 
 
-@dataclass(frozen=True, order=True)
-class ViewKey:
-    """Where a view document lives: its partition and its logical id (no generation)."""
+class ViewKey(NamedTuple):
+    """Where a view document lives: its partition and its logical id (no generation). A named
+    tuple: keys are hashed and compared on every event applied, which a tuple does in C."""
 
     partition_key: str
     id: str
@@ -180,8 +180,5 @@ def _projector_of(logical_id: str) -> Projector:
     raise KeyError(f"no projector for view document {logical_id!r}")
 
 
-def _index_projector(
-    document: Document | None, event: RecordedEvent, _: EntityLookup
-) -> Document:
+def _index_projector(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     return project_campaign_index(document, event)
-

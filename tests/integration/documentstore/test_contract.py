@@ -417,6 +417,78 @@ def test_a_batch_too_large_among_several_stops_there_like_the_calls_one_by_one(
     assert store.read(EVENTS, large, "a") is None
 
 
+def test_unread_batches_store_what_checked_batches_store_as_the_same_text(
+    store: DocumentStore,
+) -> None:
+    checked, unread = new_partition(), new_partition()
+    fields: dict[str, Any] = {"n": 1, "nested": {"list": [1, "é", None]}, "_etag": "ignored"}
+    store.execute_batches(
+        VIEWS, [(checked, [Create(doc(checked, "a", **fields)), Create(doc(checked, "b"))])]
+    ).results()
+    ends = feed_end(store, VIEWS)
+
+    store.execute_unread_batches(
+        VIEWS, [(unread, [Create(doc(unread, "a", **fields)), Create(doc(unread, "b"))])]
+    ).results()
+
+    texts = [
+        [
+            (i, text.replace(p, "P"))
+            for i, text in store.query_texts(VIEWS, Query(partition_key=p)).items
+        ]
+        for p in (checked, unread)
+    ]
+    assert texts[0] == texts[1]
+    assert [d["id"] for d in changes_since(store, VIEWS, ends, unread)] == ["a", "b"]
+    written = store.read(VIEWS, unread, "a")
+    assert written is not None
+    assert written["_etag"] != "ignored"
+    assert isinstance(written["_ts"], int)
+
+
+def test_unread_batches_leave_each_document_as_its_last_operation_does(
+    store: DocumentStore,
+) -> None:
+    partition = new_partition()
+    existing = [Create(doc(partition, "kept", n=1)), Create(doc(partition, "gone"))]
+    [kept_before, _] = store.execute_batches(VIEWS, [(partition, existing)]).results()[0]
+    assert kept_before is not None
+
+    store.execute_unread_batches(
+        VIEWS,
+        [
+            (
+                partition,
+                [
+                    Replace(doc(partition, "kept", n=2), if_match=kept_before["_etag"]),
+                    Delete("gone"),
+                ],
+            ),
+            (partition, [Create(doc(partition, "new", n=1)), Upsert(doc(partition, "new", n=3))]),
+        ],
+    ).results()
+
+    kept, new = store.read(VIEWS, partition, "kept"), store.read(VIEWS, partition, "new")
+    assert kept is not None
+    assert kept["n"] == 2
+    assert new is not None
+    assert new["n"] == 3
+    assert store.read(VIEWS, partition, "gone") is None
+
+
+def test_an_unread_batch_too_large_is_refused_like_a_checked_one(store: DocumentStore) -> None:
+    large = new_partition()
+    half = "x" * (MAX_BATCH_BYTES // 2)
+
+    result = store.execute_unread_batches(
+        VIEWS,
+        [(large, [Create(doc(large, "a", data=half)), Create(doc(large, "b", data=half))])],
+    )
+
+    assert isinstance(result.error, CommandTooLarge)
+    assert store.read(VIEWS, large, "a") is None
+
+
 # --- queries -------------------------------------------------------------------------------
 
 
@@ -771,3 +843,59 @@ def test_a_scan_keeps_going_while_documents_are_deleted_behind_it(store: Documen
 def test_a_malformed_scan_token_is_an_invalid_continuation(store: DocumentStore) -> None:
     with pytest.raises(InvalidContinuation):
         store.scan(EVENTS, {"mark": "x"}, continuation="%%not-a-token")
+
+
+# --- what a rebuild reads and deletes in bulk ---------------------------------------------------
+
+
+def test_a_query_as_texts_answers_each_document_as_its_stored_json(store: DocumentStore) -> None:
+    partition = new_partition()
+    create_all(store, partition, doc(partition, "a-1", name="Été", n=1), doc(partition, "a-2", n=2))
+
+    page = store.query_texts(EVENTS, Query(partition_key=partition), page_size=1)
+    rest = store.query_texts(EVENTS, Query(partition_key=partition), continuation=page.continuation)
+
+    assert page.items == [
+        ("a-1", f'{{"id":"a-1","partitionKey":"{partition}","name":"Été","n":1}}')
+    ]
+    assert rest.items == [("a-2", f'{{"id":"a-2","partitionKey":"{partition}","n":2}}')]
+    assert rest.continuation is None
+
+
+def test_the_change_feed_as_keys_lists_what_the_feed_lists(store: DocumentStore) -> None:
+    partition = new_partition()
+    ends = feed_end(store, EVENTS)
+    create_all(store, partition, doc(partition, "e-1"), doc(partition, "e-2"))
+    create_all(store, partition, doc(partition, "e-3"))
+
+    keys: list[tuple[str, str]] = []
+    for feed_range, end in ends.items():
+        position = end
+        while True:
+            page = store.read_feed_keys(EVENTS, feed_range, position, max_items=2)
+            position = page.continuation
+            if not page.items:
+                break
+            keys += [key for key in page.items if key[0] == partition]
+
+    assert keys == [(partition, "e-1"), (partition, "e-2"), (partition, "e-3")]
+
+
+def test_deleting_an_id_range_removes_it_in_the_partitions_named_only(
+    store: DocumentStore,
+) -> None:
+    first, second, untouched = new_partition(), new_partition(), new_partition()
+    for partition in (first, second, untouched):
+        store.execute_batch(
+            VIEWS,
+            partition,
+            [Create(doc(partition, name)) for name in ("g1.a", "g1.b", "g2.a", "g10.a")],
+        )
+
+    removed = store.delete_id_range(VIEWS, [first, second], "g1.", "g1/")
+
+    assert removed == 4
+    for partition in (first, second):
+        left = store.query(VIEWS, Query(partition_key=partition)).items
+        assert sorted(d["id"] for d in left) == ["g10.a", "g2.a"]
+    assert len(store.query(VIEWS, Query(partition_key=untouched)).items) == 4

@@ -12,7 +12,8 @@ import pytest
 
 from documentstore.backoff import RetryPolicy
 from documentstore.port import EVENTS, Create, Replace, Upsert
-from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore
+from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore, bulk
+from documentstore.sqlite.connections import create_schema
 from domain.errors import EtagMismatch, StoreError, StoreUnavailable
 
 
@@ -179,3 +180,17 @@ def test_many_threads_writing_at_once_each_get_their_turn(tmp_path: Path) -> Non
     assert failures == []
     assert len(store.read_feed(EVENTS, FEED_RANGE, None, max_items=1000).items) == 160
     store.close()
+
+
+@pytest.mark.parametrize("setting", [0, 1])
+def test_a_range_delete_leaves_the_connections_secure_delete_as_it_found_it(
+    tmp_path: Path, setting: int
+) -> None:
+    connection = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
+    create_schema(connection)
+    connection.execute(f"PRAGMA secure_delete = {setting}")
+
+    bulk.delete_id_range(connection, EVENTS, ["p"], "a", "z")
+
+    assert connection.execute("PRAGMA secure_delete").fetchone() == (setting,)
+    connection.close()

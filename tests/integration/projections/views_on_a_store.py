@@ -23,9 +23,10 @@ from domain.values import AuditReport, Brief, ContextArtifact, Iteration, Qualit
 from eventstore.documents import event_id
 from projections.dead_letters import DeadLetterBox
 from projections.events import parse_event_document
+from projections.generations import ProjectionStateStore
 from projections.processor import ChangeFeedProcessor
 from projections.reads import Moment, ReadModel
-from projections.rebuild import rebuild_views
+from projections.rebuild import RebuildProgress, rebuild_views
 from projections.runner import ProjectionRunner
 from projections.statistics import PARTIAL_PREFIX
 from projections.status import projection_status
@@ -185,6 +186,32 @@ class ViewsOnAStore:
         assert [item["name"] for item in reads.list_campaigns("acme", deleted=True).items] == [
             "Gone"
         ]
+
+    def test_a_rebuild_stopped_midway_leaves_the_live_views_serving_and_can_be_run_again(
+        self, store: DocumentStore, ledger: CampaignService
+    ) -> None:
+        follow = ChangeFeedProcessor(store, max_items=7)
+        ids = drive_scenario(ledger, follow)
+        incremental = dump_views(store, generation=1)
+        reads = ReadModel(store, generation_cache_seconds=0)
+        served = served_bodies(reads, ids)
+
+        def stop_midway(step: RebuildProgress) -> None:
+            if step.phase == "replay":
+                raise KeyboardInterrupt  # as an operator's Ctrl-C or a killed process would
+
+        with pytest.raises(KeyboardInterrupt):
+            rebuild_views(store, grace_seconds=0, progress=stop_midway)
+
+        assert ProjectionStateStore(store).read().live == 1
+        assert served_bodies(reads, ids) == served
+        report = rebuild_views(store, grace_seconds=0)
+        assert report.switched
+        assert report.differences == []
+        assert dump_views(store, generation=3) == incremental
+        assert dump_views(store, generation=1) == {}
+        assert dump_views(store, generation=2) == {}
+        assert served_bodies(reads, ids) == served
 
     def test_the_past_folded_from_the_log_is_what_the_live_views_served_then(
         self, store: DocumentStore

@@ -20,7 +20,7 @@ from projections.reads import ReadModel
 from projections.rebuild import rebuild_campaign, rebuild_views
 from projections.runner import ProjectionRunner
 from projections.statistics import PARTIAL_PREFIX, moved, partial_id
-from projections.tallies import MAX_TALLIES_PER_BATCH
+from projections.tallies import MAX_TALLIES_PER_BATCH, PartialMoves
 from tests.unit.projections.campaign_events import (
     CampaignStream,
     append_to_log,
@@ -227,3 +227,27 @@ def test_a_reader_with_a_cached_generation_follows_a_rebuild_to_the_new_partials
     rebuild_views(store, grace_seconds=0)
 
     assert reads.statistics("acme").body == before == expected_for("acme", streams)
+
+
+def test_partials_summed_apart_and_written_once_equal_those_moved_batch_by_batch() -> None:
+    store = InMemoryDocumentStore()
+    streams = [*scripted_scenario("acme"), *many_small_campaigns(7)]
+    ProjectionRunner(store).project(interleaved_documents(streams))
+    halves = [PartialMoves(), PartialMoves()]
+    for number, stream in enumerate(streams):
+        documents = stream.documents()
+        half = halves[number % 2]
+        ProjectionRunner(store, partial_moves=half).project(documents[:3], generation=2)
+        ProjectionRunner(store, partial_moves=half).project(documents, generation=2)
+    assert partials(store, "acme", generation=2) == []
+
+    summed = PartialMoves()
+    for half in halves:
+        summed.absorb(half.moves)
+    summed.write(store, generation=2)
+
+    for tenant in ("acme", "busy"):
+        [live] = partials(store, tenant)
+        [rebuilt] = partials(store, tenant, generation=2)
+        assert rebuilt["body"] == live["body"]
+        assert rebuilt["feedRange"] == live["feedRange"]

@@ -1,0 +1,104 @@
+"""Statements of the SQLite store that touch many documents at once, outside the port's
+batches: removing a retired projection generation (``DocumentStore.delete_id_range``) and
+writing a generation nobody reads yet (``DocumentStore.execute_unread_batches``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Sequence
+
+from documentstore.port import Delete
+from documentstore.sqlite.batches import Prepared
+
+
+def delete_id_range(
+    connection: sqlite3.Connection,
+    container: str,
+    partition_keys: Sequence[str],
+    id_gt: str,
+    id_lte: str,
+) -> int:
+    """Delete an id range in each partition, one statement each, in one transaction; how many
+    rows went. Deleted documents leave the change feed (as a batch's deletes do).
+
+    ``secure_delete`` is ``FAST`` meanwhile (SQLite zeroes deleted content only where that costs
+    no extra write): zeroing every freed page of a retired generation, copies of views the live
+    one holds, took 5 times the delete itself. The connection's setting is restored after; the
+    log is then checkpointed and truncated, so that it does not keep the deleted rows' pages."""
+    (secure,) = connection.execute("PRAGMA secure_delete").fetchone()
+    connection.execute("PRAGMA secure_delete = FAST")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            before = connection.total_changes
+            connection.executemany(
+                "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id > ? "
+                "AND id <= ?",
+                [(container, partition_key, id_gt, id_lte) for partition_key in partition_keys],
+            )
+            removed = connection.total_changes - before
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+    finally:
+        connection.execute(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    return removed
+
+
+def write_unchecked(
+    connection: sqlite3.Connection,
+    container: str,
+    batches: Sequence[tuple[str, Sequence[Prepared]]],
+) -> None:
+    """Every operation of the batches in one transaction, unchecked against the stored
+    documents: a write is an upsert of its already encoded text, a delete removes the row. Each
+    document ends as the last operation on it leaves it, its rows moved to the container's next
+    feed positions in order (one counter update for the call), as ``batches.apply_batch`` does
+    for the checked path; nothing is decoded or read back."""
+    final: dict[tuple[str, str], str | None] = {}
+    for partition_key, operations in batches:
+        for operation, body in operations:
+            document_id = (
+                operation.id if isinstance(operation, Delete) else str(operation.document["id"])
+            )
+            final.pop((partition_key, document_id), None)  # its place: the last operation's
+            final[(partition_key, document_id)] = body
+    written = [(key, body) for key, body in final.items() if body is not None]
+    deleted = [(container, *key) for key, body in final.items() if body is None]
+    ts = int(time.time())
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        position = 0
+        if written:
+            (last,) = connection.execute(
+                "UPDATE feed_positions SET last_position = last_position + ? "
+                "WHERE container = ? RETURNING last_position",
+                (len(written), container),
+            ).fetchone()
+            position = last - len(written)
+        if deleted:
+            connection.executemany(
+                "DELETE FROM documents WHERE container = ? AND partition_key = ? AND id = ?",
+                deleted,
+            )
+        connection.executemany(
+            "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
+            "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
+            "position = excluded.position",
+            [
+                (container, partition_key, document_id, body, str(uuid.uuid4()), ts, at)
+                for at, ((partition_key, document_id), body) in enumerate(
+                    written, start=position + 1
+                )
+            ],
+        )
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
