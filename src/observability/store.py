@@ -5,8 +5,11 @@ spans, as children of it: the change-feed processor's idle polls would otherwise
 trace every few milliseconds, and in a trace the sampler dropped a child would be dropped too.
 The campaign is the partition key of ``events`` and ``views``, so it is a span attribute
 (never a metric label). Everything else (``feed_range_of``, ``transient_retries``,
-``reclaim_space``) passes straight to the store it wraps, so that a traced store behaves
-exactly as the one inside (an operator's ``scan`` keeps the adapter's one query).
+``reclaim_space``) passes straight to the store it wraps, and every call an adapter may
+answer its own way (``scan``, ``query_texts``, ``delete_id_range``, ``read_feed_keys``,
+``execute_unread_batches``) reaches it, so that a traced store behaves exactly as the one
+inside (an operator's ``scan`` keeps the adapter's one query; a rebuild keeps its one-statement
+delete and unchecked writes).
 
 Within a recorded projection batch (``folded_reads``), point reads are counted and timed on
 the batch's span instead of a span each: the projection reads every view document an event
@@ -29,11 +32,13 @@ from documentstore.port import (
     BatchesResult,
     Document,
     DocumentStore,
+    FeedKeysPage,
     FeedPage,
     JsonScalar,
     Operation,
     Page,
     Query,
+    TextPage,
 )
 
 Result = TypeVar("Result")
@@ -186,6 +191,59 @@ class TracedDocumentStore(DocumentStore):
             container,
             lambda: self.inner.execute_batches(container, batches),
             extra={"ledger.batches": len(batches)},
+        )
+
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        return self._traced(
+            "unread_batches",
+            container,
+            lambda: self.inner.execute_unread_batches(container, batches),
+            extra={"ledger.batches": len(batches)},
+        )
+
+    def query_texts(
+        self,
+        container: str,
+        query: Query,
+        *,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> TextPage:
+        return self._traced(
+            "query_texts",
+            container,
+            lambda: self.inner.query_texts(
+                container, query, page_size=page_size, continuation=continuation
+            ),
+            query.partition_key,
+        )
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        return self._traced(
+            "delete_id_range",
+            container,
+            lambda: self.inner.delete_id_range(container, partition_keys, id_gt, id_lte),
+            extra={"ledger.partitions": len(partition_keys)},
+        )
+
+    def read_feed_keys(
+        self,
+        container: str,
+        feed_range: str,
+        continuation: str | None,
+        *,
+        max_items: int = 100,
+    ) -> FeedKeysPage:
+        return self._traced(
+            "read_feed_keys",
+            container,
+            lambda: self.inner.read_feed_keys(
+                container, feed_range, continuation, max_items=max_items
+            ),
         )
 
     def feed_ranges(self, container: str) -> list[str]:

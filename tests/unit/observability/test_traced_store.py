@@ -4,7 +4,7 @@ child span of it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,7 +12,19 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from documentstore.memory import InMemoryDocumentStore
-from documentstore.port import EVENTS, Create, JsonScalar, Page
+from documentstore.port import (
+    EVENTS,
+    VIEWS,
+    BatchesResult,
+    Create,
+    FeedKeysPage,
+    JsonScalar,
+    Operation,
+    Page,
+    Query,
+    TextPage,
+    Upsert,
+)
 from observability.store import TracedDocumentStore, folded_reads
 
 
@@ -41,6 +53,30 @@ class AdapterWithItsOwnWays(InMemoryDocumentStore):
     def reclaim_space(self) -> None:
         self.calls.append("reclaim_space")
 
+    def query_texts(
+        self, container: str, query: Query, *, page_size: int = 100, continuation: str | None = None
+    ) -> TextPage:
+        self.calls.append("query_texts")
+        return super().query_texts(container, query, page_size=page_size, continuation=continuation)
+
+    def delete_id_range(
+        self, container: str, partition_keys: Sequence[str], id_gt: str, id_lte: str
+    ) -> int:
+        self.calls.append("delete_id_range")
+        return super().delete_id_range(container, partition_keys, id_gt, id_lte)
+
+    def read_feed_keys(
+        self, container: str, feed_range: str, continuation: str | None, *, max_items: int = 100
+    ) -> FeedKeysPage:
+        self.calls.append("read_feed_keys")
+        return super().read_feed_keys(container, feed_range, continuation, max_items=max_items)
+
+    def execute_unread_batches(
+        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+    ) -> BatchesResult:
+        self.calls.append("execute_unread_batches")
+        return super().execute_unread_batches(container, batches)
+
 
 def traced(inner: InMemoryDocumentStore) -> tuple[TracedDocumentStore, InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
@@ -56,8 +92,21 @@ def test_the_adapters_own_answers_are_kept_behind_the_tracing_decorator() -> Non
     assert store.feed_range_of(EVENTS, "c-1") == "range-7"
     store.scan(EVENTS, {"kind": "head"})
     store.reclaim_space()
+    store.execute_unread_batches(VIEWS, [("c-1", [Upsert({"id": "d-1", "partitionKey": "c-1"})])])
+    store.query_texts(VIEWS, Query(partition_key="c-1"))
+    store.read_feed_keys(VIEWS, store.feed_ranges(VIEWS)[0], None)
+    assert store.delete_id_range(VIEWS, ["c-1"], "", "z") == 1
 
-    assert inner.calls == ["feed_range_of", "scan", "reclaim_space"]
+    # (the memory store's own range delete then reads the ids it deletes: calls after these)
+    assert inner.calls[:7] == [
+        "feed_range_of",
+        "scan",
+        "reclaim_space",
+        "execute_unread_batches",
+        "query_texts",
+        "read_feed_keys",
+        "delete_id_range",
+    ]
 
 
 def test_a_store_call_inside_a_recorded_span_is_its_child_and_outside_none_is_started() -> None:
