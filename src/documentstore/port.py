@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -134,6 +135,16 @@ class Query:
     id_lte: str | None = None
     order_by: Sequence[tuple[str, bool]] = (("id", False),)
     limit: int | None = None
+
+
+BatchQueued = Callable[[list[Document | None]], None]
+"""Told, in the writer's thread, what a batch will answer (its documents with the ``_etag``
+they will have) once it has its place in a commit queue, after every batch queued before it."""
+
+batch_queued: ContextVar[BatchQueued | None] = ContextVar("batch_queued", default=None)
+"""Set by a writer around ``execute_batch`` to learn what its batch will write before the
+commit: a store that commits batches in groups (SQLite) tells it, the others never. What it is
+told is neither durable nor shown to any reader until the call returns."""
 
 
 @dataclass(frozen=True)
@@ -298,7 +309,6 @@ class DocumentStore(ABC):
 
 SYSTEM_FIELDS = frozenset({"_etag", "_ts", "_rid", "_self", "_attachments", "_lsn"})
 """Fields the store maintains; writes drop any given, reads return only ``_etag`` and ``_ts``."""
-
 
 
 def without_system_fields(document: Mapping[str, Any]) -> Document:
