@@ -41,7 +41,13 @@ from eventsourcing.domain import TDomainEvent, TMutableOrImmutableAggregate
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, StoredEvent
 from eventsourcing.utils import Environment, EnvType, strtobool
 
-from application.stream_head import StoredStates, StreamHeadReader, StreamStateReader
+from application.stream_head import (
+    PendingReadsLike,
+    PipelinedStateReader,
+    StoredStates,
+    StreamHeadReader,
+    StreamStateReader,
+)
 from domain.campaign import Campaign, EntityState
 from domain.errors import CampaignNotFound, CampaignPurged, ConcurrencyConflict
 
@@ -95,9 +101,12 @@ class CampaignApplication(Application[UUID]):
     ) -> None:
         self._build_factory = factory
         self._split_state_readers: dict[type, bool] = {}
+        self._pipelined_readers: dict[type, bool] = {}
         self._loaded_states: dict[int, StoredStates] = {}
         """The stored entity states each loaded campaign object was built from, by the
         object's id, dropped with the object (aggregates are not hashable)."""
+        self._loaded_pending: dict[int, PendingReadsLike] = {}
+        """The queued appends each campaign object loaded ``pipelined`` was built on, likewise."""
         super().__init__(env)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
@@ -118,14 +127,29 @@ class CampaignApplication(Application[UUID]):
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
 
-    def load_campaign(self, campaign_id: UUID, entity_ids: Collection[str] = ()) -> Campaign:
+    def load_campaign(
+        self, campaign_id: UUID, entity_ids: Collection[str] = (), *, pipelined: bool = False
+    ) -> Campaign:
         """The campaign at its latest version, holding the entities ``entity_ids`` names that
         exist (with a split-state recorder; otherwise every entity); ``CampaignNotFound`` if
-        there is no such campaign (``CampaignPurged``, one of them, if it was purged)."""
+        there is no such campaign (``CampaignPurged``, one of them, if it was purged).
+
+        ``pipelined`` (a command's load, under its campaign's turn): through the appends this
+        process has queued and not yet committed, where the recorder keeps them; a decision
+        made on those stands only once ``confirm_loaded`` says they were committed."""
         recorder = self.events.recorder
         if self._reads_split_state(recorder):
-            return self._load_split(cast("StreamStateReader", recorder), campaign_id, entity_ids)
+            return self._load_split(
+                cast("StreamStateReader", recorder), campaign_id, entity_ids, pipelined
+            )
         return self._load_whole(campaign_id)
+
+    def confirm_loaded(self, campaign: Campaign) -> None:
+        """Wait until the queued appends ``campaign`` was loaded on have settled;
+        ``ConcurrencyConflict`` (decide again) if one of them was not committed."""
+        pending = self._loaded_pending.get(id(campaign))
+        if pending is not None and not pending.committed():
+            raise ConcurrencyConflict(f"an append campaign {campaign.id} was loaded on failed")
 
     def _reads_split_state(self, recorder: object) -> bool:
         """Whether the recorder is a ``StreamStateReader``, checked once per recorder type (a
@@ -134,6 +158,14 @@ class CampaignApplication(Application[UUID]):
         known = self._split_state_readers.get(kind)
         if known is None:
             known = self._split_state_readers[kind] = isinstance(recorder, StreamStateReader)
+        return known
+
+    def _reads_pending(self, recorder: object) -> bool:
+        """Whether the recorder is a ``PipelinedStateReader`` (checked once per type)."""
+        kind = type(recorder)
+        known = self._pipelined_readers.get(kind)
+        if known is None:
+            known = self._pipelined_readers[kind] = isinstance(recorder, PipelinedStateReader)
         return known
 
     def recorded_ids(self, campaign_id: UUID, version: int) -> tuple[str | None, str | None]:
@@ -149,21 +181,30 @@ class CampaignApplication(Application[UUID]):
         """The stored form of the campaign's (core) snapshot, pending events included."""
         return self.mapper.to_stored_event(Campaign.Snapshot.take(campaign))
 
-    def save_campaign(self, campaign: Campaign) -> None:
+    def save_campaign(
+        self, campaign: Campaign, *, on_queued: Callable[[], None] | None = None
+    ) -> None:
         """Append the pending events, with the head snapshot for recorders that keep heads and
         the changed entity states for recorders that keep them.
 
         A concurrent writer that got there first makes the recorder raise the library's
         ``IntegrityError``; it becomes ``ConcurrencyConflict`` here, the one place that calls the
-        library's saving (``_save_aggregate``), and the service decides whether to retry.
+        library's saving (``_save_aggregate``), and the service decides whether to retry (once
+        the queued appends the campaign was loaded on have settled). ``on_queued`` is called
+        when a store that commits in groups has queued the append, before its commit.
         """
+        extra = {} if on_queued is None else {"on_queued": on_queued}
         try:
             self._save_aggregate(
                 campaign,
                 head_snapshot=self.head_snapshot_of(campaign),
                 entity_states=self._changed_states(campaign),
+                **extra,
             )
         except IntegrityError:
+            pending = self._loaded_pending.get(id(campaign))
+            if pending is not None:
+                pending.committed()
             raise ConcurrencyConflict(
                 f"another writer appended to campaign {campaign.id} first"
             ) from None
@@ -191,9 +232,18 @@ class CampaignApplication(Application[UUID]):
         return aggregate
 
     def _load_split(
-        self, recorder: StreamStateReader, campaign_id: UUID, entity_ids: Collection[str]
+        self,
+        recorder: StreamStateReader,
+        campaign_id: UUID,
+        entity_ids: Collection[str],
+        pipelined: bool = False,
     ) -> Campaign:
-        head, states = recorder.read_stream(campaign_id, entity_ids)
+        pending: PendingReadsLike | None = None
+        if pipelined and self._reads_pending(recorder):
+            reader = cast("PipelinedStateReader", recorder)
+            head, states, pending = reader.read_stream_pending(campaign_id, entity_ids)
+        else:
+            head, states = recorder.read_stream(campaign_id, entity_ids)
         if head is None:
             raise CampaignNotFound(f"campaign {campaign_id} not found")
         if head.purged:
@@ -201,6 +251,7 @@ class CampaignApplication(Application[UUID]):
         if head.layout < 2 or head.snapshot is None:
             self._split(recorder, campaign_id)
             head, states = recorder.read_stream(campaign_id, entity_ids)
+            pending = None
             if head is None or head.layout < 2 or head.snapshot is None:
                 # Never decide on a whole snapshot: its append would write a core head and
                 # leave the entities it did not change behind. Retry from a fresh load.
@@ -215,6 +266,9 @@ class CampaignApplication(Application[UUID]):
         key = id(campaign)
         self._loaded_states[key] = states
         weakref.finalize(campaign, self._loaded_states.pop, key, None)
+        if pending is not None:
+            self._loaded_pending[key] = pending
+            weakref.finalize(campaign, self._loaded_pending.pop, key, None)
         return campaign
 
     def _split(self, recorder: StreamStateReader, campaign_id: UUID) -> None:

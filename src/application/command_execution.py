@@ -9,6 +9,13 @@ the pinned version. Writers of one campaign in this process take turns (``Campai
 writer in another process that appended first makes the append fail (``ConcurrencyConflict``),
 and the command is then re-decided from a fresh load (``ConflictRetryPolicy``), unless the
 caller pinned a version, who then gets ``PreconditionFailed``.
+
+Appends are pipelined where the store commits in groups: once a command's append is queued for
+its commit, its turn on the campaign ends in this process, and the next command loads through
+what the queued append will write (``CampaignApplication.load_campaign(pipelined=True)``). Its
+own append is checked against those etags, so it stands only if its predecessors commit; a
+decision that appends nothing (a repeat, a refusal, a pin that does not match) waits until what
+it was decided on is committed, and is decided again if it was not.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
@@ -40,6 +48,11 @@ Command = Callable[[Campaign, CommandMetadata], Outcome]
 
 AppendListener = Callable[[str, int], None]
 """Told the campaign id and its new stream version after a command appended."""
+
+
+_turn_ending: ContextVar[Callable[[], None] | None] = ContextVar("turn_ending", default=None)
+"""Ends the campaign turn of the command attempt running in this context in this process: its
+append hands it to the store, which calls it once the append is queued for its commit."""
 
 
 def new_entity_id() -> str:
@@ -110,7 +123,23 @@ class CommandExecution:
         named = {entity_id for entity_id in entity_ids if entity_id is not None}
 
         def attempt() -> Outcome:
-            campaign = self.application.load_campaign(aggregate_id, named)
+            campaign = self.application.load_campaign(aggregate_id, named, pipelined=True)
+            if ctx.expected_version is not None:
+                # A pin is checked against committed versions only, as without pipelining.
+                try:
+                    self.application.confirm_loaded(campaign)
+                except ConcurrencyConflict:
+                    campaign = self.application.load_campaign(aggregate_id, named)
+            try:
+                return decide(campaign)
+            except ConcurrencyConflict:
+                raise
+            except Exception:
+                # Decided on queued appends: it stands only once they are committed.
+                self.application.confirm_loaded(campaign)
+                raise
+
+        def decide(campaign: Campaign) -> Outcome:
             if restoring:
                 campaign.ensure_owned_by(ctx.tenant_id)
             else:
@@ -123,6 +152,8 @@ class CommandExecution:
                 # answer is 412 rather than 409 (RFC 9110, If-Match).
                 self._check_expected_version(ctx, loaded_version)
                 raise
+            if not campaign.pending_events:
+                self.application.confirm_loaded(campaign)
             self._append(ctx, campaign, loaded_version=loaded_version)
             return outcome
 
@@ -133,7 +164,7 @@ class CommandExecution:
         if not campaign.pending_events:
             return
         self._check_expected_version(ctx, loaded_version)
-        self.application.save_campaign(campaign)
+        self.application.save_campaign(campaign, on_queued=_turn_ending.get())
 
     def _run(
         self, ctx: CommandContext, aggregate_id: UUID, attempt: Callable[[], Outcome]
@@ -164,11 +195,14 @@ class CommandExecution:
     ) -> Outcome:
         """Run ``attempt`` holding the campaign's in-process lock; retry it when a writer in
         another process appended first, unless the caller pinned the version it expects."""
-        lock = self._locks.of(aggregate_id)
 
         def locked_attempt() -> Outcome:
-            with lock:
-                return attempt()
+            with self._locks.turn(aggregate_id) as turn:
+                ending = _turn_ending.set(turn.end_here)
+                try:
+                    return attempt()
+                finally:
+                    _turn_ending.reset(ending)
 
         if ctx.expected_version is None:
             return self._retry.run(locked_attempt, self.conflicts)

@@ -69,3 +69,24 @@ class StreamStateReader(StreamHeadReader, Protocol):
     ) -> None:
         """Split a head whose snapshot holds the whole aggregate (resumable, idempotent)."""
         ...
+
+
+class PendingReadsLike(Protocol):
+    """The queued, uncommitted appends a load took documents from."""
+
+    def committed(self) -> bool:
+        """Wait until each has settled; whether every one was committed."""
+        ...
+
+
+@runtime_checkable
+class PipelinedStateReader(StreamStateReader, Protocol):
+    """A split-state recorder that lets a command load through the appends this process has
+    queued for the stream and not yet committed (``eventstore.pending_writes``), so that the
+    campaign's next command is decided before its predecessor's commit."""
+
+    def read_stream_pending(
+        self, originator_id: UUID, entity_ids: Collection[str]
+    ) -> tuple[StreamHeadLike | None, StoredStates, PendingReadsLike]:
+        """``read_stream`` through the queued documents, with the appends it read from."""
+        ...

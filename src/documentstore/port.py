@@ -30,10 +30,27 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from documentstore.results import (  # re-exported: part of the port's contract
+    BatchesResult,
+    FeedKeysPage,
+    FeedPage,
+    Page,
+    TextPage,
+)
+
+__all__ = [
+    "BatchesResult",
+    "FeedKeysPage",
+    "FeedPage",
+    "Page",
+    "TextPage",
+]  # re-exported from documentstore.results
 
 Document = dict[str, Any]
 JsonScalar = str | int | float | bool | None
@@ -132,55 +149,14 @@ class Query:
     limit: int | None = None
 
 
-@dataclass(frozen=True)
-class BatchesResult:
-    """What ``execute_batches`` did: the results of the batches applied, in order (those given
-    up to, not including, the one that failed), and the error that stopped it, if any."""
+BatchQueued = Callable[[list[Document | None]], None]
+"""Told, in the writer's thread, what a batch will answer (its documents with the ``_etag``
+they will have) once it has its place in a commit queue, after every batch queued before it."""
 
-    applied: list[list[Document | None]]
-    error: Exception | None = None
-
-    def results(self) -> list[list[Document | None]]:
-        """Every batch's results, or the error that stopped them raised."""
-        if self.error is not None:
-            raise self.error
-        return self.applied
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of results; ``continuation`` is None on the last page."""
-
-    items: list[Document]
-    continuation: str | None
-
-
-@dataclass(frozen=True)
-class TextPage:
-    """One page of a query as ``(id, stored JSON)`` pairs; ``continuation`` as in ``Page``."""
-
-    items: list[tuple[str, str]]
-    continuation: str | None
-
-
-@dataclass(frozen=True)
-class FeedKeysPage:
-    """Where the documents of a page of the change feed live, ``(partition key, id)``, oldest
-    first; ``continuation`` as in ``FeedPage``."""
-
-    items: list[tuple[str, str]]
-    continuation: str
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    """Documents changed since a position, and the token that resumes after them.
-
-    ``continuation`` is never None: with no new items it is the same position again.
-    """
-
-    items: list[Document]
-    continuation: str
+batch_queued: ContextVar[BatchQueued | None] = ContextVar("batch_queued", default=None)
+"""Set by a writer around ``execute_batch`` to learn what its batch will write before the
+commit: a store that commits batches in groups (SQLite) tells it, the others never. What it is
+told is neither durable nor shown to any reader until the call returns."""
 
 
 class DocumentStore(ABC):

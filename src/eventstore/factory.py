@@ -38,7 +38,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
 from documentstore.port import DocumentStore
-from eventstore.recorders import NO_GLOBAL_SEQUENCE, EventLogRecorder
+from eventstore.no_global_sequence import NO_GLOBAL_SEQUENCE
+from eventstore.recorders import EventLogRecorder
 from eventstore.snapshot_recorder import SnapshotRecorder
 
 DOCUMENT_STORE_TOPIC = "LEDGER_DOCUMENT_STORE_TOPIC"

@@ -31,11 +31,8 @@ from uuid import UUID
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
-    Notification,
-    NotSupportedError,
     ProgrammingError,
     StoredEvent,
-    Subscription,
 )
 
 from documentstore.port import (
@@ -66,14 +63,9 @@ from eventstore.documents import (
     stored_snapshot_from,
 )
 from eventstore.head_cache import HeadCache
+from eventstore.no_global_sequence import NoGlobalSequence
+from eventstore.pending_writes import PendingReads, PendingWrites, overlaid
 from eventstore.stream_documents import StreamDocuments, check_fits_one_batch, one_stream
-
-NO_GLOBAL_SEQUENCE = (
-    "the event log has no global notification sequence: Cosmos DB orders events only within "
-    "a partition (one campaign), and a counter document shared by every append would be a hot "
-    "spot. Projections follow the change feed instead (see docs/storage.md)."
-)
-
 
 
 @dataclass(frozen=True)
@@ -95,12 +87,13 @@ EntityStates = Mapping[str, tuple[Mapping[str, Any], str | None]]
 """Entity states by entity id, each with the etag of its document (None: no document yet)."""
 
 
-class EventLogRecorder(StreamDocuments, ApplicationRecorder):
+class EventLogRecorder(StreamDocuments, NoGlobalSequence, ApplicationRecorder):
     """The events recorder: event documents plus a head document per stream."""
 
     def __init__(self, store: DocumentStore, *, head_cache: HeadCache | None = None) -> None:
         super().__init__(store)
         self._heads = head_cache or HeadCache()
+        self._pending = PendingWrites()
 
     def insert_events(
         self,
@@ -175,17 +168,20 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
             operations.append(
                 Create(document) if etag is None else Replace(document, if_match=etag)
             )
-        try:
-            results = self.store.execute_batch(EVENTS, partition, operations)
-        except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
-            self._heads.forget(partition)
-            if self._landed_earlier(partition, documents[-1]):
-                return None
-            raise IntegrityError(
-                f"append to stream {partition} at version {versions[0]} lost a race: "
-                f"{conflict.detail}"
-            ) from conflict
-        self._heads.remember(partition, results[len(documents)], snapshot=kept)
+        with self._pending.appending(partition, kwargs.get("on_queued")) as appending:
+            try:
+                results = self.store.execute_batch(EVENTS, partition, operations)
+            except (DocumentConflict, EtagMismatch, DocumentNotFound) as conflict:
+                self._heads.forget(partition)
+                appending.committed = self._landed_earlier(partition, documents[-1])
+                if appending.committed:
+                    return None
+                raise IntegrityError(
+                    f"append to stream {partition} at version {versions[0]} lost a race: "
+                    f"{conflict.detail}"
+                ) from conflict
+            appending.committed = True
+            self._heads.remember(partition, results[len(documents)], snapshot=kept)
         return None
 
     def select_events(
@@ -218,9 +214,20 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
     ) -> tuple[StreamHead | None, EntityStates]:
         """The stream's head and the states of these entities (those that have one), in one
         round trip: what a command needs to decide."""
+        head, states, _ = self.read_stream_pending(originator_id, entity_ids, pending=False)
+        return head, states
+
+    def read_stream_pending(
+        self, originator_id: UUID | str, entity_ids: Collection[str], *, pending: bool = True
+    ) -> tuple[StreamHead | None, EntityStates, PendingReads]:
+        """``read_stream`` through the documents that appends of this process have queued for
+        the stream and not yet settled (``eventstore.pending_writes``): what a command decides
+        on when it may go before its predecessor's commit; with the batches it read from."""
         partition = partition_of(originator_id)
         wanted = {state_id(entity_id): entity_id for entity_id in entity_ids}
+        held = self._pending.held(partition) if pending else []
         found = self.store.read_many(EVENTS, partition, [HEAD_ID, *wanted])
+        found, reads = overlaid(found, held, [HEAD_ID, *wanted])
         head: Document | None = None
         states: dict[str, tuple[Mapping[str, Any], str | None]] = {}
         for document in found:
@@ -228,7 +235,7 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
                 head = document
             elif document["id"] in wanted:
                 states[wanted[document["id"]]] = (document["state"], document["_etag"])
-        return self._stream_head(originator_id, head), states
+        return self._stream_head(originator_id, head), states, reads
 
     def migrate_stream(
         self,
@@ -309,9 +316,7 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
                 f"stream {partition} was being migrated by another writer: {conflict.detail}"
             ) from conflict
 
-    def _stream_head(
-        self, originator_id: UUID | str, head: Document | None
-    ) -> StreamHead | None:
+    def _stream_head(self, originator_id: UUID | str, head: Document | None) -> StreamHead | None:
         partition = partition_of(originator_id)
         if head is None:
             self._heads.remember(partition, None)
@@ -342,7 +347,11 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
         )
 
     def _head_before(self, partition: str, first_version: int) -> Document | None:
-        """The head this append follows: cached when it fits, else read (one round trip)."""
+        """The head this append follows: queued by this process's previous append, or cached
+        when it fits, else read (one round trip)."""
+        pending = self._pending.head_at(partition, HEAD_ID, first_version - 1)
+        if pending is not None:
+            return pending
         seen, cached = self._heads.known(partition)
         if seen and (cached is None or int(cached["version"]) == first_version - 1):
             return cached
@@ -368,24 +377,3 @@ class EventLogRecorder(StreamDocuments, ApplicationRecorder):
             return True
         stored = self.store.read(EVENTS, partition, str(last_event["id"]))
         return stored is not None and stored.get("appendId") == append_id
-
-    # --- the global sequence this log does not have ------------------------------------------
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        raise NotSupportedError(NO_GLOBAL_SEQUENCE)
-
-    def max_notification_id(self) -> int | None:
-        raise NotSupportedError(NO_GLOBAL_SEQUENCE)
-
-    def subscribe(
-        self, gt: int | None = None, topics: Sequence[str] = ()
-    ) -> Subscription[ApplicationRecorder]:
-        raise NotSupportedError(NO_GLOBAL_SEQUENCE)

@@ -16,19 +16,30 @@ from collections.abc import Sequence
 from documentstore.port import Create, Delete, Document, Operation, Replace, without_system_fields
 from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, OperationRefused
 
-Prepared = tuple[Operation, str | None]
-"""An operation and its document's stored JSON (None for deletes)."""
+Prepared = tuple[Operation, str | None, str]
+"""An operation, its document's stored JSON (None for deletes) and the etag it will have."""
 
 
 def prepare(operation: Operation) -> Prepared:
-    """The operation and its document's stored JSON, encoded up front; a document JSON cannot
-    hold (NaN, an infinity) is a ValueError."""
+    """The operation and its document's stored JSON, encoded up front, with the etag its write
+    will have (chosen now, so that a batch can tell what it will write before it is applied:
+    ``written``); a document JSON cannot hold (NaN, an infinity) is a ValueError."""
+    etag = str(uuid.uuid4())
     if isinstance(operation, Delete):
-        return operation, None
+        return operation, None, etag
     encoded = operation.stored_json
     if not encoded.strict:
         raise ValueError("Out of range float values are not JSON compliant")
-    return operation, encoded.text
+    return operation, encoded.text, etag
+
+
+def written(prepared: Sequence[Prepared]) -> list[Document | None]:
+    """What a batch of these operations answers once applied (their ``_ts`` is now's)."""
+    ts = int(time.time())
+    return [
+        None if isinstance(operation, Delete) else _written(operation.document, etag, ts)
+        for operation, _, etag in prepared
+    ]
 
 
 def apply_request(
@@ -74,10 +85,10 @@ def apply_batch(
     order of the operations (one counter update for the batch)."""
     ids = [
         operation.id if isinstance(operation, Delete) else str(operation.document["id"])
-        for operation, _ in prepared
+        for operation, _, _ in prepared
     ]
     current = _current_etags(connection, container, partition_key, ids)
-    writes = sum(1 for operation, _ in prepared if not isinstance(operation, Delete))
+    writes = sum(1 for operation, _, _ in prepared if not isinstance(operation, Delete))
     position = 0
     if writes:
         [(last,)] = connection.execute(
@@ -89,7 +100,7 @@ def apply_batch(
     ts = int(time.time())
     outcome: dict[str, tuple[str, str, int] | None] = {}
     results: list[Document | None] = []
-    for index, ((operation, body), document_id) in enumerate(zip(prepared, ids, strict=True)):
+    for index, ((operation, body, etag), document_id) in enumerate(zip(prepared, ids, strict=True)):
         current_etag = current[document_id]
         if_match = None if isinstance(operation, Create) else operation.if_match
         if isinstance(operation, Create) and current_etag is not None:
@@ -110,7 +121,6 @@ def apply_batch(
             results.append(None)
             continue
         assert body is not None
-        etag = str(uuid.uuid4())
         position += 1
         current[document_id] = etag
         outcome[document_id] = (body, etag, position)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import uuid
 from collections.abc import Sequence
 
 from documentstore.port import Delete
@@ -59,16 +58,16 @@ def write_unchecked(
     document ends as the last operation on it leaves it, its rows moved to the container's next
     feed positions in order (one counter update for the call), as ``batches.apply_batch`` does
     for the checked path; nothing is decoded or read back."""
-    final: dict[tuple[str, str], str | None] = {}
+    final: dict[tuple[str, str], tuple[str, str] | None] = {}
     for partition_key, operations in batches:
-        for operation, body in operations:
+        for operation, body, etag in operations:
             document_id = (
                 operation.id if isinstance(operation, Delete) else str(operation.document["id"])
             )
             final.pop((partition_key, document_id), None)  # its place: the last operation's
-            final[(partition_key, document_id)] = body
-    written = [(key, body) for key, body in final.items() if body is not None]
-    deleted = [(container, *key) for key, body in final.items() if body is None]
+            final[(partition_key, document_id)] = None if body is None else (body, etag)
+    written = [(key, row) for key, row in final.items() if row is not None]
+    deleted = [(container, *key) for key, row in final.items() if row is None]
     ts = int(time.time())
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -92,8 +91,8 @@ def write_unchecked(
             "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
             "position = excluded.position",
             [
-                (container, partition_key, document_id, body, str(uuid.uuid4()), ts, at)
-                for at, ((partition_key, document_id), body) in enumerate(
+                (container, partition_key, document_id, body, etag, ts, at)
+                for at, ((partition_key, document_id), (body, etag)) in enumerate(
                     written, start=position + 1
                 )
             ],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from documentstore.port import Document
@@ -64,14 +64,21 @@ class GroupCommit:
         self,
         container: str,
         prepared: Sequence[tuple[str, Sequence[Prepared]]],
+        *,
+        on_queued: Callable[[], None] | None = None,
     ) -> Outcome:
         """Apply one caller's batches in the next group's transaction and answer once that
-        transaction is committed; a fault of the transaction is raised (nothing applied)."""
+        transaction is committed; a fault of the transaction is raised (nothing applied).
+        ``on_queued`` is called once the request has its place in the queue, before it is
+        applied: requests queued later are applied after it, in the same group or a later
+        one."""
         request = _Request(container, prepared)
         with self._guard:
             self._queue.append(request)
             leads = not self._leading
             self._leading = True
+        if on_queued is not None:
+            on_queued()
         if not leads:
             request.woken.wait()
             if not request.leads:

@@ -20,6 +20,7 @@ FEED_RANGE = "all"
 READ = "SELECT body, etag, ts FROM documents WHERE container = ? AND partition_key = ? AND id = ?"
 """A point read by ``(container, partition_key, id)``."""
 
+
 def read_many_sql(count: int) -> str:
     """The documents of one partition with ``count`` given ids, in one statement."""
     marks = ", ".join("?" * count)

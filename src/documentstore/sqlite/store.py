@@ -14,6 +14,7 @@ from documentstore.batch_rules import check_batch, check_container
 from documentstore.paging import open_page
 from documentstore.port import (
     BatchesResult,
+    BatchQueued,
     Document,
     DocumentStore,
     FeedKeysPage,
@@ -23,11 +24,12 @@ from documentstore.port import (
     Page,
     Query,
     TextPage,
+    batch_queued,
 )
 from documentstore.scanning import check_scan, scan_position, scan_token
 from documentstore.sqlite import bulk, queries
 from documentstore.sqlite.backup import back_up
-from documentstore.sqlite.batches import Prepared, prepare
+from documentstore.sqlite.batches import Prepared, prepare, written
 from documentstore.sqlite.connections import ConnectionPool, create_schema, reclaim_space
 from documentstore.sqlite.faults import translate_error
 from documentstore.sqlite.group_commit import GroupCommit
@@ -193,7 +195,10 @@ class SqliteDocumentStore(DocumentStore):
     def execute_batch(
         self, container: str, partition_key: str, operations: Sequence[Operation]
     ) -> list[Document | None]:
-        [results] = self._execute_batches(container, [(partition_key, operations)]).results()
+        queued = batch_queued.get()
+        [results] = self._execute_batches(
+            container, [(partition_key, operations)], queued=queued
+        ).results()
         return results
 
     def execute_batches(
@@ -205,8 +210,15 @@ class SqliteDocumentStore(DocumentStore):
         return self._execute_batches(container, batches)
 
     def _execute_batches(
-        self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
+        self,
+        container: str,
+        batches: Sequence[tuple[str, Sequence[Operation]]],
+        *,
+        queued: BatchQueued | None = None,
     ) -> BatchesResult:
+        """The batches applied in the next group; ``queued`` (a lone batch's writer, see
+        ``documentstore.port.batch_queued``) is told once what the batch will write, when it
+        has its place in the queue (a retried transient fault does not tell it again)."""
         prepared: list[tuple[str, list[Prepared]]] = []
         refused: Exception | None = None
         for partition_key, operations in batches:
@@ -219,8 +231,15 @@ class SqliteDocumentStore(DocumentStore):
         if not any(operations for _, operations in prepared):
             return BatchesResult([[] for _ in prepared], refused)
 
+        told: list[bool] = []
+
+        def tell() -> None:
+            if queued is not None and not told and len(prepared) == 1:
+                told.append(True)
+                queued(written(prepared[0][1]))
+
         def apply() -> tuple[list[list[Document | None]], Exception | None]:
-            return self._writes.apply(container, prepared)
+            return self._writes.apply(container, prepared, on_queued=tell)
 
         try:
             applied, failure = self._run(apply, what="batch")
