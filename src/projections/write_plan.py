@@ -153,6 +153,8 @@ def _operation(
     size alone (``batch_size_bytes``); the encoding and size ``known`` made when it is of this
     very document."""
     if known is not None and known.source is change.document:
+        if change.etag is None:  # the measure's very operation
+            return known.operation, known.size
         stored, encoded = known.operation.document, known.operation.stored_json
     else:
         stored, encoded = to_stored(generation, change.document), None
