@@ -69,6 +69,7 @@ class CampaignViews:
         self._original: dict[ViewKey, Document | None] = {}
         self._etags: dict[ViewKey, str | None] = {}
         self._current: dict[ViewKey, Document | None] = {}
+        self._lookup = _Lookup(campaign_id, self._current.get)
 
     def document(self, key: ViewKey) -> Document | None:
         if key not in self._current:
@@ -98,13 +99,15 @@ class CampaignViews:
     def apply(self, event: RecordedEvent) -> Failure | None:
         """Apply ``event`` to every document it touches, or to none of them."""
         snapshot = self.snapshot
-        lookup = _Lookup(self.campaign_id, self._current.get)
+        current = self._current
+        lookup = self._lookup  # reads ``current``, which changes only once the event applied
         try:
             consulted = views_consulted(event)
         except Exception as error:  # an event without the fields its type promises
             return Failure(event, error)
         for key in consulted:
-            self.document(key)  # store errors propagate: they are not the event's fault
+            if key not in current:
+                self.document(key)  # store errors propagate: they are not the event's fault
         try:
             touched = views_touched(event, snapshot, lookup)
         except StoreError:
@@ -114,11 +117,14 @@ class CampaignViews:
         except Exception as error:  # an event without the fields its type promises
             return Failure(event, error)
         for key in touched:
-            self.document(key)
+            if key not in current:
+                self.document(key)
         staged: dict[ViewKey, Document | None] = {}
         try:
             for key in touched:
-                staged[key] = project(key, staged.get(key, self._current[key]), event, lookup)
+                staged[key] = project(
+                    key, staged[key] if key in staged else current[key], event, lookup
+                )
         except Exception as error:  # a projector's bug or a malformed event: dead-letter it
             return Failure(event, error)
         if self._check is not None:
@@ -126,7 +132,7 @@ class CampaignViews:
                 refusal = None if document is None else self._check(key, document)
                 if refusal is not None:
                     return Failure(event, refusal)
-        self._current.update(staged)
+        current.update(staged)
         return None
 
     def started_over(self, *, check: DocumentCheck) -> CampaignViews:

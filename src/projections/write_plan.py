@@ -109,13 +109,13 @@ def plan_writes(
         if place is Place.TALLY:
             tallies.append(change)
             continue
-        operation = _operation(generation, change, measured.get(change.key))
+        operation, size = _operation(generation, change, measured.get(change.key))
         if place is Place.SNAPSHOT:
-            snapshot_operation = (operation, batch_size_bytes([operation]))
+            snapshot_operation = (operation, size)
         elif place is Place.ELSEWHERE:
             elsewhere.append((change.key.partition_key, [operation]))
         else:
-            entity_operations.append((operation, batch_size_bytes([operation])))
+            entity_operations.append((operation, size))
     batches = pack(entity_operations, last=snapshot_operation)
     return WritePlan(
         leading=[(campaign_id, batch) for batch in batches[:-1]],
@@ -146,13 +146,23 @@ def pack(
     return batches
 
 
-def _operation(generation: int, change: Change, known: Measured | None) -> Operation:
-    """``Create`` of a new document, ``Replace`` with ``if_match`` of a known one; the encoding
-    ``known`` made when it is of this very document."""
+def _operation(
+    generation: int, change: Change, known: Measured | None
+) -> tuple[Operation, int]:
+    """``Create`` of a new document, ``Replace`` with ``if_match`` of a known one, with its
+    size alone (``batch_size_bytes``); the encoding and size ``known`` made when it is of this
+    very document."""
     if known is not None and known.source is change.document:
+        if change.etag is None:  # the measure's very operation
+            return known.operation, known.size
         stored, encoded = known.operation.document, known.operation.stored_json
     else:
         stored, encoded = to_stored(generation, change.document), None
-    if change.etag is None:
-        return Create(stored, encoded=encoded)
-    return Replace(stored, if_match=change.etag, encoded=encoded)
+    operation: Operation = (
+        Create(stored, encoded=encoded)
+        if change.etag is None
+        else Replace(stored, if_match=change.etag, encoded=encoded)
+    )
+    if known is not None and encoded is not None:
+        return operation, known.size
+    return operation, batch_size_bytes([operation])

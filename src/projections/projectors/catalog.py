@@ -14,6 +14,7 @@ the campaign's history.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from domain.recorded import RecordedEvent
@@ -95,9 +96,18 @@ def snapshot_key(campaign_id: str) -> ViewKey:
 def campaign_index_key(snapshot: Document) -> ViewKey:
     """The list entry of the campaign that ``snapshot`` describes."""
     body = snapshot["body"]
-    return ViewKey(
-        tenant_partition(body["tenantId"]), campaign_index_id(body["createdAt"], body["id"])
-    )
+    tenant_id, created_at, campaign_id = body["tenantId"], body["createdAt"], body["id"]
+    try:
+        return _index_key(tenant_id, created_at, campaign_id)
+    except TypeError:  # a value that cannot be remembered (not hashable): computed as it is
+        return ViewKey(tenant_partition(tenant_id), campaign_index_id(created_at, campaign_id))
+
+
+@lru_cache(maxsize=1024)
+def _index_key(tenant_id: str, created_at: str, campaign_id: str) -> ViewKey:
+    """``campaign_index_key`` of a campaign's strings, remembered for the campaigns met last:
+    every event of a campaign routes to its list entry, whose id parses a timestamp."""
+    return ViewKey(tenant_partition(tenant_id), campaign_index_id(created_at, campaign_id))
 
 
 def contribution_key(snapshot: Document) -> ViewKey:
@@ -160,25 +170,33 @@ def project(
 
 
 def _projector_of(logical_id: str) -> Projector:
+    """The projector of a document, by its id's prefix (the text up to its first dot): one
+    dict look-up, as every touched document of every event asks. The projector is found by
+    its name in this module at each call, as before, so a test may replace one."""
     if logical_id == SNAPSHOT_ID:
         return project_snapshot
-    if logical_id.startswith(CAMPAIGN_INDEX_PREFIX):
-        return _index_projector
-    by_prefix: tuple[tuple[str, Projector], ...] = (
-        ("version.", project_version),
-        (ENTRY_PREFIX, project_version_entry),
-        (AUDIT_PREFIX, project_audit_report),
-        (ITERATION_PREFIX, project_iteration),
-        (REVISION_PREFIX, project_revision),
-        (CONTRIBUTION_PREFIX, project_contribution),
-        ("run.", project_run),
-        (RUN_ENTRY_PREFIX, project_run_entry),
-    )
-    for prefix, projector in by_prefix:
-        if logical_id.startswith(prefix):
-            return projector
-    raise KeyError(f"no projector for view document {logical_id!r}")
+    head, dot, _ = logical_id.partition(".")
+    name = _PROJECTOR_BY_PREFIX.get(head + dot)
+    if name is None:
+        raise KeyError(f"no projector for view document {logical_id!r}")
+    projector: Projector = globals()[name]
+    return projector
 
 
 def _index_projector(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     return project_campaign_index(document, event)
+
+
+_PROJECTOR_BY_PREFIX: dict[str, str] = {
+    CAMPAIGN_INDEX_PREFIX: _index_projector.__name__,
+    "version.": project_version.__name__,
+    ENTRY_PREFIX: project_version_entry.__name__,
+    AUDIT_PREFIX: project_audit_report.__name__,
+    ITERATION_PREFIX: project_iteration.__name__,
+    REVISION_PREFIX: project_revision.__name__,
+    CONTRIBUTION_PREFIX: project_contribution.__name__,
+    "run.": project_run.__name__,
+    RUN_ENTRY_PREFIX: project_run_entry.__name__,
+}
+"""Each prefix ends at its id's first dot, so no prefix is a prefix of another's id; the
+values are the names this module imports the projectors under."""

@@ -168,10 +168,17 @@ def json_copy(value: Any) -> Any:
     event data, several times faster (no memo, no dispatch on arbitrary types)."""
     kind = type(value)
     if kind is dict:
-        return {key: json_copy(item) for key, item in value.items()}
+        return {
+            key: json_copy(item) if type(item) in _CONTAINERS else item
+            for key, item in value.items()
+        }
     if kind is list:
-        return [json_copy(item) for item in value]
+        return [json_copy(item) if type(item) in _CONTAINERS else item for item in value]
     return value
+
+
+_CONTAINERS = frozenset({dict, list})
+"""The JSON values ``json_copy`` copies; scalars are kept without a call (most items are)."""
 
 
 def own_dict(parent: dict[str, Any] | list[Any], key: Any) -> dict[str, Any]:
