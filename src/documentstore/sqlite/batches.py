@@ -16,6 +16,14 @@ from collections.abc import Sequence
 from documentstore.port import Create, Delete, Document, Operation, Replace, without_system_fields
 from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch, OperationRefused
 
+UPSERT_ROW = (
+    "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
+    "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
+    "position = excluded.position"
+)
+"""A document row written whole: ``(container, partition_key, id, body, etag, ts, position)``."""
 Prepared = tuple[Operation, str | None, str]
 """An operation, its document's stored JSON (None for deletes) and the etag it will have."""
 
@@ -138,11 +146,7 @@ def apply_batch(
     ]
     if stored:
         connection.executemany(
-            "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
-            "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
-            "position = excluded.position",
+            UPSERT_ROW,
             stored,
         )
     return results

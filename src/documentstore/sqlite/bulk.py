@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from documentstore.port import Delete
-from documentstore.sqlite.batches import Prepared
+from documentstore.sqlite.batches import UPSERT_ROW, Prepared
 
 
 def delete_id_range(
@@ -85,11 +85,7 @@ def write_unchecked(
                 deleted,
             )
         connection.executemany(
-            "INSERT INTO documents (container, partition_key, id, body, etag, ts, position) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (container, partition_key, id) DO UPDATE SET "
-            "body = excluded.body, etag = excluded.etag, ts = excluded.ts, "
-            "position = excluded.position",
+            UPSERT_ROW,
             [
                 (container, partition_key, document_id, body, etag, ts, at)
                 for at, ((partition_key, document_id), (body, etag)) in enumerate(
