@@ -373,8 +373,6 @@ class CampaignService(CommandExecution):
         run = validation.path_id(run_id)
         return self._execute(ctx, campaign_id, lambda c, meta: c.cancel_run(run, meta), run)
 
-    # -- reads ------------------------------------------------------------------------------
-
     def read_events(
         self,
         tenant_id: str,
