@@ -100,8 +100,7 @@ class CampaignApplication(Application[UUID]):
         self, env: EnvType | None = None, *, factory: FactoryBuilder | None = None
     ) -> None:
         self._build_factory = factory
-        self._split_state_readers: dict[type, bool] = {}
-        self._pipelined_readers: dict[type, bool] = {}
+        self._conformances: dict[tuple[type, type], bool] = {}
         self._loaded_states: dict[int, StoredStates] = {}
         """The stored entity states each loaded campaign object was built from, by the
         object's id, dropped with the object (aggregates are not hashable)."""
@@ -152,20 +151,18 @@ class CampaignApplication(Application[UUID]):
             raise ConcurrencyConflict(f"an append campaign {campaign.id} was loaded on failed")
 
     def _reads_split_state(self, recorder: object) -> bool:
-        """Whether the recorder is a ``StreamStateReader``, checked once per recorder type (a
-        runtime Protocol check inspects the type's attributes on every call)."""
-        kind = type(recorder)
-        known = self._split_state_readers.get(kind)
-        if known is None:
-            known = self._split_state_readers[kind] = isinstance(recorder, StreamStateReader)
-        return known
+        return self._conforms(recorder, StreamStateReader)
 
     def _reads_pending(self, recorder: object) -> bool:
-        """Whether the recorder is a ``PipelinedStateReader`` (checked once per type)."""
-        kind = type(recorder)
-        known = self._pipelined_readers.get(kind)
+        return self._conforms(recorder, PipelinedStateReader)
+
+    def _conforms(self, recorder: object, protocol: type) -> bool:
+        """Whether ``recorder`` implements the runtime ``protocol``, checked once per recorder
+        type (a runtime Protocol check inspects the type's attributes on every call)."""
+        key = (type(recorder), protocol)
+        known = self._conformances.get(key)
         if known is None:
-            known = self._pipelined_readers[kind] = isinstance(recorder, PipelinedStateReader)
+            known = self._conformances[key] = isinstance(recorder, protocol)
         return known
 
     def recorded_ids(self, campaign_id: UUID, version: int) -> tuple[str | None, str | None]:
