@@ -42,7 +42,10 @@ async def read_artifacts(
     campaign_id = campaign_id_from_path(cid)
     return await views.answer(
         tenant,
-        campaign_id, lambda reads: reads.artifacts(tenant, campaign_id), min_version, if_none_match
+        campaign_id,
+        lambda reads: reads.artifacts(tenant, campaign_id),
+        min_version,
+        if_none_match,
     )
 
 

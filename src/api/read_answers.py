@@ -129,4 +129,3 @@ async def view_reader(reads: Reads, settings: AppSettings) -> ViewReader:
 
 
 Views = Annotated[ViewReader, Depends(view_reader)]
-

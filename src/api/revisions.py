@@ -68,9 +68,7 @@ async def read_revisions(
     return await views.answer(
         tenant,
         campaign_id,
-        lambda reads: reads.revisions(
-            tenant, campaign_id, limit=limit, continuation=continuation
-        ),
+        lambda reads: reads.revisions(tenant, campaign_id, limit=limit, continuation=continuation),
         min_version,
         if_none_match,
     )

@@ -37,8 +37,6 @@ class ThreadSlots:
             limiter = self._limiters[loop] = anyio.CapacityLimiter(self.size)
         return limiter
 
-    async def run(
-        self, function: Callable[[*Arguments], Result], *arguments: *Arguments
-    ) -> Result:
+    async def run(self, function: Callable[[*Arguments], Result], *arguments: *Arguments) -> Result:
         """``function(*arguments)`` in a worker thread, once one of the slots is free."""
         return await anyio.to_thread.run_sync(function, *arguments, limiter=self._limiter())

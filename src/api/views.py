@@ -322,9 +322,7 @@ class FeedRangeStatus(View):
         "tenant (it follows every tenant's writes)."
     )
     checkpoint_updated_at: Timestamp | None
-    events_behind: int | None = Field(
-        description="The caller's tenant's events not yet projected."
-    )
+    events_behind: int | None = Field(description="The caller's tenant's events not yet projected.")
     events_behind_is_lower_bound: bool
     seconds_behind: float | None = Field(
         description="Age of the oldest of the tenant's events not yet projected."

@@ -55,7 +55,6 @@ class CampaignLocks:
             return self._locks[stripe]
         return _BothStripes(self._locks[stripe], self._shared, stripe)
 
-
     def turn(self, campaign_id: UUID) -> CampaignTurn:
         """What ``of`` gives, as a turn its holder may end early in this process
         (``CampaignTurn.end_here``)."""

@@ -74,6 +74,8 @@ command is 413 ``command-too-large``."""
 
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def _not_blank(value: str) -> str:
     if is_blank(value):
         raise ValueError("must not be blank")
@@ -145,9 +147,7 @@ FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 HexColour = Annotated[
     str, AfterValidator(_hex_colour), _DocumentedPattern(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 ]
-ContentHash = Annotated[
-    str, AfterValidator(_sha256_hex), _DocumentedPattern(r"^[0-9a-fA-F]{64}$")
-]
+ContentHash = Annotated[str, AfterValidator(_sha256_hex), _DocumentedPattern(r"^[0-9a-fA-F]{64}$")]
 Content = Annotated[str, StringConstraints(max_length=MAX_CONTENT)]
 ErrorMessage = Annotated[
     str,

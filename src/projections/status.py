@@ -68,9 +68,7 @@ def projection_status(
             ranges = [_trigger_reading(reading)]
             behind = reading.events_behind
     else:
-        ranges = _measured(
-            store, feed_ranges, processor, peek_limit, clock(), tenant_id=tenant_id
-        )
+        ranges = _measured(store, feed_ranges, processor, peek_limit, clock(), tenant_id=tenant_id)
         behind = sum(entry["eventsBehind"] for entry in ranges)
     letters = DeadLetterBox(store).list(tenant_id=tenant_id)
     return {

@@ -146,9 +146,7 @@ def pack(
     return batches
 
 
-def _operation(
-    generation: int, change: Change, known: Measured | None
-) -> tuple[Operation, int]:
+def _operation(generation: int, change: Change, known: Measured | None) -> tuple[Operation, int]:
     """``Create`` of a new document, ``Replace`` with ``if_match`` of a known one, with its
     size alone (``batch_size_bytes``); the encoding and size ``known`` made when it is of this
     very document."""

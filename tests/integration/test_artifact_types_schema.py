@@ -91,9 +91,7 @@ descriptions = st.one_of(st.text(alphabet="ab \t\n", max_size=5), st.integers(),
 entries = st.one_of(
     st.fixed_dictionaries({"name": names, "description": descriptions}),
     st.fixed_dictionaries({"name": names}),
-    st.fixed_dictionaries(
-        {"name": names, "description": descriptions, "colour": st.just("red")}
-    ),
+    st.fixed_dictionaries({"name": names, "description": descriptions, "colour": st.just("red")}),
     st.text(max_size=3),
 )
 configs = st.one_of(

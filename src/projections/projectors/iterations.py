@@ -17,9 +17,7 @@ from projections.projectors.documents import (
 from projections.projectors.lookup import EntityLookup
 
 
-def project_iteration(
-    document: Document | None, event: RecordedEvent, _: EntityLookup
-) -> Document:
+def project_iteration(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     data = event.data
     if event.type != "FeedbackLogged":
         raise refuse(event, "an iteration document applies only its own FeedbackLogged")

@@ -94,9 +94,7 @@ def project_run(document: Document | None, event: RecordedEvent, _: EntityLookup
     return changed
 
 
-def project_run_entry(
-    document: Document | None, event: RecordedEvent, _: EntityLookup
-) -> Document:
+def project_run_entry(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     data = event.data
     if event.type == "RunQueued":
         if document is not None:

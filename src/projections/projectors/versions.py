@@ -36,9 +36,7 @@ from projections.projectors.lookup import EntityLookup
 _STATUS_BY_EVENT = {"VersionApproved": "Approved", "VersionArchived": "Archived"}
 
 
-def project_version(
-    document: Document | None, event: RecordedEvent, _: EntityLookup
-) -> Document:
+def project_version(document: Document | None, event: RecordedEvent, _: EntityLookup) -> Document:
     data = event.data
     if event.type == "VersionCreated":
         if document is not None:
@@ -138,4 +136,3 @@ def version_number_of(event: RecordedEvent, lookup: EntityLookup) -> int:
     if version is None:
         raise refuse(event, f"version {event.data['versionId']} is not in the view")
     return int(version["body"]["versionNumber"])
-

@@ -19,9 +19,7 @@ REBUILDS = 4
 
 def file_bytes(path: Path) -> int:
     return sum(
-        part.stat().st_size
-        for part in (path, path.with_name(path.name + "-wal"))
-        if part.exists()
+        part.stat().st_size for part in (path, path.with_name(path.name + "-wal")) if part.exists()
     )
 
 

@@ -181,7 +181,7 @@ def test_brackets_commas_and_quotes_inside_strings_are_not_structure(raw: bytes)
     "value",
     [
         {"content": "x" * 1000},
-        {"content": "é" * 1000, "tag": "a\n\"b\\"},
+        {"content": "é" * 1000, "tag": 'a\n"b\\'},
         {"content": "🙂" * 100, "n": [1, 2.5, None, True]},
         {"content": "\u2028 and \u00e9"},
     ],

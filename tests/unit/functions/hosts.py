@@ -63,5 +63,6 @@ class PartsHost:
 
     def purge(self) -> CampaignPurge:
         return self.purge_factory()
+
     def trigger_lag(self) -> RecordedLag:
         return self.lag
