@@ -21,6 +21,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check src tests bench function_app.py
+	$(BIN)/ruff format --check src tests bench function_app.py
 	$(BIN)/lint-imports
 
 typecheck: install
