@@ -78,6 +78,13 @@ class CommandContext:
     expected_version: int | None = None
     traceparent: str | None = None
 
+    def traced_by(self, traceparent: str | None) -> CommandContext:
+        """This context under the trace ``traceparent`` names (a copy; every command of a
+        traced service makes one, so it skips ``dataclasses.replace``'s field walk)."""
+        traced = object.__new__(CommandContext)
+        traced.__dict__.update(self.__dict__, traceparent=traceparent)
+        return traced
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.formats import is_tenant_name
+from observability.sampling import DEFAULT_TRACES_PER_SECOND
 
 _HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
@@ -68,9 +69,11 @@ class Settings(BaseSettings):
     ledger_log_format: Literal["text", "json"] = "text"
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "campaign-ledger"
-    # Trace sampling as the OpenTelemetry SDK defines these two; unset: 1 trace in 10.
+    # Trace sampling as the OpenTelemetry SDK defines these two; unset: parent-based, new
+    # traces at most LEDGER_TRACES_PER_SECOND a second (0: no limit).
     otel_traces_sampler: str | None = None
     otel_traces_sampler_arg: str | None = None
+    ledger_traces_per_second: float = Field(default=DEFAULT_TRACES_PER_SECOND, ge=0)
     # "otlp": metrics over OTLP too (with the endpoint); unset: only at GET /metrics.
     otel_metrics_exporter: str | None = None
     applicationinsights_connection_string: str | None = Field(default=None, repr=False)

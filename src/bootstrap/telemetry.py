@@ -31,6 +31,7 @@ def service_telemetry(settings: Settings) -> Telemetry:
             under_azure_functions=under_azure_functions(),
             traces_sampler=settings.otel_traces_sampler,
             traces_sampler_arg=settings.otel_traces_sampler_arg,
+            traces_per_second=settings.ledger_traces_per_second,
             metrics_exporter=settings.otel_metrics_exporter,
         )
     )

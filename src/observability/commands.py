@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from opentelemetry import context, trace
@@ -26,6 +25,8 @@ from application.command_execution import CommandContext
 from domain.campaign import Outcome
 from domain.errors import CommandTooLarge, EntityNotFound, LedgerError, StoreError
 from observability.metrics import LedgerMetrics
+from observability.roots import RootSpans
+from observability.sampling import TracePolicy
 from observability.trace_context import traceparent_of
 
 APPENDED, REPEATED, REFUSED, FAILED = "appended", "repeated", "refused", "failed"
@@ -49,9 +50,14 @@ class CommandTelemetry:
     is started bare and made current without the SDK's context-manager layers, and only a span
     the sampler kept is given its attributes (at its start, and its outcome's at its end)."""
 
-    def __init__(self, metrics: LedgerMetrics, tracer: Tracer | None = None) -> None:
+    def __init__(
+        self,
+        metrics: LedgerMetrics,
+        tracer: Tracer | None = None,
+        policy: TracePolicy | None = None,
+    ) -> None:
         self._metrics = metrics
-        self._tracer = tracer
+        self._roots = None if tracer is None else RootSpans(tracer, policy)
         self._labels: dict[str, dict[str, str]] = {}
 
     def observe(
@@ -61,20 +67,26 @@ class CommandTelemetry:
         campaign_id: str | None,
         run: Callable[[CommandContext], Outcome],
     ) -> Outcome:
-        if self._tracer is None:
+        roots = self._roots
+        if roots is None:
             return self._measured(command, lambda: run(ctx))
         current = trace.get_current_span()
-        if current.get_span_context().is_valid and not current.is_recording():
-            unsampled = replace(ctx, traceparent=traceparent_of(current.get_span_context()))
-            return self._measured(command, lambda: run(unsampled))
-        span = self._tracer.start_span(f"command {command}")
+        if current.is_recording():
+            span = roots.tracer.start_span(f"command {command}")
+        else:
+            parent = current.get_span_context()
+            if parent.is_valid:  # inside a trace not recorded: its context, as it is
+                unsampled = ctx.traced_by(traceparent_of(parent))
+                return self._measured(command, lambda: run(unsampled))
+            recorded, traceparent = roots.new_traceparent(f"command {command}")
+            if recorded is None:  # a new trace, not recorded
+                dropped = ctx.traced_by(traceparent)
+                return self._measured(command, lambda: run(dropped))
+            span = recorded
         token = context.attach(trace.set_span_in_context(span))
         try:
-            if not span.is_recording():  # a root the sampler dropped: its context, as it is
-                unsampled = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
-                return self._measured(command, lambda: run(unsampled))
             span.set_attributes(_attributes_of(command, ctx, campaign_id))
-            traced = replace(ctx, traceparent=traceparent_of(span.get_span_context()))
+            traced = ctx.traced_by(traceparent_of(span.get_span_context()))
             return self._measured(command, lambda: run(traced), span)
         finally:
             context.detach(token)

@@ -34,6 +34,8 @@ from opentelemetry.trace import NonRecordingSpan, Span, SpanKind, StatusCode, Tr
 from opentelemetry.trace.span import TraceState
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from observability.roots import RootSpans
+from observability.sampling import TracePolicy
 from observability.trace_context import span_context_of
 
 KNOWN_METHODS = frozenset(
@@ -118,10 +120,11 @@ class RequestTelemetry:
         metrics: RequestMetrics,
         tracer: Tracer | None,
         untraced: frozenset[str],
+        policy: TracePolicy | None = None,
     ) -> None:
         self.app = app
         self._metrics = metrics
-        self._tracer = tracer
+        self._roots = None if tracer is None else RootSpans(tracer, policy)
         self._untraced = untraced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -131,9 +134,10 @@ class RequestTelemetry:
         request = _Request(scope, self._metrics)
         scope[SCOPE_KEY] = request
         token = None
-        if self._tracer is not None:
-            parent = _parent_context(scope["headers"])
-            span = self._tracer.start_span(request.span_method, parent, kind=SpanKind.SERVER)
+        if self._roots is not None:
+            caller = _caller_of(scope["headers"])
+            parent = None if caller is None else trace.set_span_in_context(NonRecordingSpan(caller))
+            span = self._roots.start(request.span_method, caller, parent, kind=SpanKind.SERVER)
             request.span = span
             token = otel_context.attach(trace.set_span_in_context(span, parent))
 
@@ -266,7 +270,7 @@ def _describe(
         span.set_status(StatusCode.ERROR)
 
 
-def _parent_context(headers: Iterable[tuple[bytes, bytes]]) -> otel_context.Context | None:
+def _caller_of(headers: Iterable[tuple[bytes, bytes]]) -> trace.SpanContext | None:
     """The caller's span context (W3C ``traceparent``, with its ``tracestate``), or None."""
     traceparent = tracestate = None
     for name, value in headers:
@@ -284,7 +288,7 @@ def _parent_context(headers: Iterable[tuple[bytes, bytes]]) -> otel_context.Cont
         context = trace.SpanContext(
             context.trace_id, context.span_id, True, context.trace_flags, state
         )
-    return trace.set_span_in_context(NonRecordingSpan(context))
+    return context
 
 
 def _server_attributes(scope: Scope) -> dict[str, Any]:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from opentelemetry.trace import Link, SpanKind, Tracer
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanContext, SpanKind, Tracer
 
+from observability.roots import RootSpans
+from observability.sampling import TracePolicy
 from observability.store import folded_reads
 from observability.trace_context import span_context_of
 from projections.events import is_event_document
@@ -30,33 +33,49 @@ def links_of(documents: Sequence[RawEvent]) -> list[Link]:
     """One link per distinct trace context named by the batch's events, in feed order."""
     links: dict[tuple[int, int], Link] = {}
     for document in documents:
-        if len(links) >= MAX_LINKS or not is_event_document(document):
-            continue
-        metadata = document.get("metadata")
-        traceparent = metadata.get("traceparent") if isinstance(metadata, dict) else None
-        context = span_context_of(traceparent)
+        if len(links) >= MAX_LINKS:
+            break
+        context = _trace_context_of(document)
         if context is not None:
             links.setdefault((context.trace_id, context.span_id), Link(context))
     return list(links.values())
 
 
+def first_trace_context(documents: Sequence[RawEvent]) -> SpanContext | None:
+    """The trace context the batch's first event that names one names (its first link)."""
+    for document in documents:
+        context = _trace_context_of(document)
+        if context is not None:
+            return context
+    return None
+
+
+def _trace_context_of(document: RawEvent) -> SpanContext | None:
+    if not is_event_document(document):
+        return None
+    metadata = document.get("metadata")
+    return span_context_of(metadata.get("traceparent") if isinstance(metadata, dict) else None)
+
+
 class BatchTelemetry:
     """The runner's observer: one span per batch, linked to the commands of its events."""
 
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
+    def __init__(self, tracer: Tracer, policy: TracePolicy | None = None) -> None:
+        self._roots = RootSpans(tracer, policy)
 
     def observe(
         self, documents: Sequence[RawEvent], run: Callable[[], ProjectionOutcome]
     ) -> ProjectionOutcome:
-        with self._tracer.start_as_current_span(
+        span = self._roots.start_linked(
             "projection batch",
+            first_trace_context(documents),
+            lambda: links_of(documents),
             kind=SpanKind.CONSUMER,
-            links=links_of(documents),
             attributes={"ledger.documents": len(documents)},
-        ) as span:
-            if not span.is_recording():
-                return run()
+        )
+        if span is None:
+            return run()
+        with trace.use_span(span, end_on_exit=True):
             with folded_reads() as tally:
                 outcome = run()
             span.set_attributes(

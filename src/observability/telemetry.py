@@ -35,6 +35,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from prometheus_client import CollectorRegistry, generate_latest
 from starlette.types import ASGIApp
 
@@ -46,7 +47,7 @@ from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
 from observability.projections import BatchTelemetry
-from observability.sampling import sampler_of
+from observability.sampling import DEFAULT_TRACES_PER_SECOND, TracePolicy, policy_of
 from observability.store import TracedDocumentStore
 from projections.notification_hub import NotificationHub
 
@@ -65,9 +66,11 @@ class TelemetryOptions:
     log_format: LogFormat = "text"
     under_azure_functions: bool = False
     traces_sampler: str | None = None
-    """``OTEL_TRACES_SAMPLER``; None: one trace in ten (``observability.sampling``)."""
+    """``OTEL_TRACES_SAMPLER``; None: the default sampler (``observability.sampling``)."""
     traces_sampler_arg: str | None = None
     """``OTEL_TRACES_SAMPLER_ARG``."""
+    traces_per_second: float = DEFAULT_TRACES_PER_SECOND
+    """``LEDGER_TRACES_PER_SECOND``: the default sampler's limit on new traces (0: none)."""
     metrics_exporter: str | None = None
     """``OTEL_METRICS_EXPORTER``: metrics go over OTLP too when it names ``otlp``."""
 
@@ -82,6 +85,7 @@ class Telemetry:
         tracer_provider: trace.TracerProvider | None = None,
         *,
         owns_providers: bool = True,
+        policy: TracePolicy | None = None,
     ) -> None:
         self.meter_provider = meter_provider
         self.tracer_provider = tracer_provider
@@ -91,8 +95,10 @@ class Telemetry:
         self.metrics = LedgerMetrics(meter)
         self.request_metrics = RequestMetrics(meter)
         self.tracer = None if tracer_provider is None else tracer_provider.get_tracer(SCOPE)
-        self.command_observer = CommandTelemetry(self.metrics, self.tracer)
-        self.batch_observer = None if self.tracer is None else BatchTelemetry(self.tracer)
+        self.policy = policy
+        """Which traces are kept, decided by the seams (None: the tracer's sampler decides)."""
+        self.command_observer = CommandTelemetry(self.metrics, self.tracer, policy)
+        self.batch_observer = None if self.tracer is None else BatchTelemetry(self.tracer, policy)
 
     @property
     def tracing(self) -> bool:
@@ -134,7 +140,11 @@ class Telemetry:
         """``app`` with a server span per request (continuing the caller's ``traceparent``)
         when tracing, and the HTTP request metrics always; scrapes and probes left out."""
         return RequestTelemetry(
-            app, metrics=self.request_metrics, tracer=self.tracer, untraced=UNTRACED_PATHS
+            app,
+            metrics=self.request_metrics,
+            tracer=self.tracer,
+            untraced=UNTRACED_PATHS,
+            policy=self.policy,
         )
 
     def route_middleware(self, app: ASGIApp) -> ASGIApp:
@@ -231,12 +241,18 @@ def start_telemetry(
         exemplar_filter=exemplar_filter_of(readers),
     )
     tracer_provider = None
+    policy = None
     if processors:
+        policy = policy_of(
+            options.traces_sampler, options.traces_sampler_arg, options.traces_per_second
+        )
+        # With a policy of ours the seams decide every trace before the SDK is asked, so the
+        # SDK records whatever reaches it; without one, the SDK resolves the plug-in's sampler.
         tracer_provider = TracerProvider(
             resource=resource,
-            sampler=sampler_of(options.traces_sampler, options.traces_sampler_arg),
+            sampler=None if policy is None else ALWAYS_ON,
             shutdown_on_exit=False,
         )
         for processor in processors:
             tracer_provider.add_span_processor(processor)
-    return Telemetry(meter_provider, registry, tracer_provider)
+    return Telemetry(meter_provider, registry, tracer_provider, policy=policy)

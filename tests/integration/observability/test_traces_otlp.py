@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,12 @@ class Traced:
 
 @pytest.fixture
 def traced(tmp_path: Path) -> Iterator[Traced]:
+    with traced_service(tmp_path) as service:
+        yield service
+
+
+@contextmanager
+def traced_service(tmp_path: Path, **variables: object) -> Iterator[Traced]:
     with otlp_receiver() as (endpoint, received):
         settings = Settings.model_validate(
             {
@@ -47,6 +54,7 @@ def traced(tmp_path: Path) -> Iterator[Traced]:
                 "ledger_api_keys": {},
                 "otel_exporter_otlp_endpoint": endpoint,
                 "applicationinsights_connection_string": None,
+                **variables,
             }
         )
         services = build_container(settings)
@@ -130,6 +138,35 @@ def test_the_projection_batch_that_applied_a_commands_events_is_linked_to_its_tr
     assert "store batches" in writes
     assert "store read" not in writes  # counted on the batch instead
     assert projection.attributes["ledger.store_reads"] >= 1
+
+
+def test_a_request_beyond_the_rate_of_new_traces_is_not_recorded_yet_its_trace_is_stored(
+    tmp_path: Path,
+) -> None:
+    with traced_service(tmp_path, ledger_traces_per_second=0.001) as service:
+        ids = [str(uuid.uuid4()) for _ in range(2)]
+        for campaign_id in ids:
+            body = {"id": campaign_id, "name": "Spring", "brief": BRIEF}
+            assert service.client.post("/api/campaigns", json=body).status_code == 201
+        unsampled_caller = {"traceparent": f"00-{ORCHESTRATOR_TRACE}-{ORCHESTRATOR_SPAN}-00"}
+        body = {"name": "Summer", "brief": BRIEF}
+        answer = service.client.post("/api/campaigns", json=body, headers=unsampled_caller)
+        events = [
+            service.services.store.read(EVENTS, campaign_id, "e-0000000001")
+            for campaign_id in [*ids, answer.json()["id"]]
+        ]
+        received = service.spans()
+
+    first, second, carried = (event["metadata"]["traceparent"] for event in events if event)
+    command = only(received.named("command create_campaign"))
+    assert first.startswith(f"00-{command.trace_id}-{command.span_id}-")
+    assert int(first[53:], 16) & 1  # sampled
+    assert second.endswith("-00")
+    assert second[3:35] not in (command.trace_id, ORCHESTRATOR_TRACE)
+    assert carried.startswith(f"00-{ORCHESTRATOR_TRACE}-")
+    assert carried.endswith("-00")
+    assert carried[36:52] != ORCHESTRATOR_SPAN
+    assert {span.trace_id for span in received.spans} == {command.trace_id}
 
 
 def test_the_idle_change_feed_polls_start_no_traces(traced: Traced) -> None:

@@ -165,3 +165,43 @@ def test_exemplars_are_kept_only_for_a_reader_that_can_carry_them() -> None:
         assert isinstance(exemplar_filter_of([prometheus, otlp]), TraceBasedExemplarFilter)
     finally:
         otlp.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("variables", "description"),
+    [
+        ({}, "parentbased, ratio 1.0, at most 5.0/s"),
+        (
+            {"ledger_traces_per_second": 20, "otel_traces_sampler_arg": "0.5"},
+            "parentbased, ratio 0.5, at most 20.0/s",
+        ),
+        ({"ledger_traces_per_second": 0}, "parentbased, ratio 1.0"),
+        ({"otel_traces_sampler": "always_on", "ledger_traces_per_second": 3}, "always_on"),
+    ],
+)
+def test_the_settings_choose_the_trace_policy_and_its_rate_limit(
+    variables: dict[str, object], description: str
+) -> None:
+    settings = Settings.model_validate(
+        {"otel_exporter_otlp_endpoint": "http://127.0.0.1:1", **variables}
+    )
+    telemetry = service_telemetry(settings)
+    try:
+        assert telemetry.policy is not None
+        assert telemetry.policy.description == description
+    finally:
+        telemetry.shutdown()
+
+
+def test_a_plug_in_sampler_is_left_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    telemetry = start_telemetry(
+        TelemetryOptions(otlp_endpoint="http://127.0.0.1:1", traces_sampler="xray")
+    )
+    try:
+        assert telemetry.policy is None
+        provider = telemetry.tracer_provider
+        assert provider is not None
+        assert "AlwaysOff" in provider.sampler.get_description()  # type: ignore[attr-defined]
+    finally:
+        telemetry.shutdown()

@@ -17,11 +17,12 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import SpanKind, StatusCode
 
 from api.methods import HeadAsGet
 from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
-from observability.sampling import sampler_of
+from observability.sampling import policy_of
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -51,7 +52,7 @@ class Served:
 @pytest.fixture
 def served() -> Iterator[Served]:
     spans = InMemorySpanExporter()
-    tracer_provider = TracerProvider(sampler=sampler_of(None, "0"))
+    tracer_provider = TracerProvider(sampler=ALWAYS_ON)
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     reader = InMemoryMetricReader()
     metrics = RequestMetrics(MeterProvider(metric_readers=[reader]).get_meter("test"))
@@ -72,6 +73,7 @@ def served() -> Iterator[Served]:
         metrics=metrics,
         tracer=tracer_provider.get_tracer("test"),
         untraced=frozenset({"/health"}),
+        policy=policy_of(None, "0"),
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Served(client, spans, reader)
