@@ -1,17 +1,19 @@
 """What telemetry costs: command throughput with telemetry off, with the in-process metrics only
 (what a service with no exporter configured runs), with traces exported over OTLP/HTTP at the
-default sampling (one trace in ten: "telemetry on", the documented production setting), and
-with every trace exported, side by side in one run (``python -m bench --only telemetry``).
+default sampling (at most 5 new traces a second: "telemetry on", the documented production
+setting), at one trace in ten (round 2's first default, reported), and with every trace
+exported, side by side in one run (``python -m bench --only telemetry``).
 
-* In process: five containers (``build_container``) on SQLite files of their own: ``off``
+* In process: six containers (``build_container``) on SQLite files of their own: ``off``
   built without telemetry (``start_telemetry=None``), ``control`` built the same way (its
   "cost" shows how far two identical services differ in the run), ``metrics`` as configured
   by default, ``on`` with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a sink on loopback
   that reads and discards each export (as a collector beside the service would) and the
-  default sampler, ``traces`` the same with ``OTEL_TRACES_SAMPLER=always_on``. Each
+  default sampler, ``one-in-ten`` and ``traces`` the same with ``OTEL_TRACES_SAMPLER`` set
+  to ``parentbased_traceidratio`` at 0.1 and to ``always_on``. Each
   round sends the same commands (a version with 1 KB of content) to each in turn, the order
   rotating. The change-feed processor does not run here: this is the command path alone.
-* Over HTTP: the same five as services in processes of their own (``bench.ledger_server``,
+* Over HTTP: the same six as services in processes of their own (``bench.ledger_server``,
   ``BENCH_TELEMETRY=off`` for the first two), each with its change-feed processor projecting
   (and tracing its batches), 4 clients each sending versions to a campaign of their own, one
   service at a time, the order rotating.
@@ -50,11 +52,18 @@ from bench.workload import brief, brief_json, content, context
 from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
 
-VARIANTS = ("off", "control", "metrics", "on", "traces")
+VARIANTS = ("off", "control", "metrics", "on", "one-in-ten", "traces")
 """``control`` is a second service without telemetry: its "cost" is the noise floor of the run."""
-TRACED = ("on", "traces")
-EVERY_TRACE = {"OTEL_TRACES_SAMPLER": "always_on"}
-"""The sampler of ``traces``; ``on`` runs the default one (``observability.sampling``)."""
+TRACED = ("on", "one-in-ten", "traces")
+SAMPLERS = {
+    "one-in-ten": {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    },
+    "traces": {"OTEL_TRACES_SAMPLER": "always_on"},
+}
+"""The samplers of ``one-in-ten`` (round 2's first default) and ``traces``; ``on`` runs the
+default one (``observability.sampling``: at most 5 new traces a second)."""
 ROUNDS = 60
 """Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
 shared machine, so only variants measured moments apart compare."""
@@ -112,7 +121,7 @@ def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     exporters: dict[str, list[int | None]] = {}
     try:
         for variant in VARIANTS:
-            with _environment(EVERY_TRACE if variant == "traces" else {}):
+            with _environment(SAMPLERS.get(variant, {})):
                 settings = Settings(
                     ledger_store="sqlite",
                     ledger_data_dir=directory / variant,
@@ -199,8 +208,10 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
         "off": {"BENCH_TELEMETRY": "off"},
         "control": {"BENCH_TELEMETRY": "off"},
         "metrics": {},
-        "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
-        "traces": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **EVERY_TRACE},
+        **{
+            variant: {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, **SAMPLERS.get(variant, {})}
+            for variant in TRACED
+        },
     }
     for variant in TRACED:
         environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
@@ -301,12 +312,14 @@ def _rows(where: str, rates: Rates) -> list[Row]:
     described = {
         "control": "a second service without telemetry (the run's noise floor)",
         "metrics": "metrics only (no exporter configured)",
-        "on": "telemetry on: metrics + traces over OTLP at the default sampling (1 in 10)",
+        "on": "telemetry on: metrics + traces over OTLP at the default sampling (at most 5 new "
+        "traces a second)",
+        "one-in-ten": "metrics + one trace in ten over OTLP (round 2's first default)",
         "traces": "metrics + every trace over OTLP",
     }
     judged = ("metrics", "on")  # the control is the noise floor; every trace is not a default
     rows = []
-    for variant in ("control", "metrics", "on", "traces"):
+    for variant in ("control", "metrics", "on", "one-in-ten", "traces"):
         cost = _cost(rates, variant)
         cpu = rates.cpu_per_command(variant)
         extra = cpu - rates.cpu_per_command("off")
