@@ -51,19 +51,25 @@ from bench.served_ledger import ServedLedger, served_ledger
 from bench.workload import brief, brief_json, content, context
 from bootstrap.container import ServiceContainer, build_container
 from bootstrap.settings import Settings
+from observability.sampling import DEFAULT_TRACES_PER_SECOND
 
 VARIANTS = ("off", "control", "metrics", "on", "one-in-ten", "traces")
 """``control`` is a second service without telemetry: its "cost" is the noise floor of the run."""
 TRACED = ("on", "one-in-ten", "traces")
 SAMPLERS = {
+    "on": {"LEDGER_TRACES_PER_SECOND": f"{DEFAULT_TRACES_PER_SECOND / len(VARIANTS):g}"},
     "one-in-ten": {
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": "0.1",
     },
     "traces": {"OTEL_TRACES_SAMPLER": "always_on"},
 }
-"""The samplers of ``one-in-ten`` (round 2's first default) and ``traces``; ``on`` runs the
-default one (``observability.sampling``: at most 5 new traces a second)."""
+"""The samplers of the traced variants. ``on`` runs the default policy (``observability.
+sampling``: at most 5 new traces a second under a continuous load). Each variant is under load
+one round in ``len(VARIANTS)``, its bucket refilling all the while, so its limit is set to 5 a
+second divided by that: as many traces a second *of load* as a service under a continuous
+load keeps (set at 5, it would trace each round's commands several times as often as in
+service). ``one-in-ten`` is round 2's first default, ``traces`` every trace."""
 ROUNDS = 60
 """Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
 shared machine, so only variants measured moments apart compare."""
