@@ -33,6 +33,7 @@ from cli.server import (
     ShutdownRequested,
     describe_store,
     guarded_config,
+    settle_heap,
     shutdown_signals,
     uvicorn_logging,
 )
@@ -69,6 +70,7 @@ def serve_workers(
         standard = multiprocess.Process
         # What the supervisor starts and restarts (it names the class through its module).
         multiprocess.Process = WorkerProcess  # type: ignore[misc]
+        settle_heap()  # the processor's pauses, here
         try:
             multiprocess.Multiprocess(config, sockets=[listening]).run()
         finally:
@@ -89,6 +91,7 @@ class WorkerProcess(multiprocess.Process):
             services = worker_services(settings)
             try:
                 self._server = LedgerServer(guarded_config(services, settings), services)
+                settle_heap()
                 threading.Thread(target=self.always_pong, daemon=True).start()
                 self._server.run(sockets)
             except ShutdownRequested:
