@@ -88,7 +88,8 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         rate = largest.events / float(largest.baseline["seconds"])
         before = (
             f"; the baseline checkout's rebuild on the same log {rate:,.0f} events/s "
-            f"({float(largest.baseline['seconds']):.1f} s; each the fastest of "
+            f"({float(largest.baseline['seconds']):.1f} s{_cpu_of(largest.baseline)}; each the "
+            "fastest of "
             f"{BASELINE_ROUNDS}, alternating): "
             f"{largest.rebuild_rate / rate:.2f} times as fast"
         )
@@ -124,6 +125,11 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         )
     )
     return rows
+
+
+def _cpu_of(run: dict[str, Any]) -> str:
+    """``, CPU <s> s`` for a run that reports its CPU (older checkouts' workers may not)."""
+    return f", CPU {float(run['cpuSeconds']):.1f} s" if "cpuSeconds" in run else ""
 
 
 def _rebuild(

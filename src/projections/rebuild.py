@@ -29,24 +29,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from documentstore.port import VIEWS, DocumentStore
 from domain.errors import CampaignNotFound, OperationFailed
 from projections.dead_letters import DeadLetterBox
-from projections.generations import ProjectionStateStore, stored_id, to_logical
-from projections.projectors import ViewKey, campaign_index_key, contribution_key, snapshot_key
+from projections.generations import ProjectionStateStore
 from projections.projectors.documents import tenant_partition
 from projections.repair import CampaignRepair
 from projections.replay import FeedReplay, StoreOpener
-from projections.stored_views import (
-    Difference,
-    StoredView,
-    compare,
-    generation_id_range,
-    read_campaign_views,
-    same_texts,
-)
+from projections.stored_views import Difference, generation_id_range, read_campaign_views
+from projections.verification import CampaignCheck, check_campaign, watermark
 
 PARTITIONS_PER_DELETE = 1_000
 """Partitions whose documents of a retired generation one ``delete_id_range`` call removes:
@@ -111,13 +103,16 @@ def rebuild_views(
     )
     report = RebuildReport(generation=generation, previous_generation=state.live)
     replay = FeedReplay(store, generation)
-    replay.expand(_noting("replay", progress), workers=workers, open_store=open_store)
+    replay.expand(
+        _noting("replay", progress), workers=workers, open_store=open_store, live=state.live
+    )
 
     _verify(
         store,
         live=state.live,
         generation=generation,
         campaigns=replay.campaigns,
+        checked=replay.checks,
         report=report,
         progress=progress,
     )
@@ -170,52 +165,22 @@ def _verify(
     live: int,
     generation: int,
     campaigns: dict[str, str],
+    checked: Mapping[str, CampaignCheck],
     report: RebuildReport,
     progress: ProgressCallback,
 ) -> None:
+    """Each campaign checked against the live generation (``projections.verification``), in
+    the order of their ids: by the replay's workers already (``checked``), else here."""
     for done, campaign_id in enumerate(sorted(campaigns), start=1):
-        if same_texts(store, campaign_id, generation, live):
-            report.verified += 1
-            report.differences += _elsewhere_differences(store, live, generation, campaign_id)
-            progress(RebuildProgress("verify", done, len(campaigns), campaign_id))
-            continue
-        old = read_campaign_views(store, live, campaign_id)
-        new = read_campaign_views(store, generation, campaign_id)
-        if _watermark(old, campaign_id) != _watermark(new, campaign_id):
+        check = checked.get(campaign_id)
+        if check is None:
+            check = check_campaign(store, campaign_id, live=live, generation=generation)
+        if check.written_meanwhile:
             report.written_meanwhile.append(campaign_id)
         else:
             report.verified += 1
-            report.differences += compare(
-                campaign_id,
-                {key: view.document for key, view in new.items()},
-                {key: view.document for key, view in old.items()},
-            )
+            report.differences += check.differences
         progress(RebuildProgress("verify", done, len(campaigns), campaign_id))
-
-
-def _elsewhere_differences(
-    store: DocumentStore, live: int, generation: int, campaign_id: str
-) -> list[Difference]:
-    """How the campaign's documents outside its partition (its list entry and statistics
-    contribution, in its tenant's) differ between the builds, for a campaign whose own
-    partition holds the same texts in both."""
-    snapshot = store.read(VIEWS, campaign_id, stored_id(generation, snapshot_key(campaign_id).id))
-    if snapshot is None:
-        return []
-    logical = to_logical(snapshot)
-    keys = (campaign_index_key(logical), contribution_key(logical))
-    builds: list[dict[ViewKey, Any]] = []
-    for built in (generation, live):
-        found = [
-            (key, store.read(VIEWS, key.partition_key, stored_id(built, key.id))) for key in keys
-        ]
-        builds.append({key: to_logical(doc) for key, doc in found if doc is not None})
-    return compare(campaign_id, builds[0], builds[1])
-
-
-def _watermark(views: Mapping[ViewKey, StoredView], campaign_id: str) -> int:
-    snapshot = views.get(snapshot_key(campaign_id))
-    return int(snapshot.document["appliedVersion"]) if snapshot is not None else 0
 
 
 def _remove(
@@ -269,7 +234,7 @@ def rebuild_campaign(
         raise CampaignNotFound(f"campaign {campaign_id} has no events")
     report.events = preview.events
     stored = read_campaign_views(store, live, campaign_id)
-    if _watermark(stored, campaign_id) != preview.watermark:
+    if watermark(stored, campaign_id) != preview.watermark:
         report.written_meanwhile.append(campaign_id)
     else:
         report.verified = 1

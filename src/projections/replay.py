@@ -15,7 +15,10 @@ projected side by side in that many worker processes, each campaign always by th
 then reads the feed as keys only (``DocumentStore.read_feed_keys``) and each worker reads its
 campaigns' documents itself, so that nothing is decoded twice nor sent between processes. At most
 ``MAX_PAGES_IN_FLIGHT`` pages wait per worker, so memory stays bounded by a few pages whatever
-the log's length; a worker's failure stops the replay with its error.
+the log's length; a worker's failure stops the replay with its error. Given the ``live``
+generation, each worker then checks its own campaigns against it (``projections.verification``:
+the rebuild's verify, on as many cores as workers) and the replay keeps what it found
+(``checks``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from domain.errors import OperationFailed
 from projections.events import campaign_of, is_event_document
 from projections.runner import ProjectionRunner
 from projections.tallies import PartialKey, PartialMoves
+from projections.verification import CampaignCheck, check_campaign
 
 REPLAY_PAGE_ITEMS = 1_000
 """Change-feed documents per page of a replay: a campaign's events mostly arrive in one page,
@@ -71,22 +75,30 @@ class FeedReplay:
         self._generation = generation
         self._positions: dict[str, str | None] = {}
         self.campaigns: dict[str, str] = {}
+        self.checks: dict[str, CampaignCheck] = {}
         self.events = 0
         self.dead_letters = 0
 
     def expand(
-        self, note: ProgressNote, *, workers: int = 1, open_store: StoreOpener | None = None
+        self,
+        note: ProgressNote,
+        *,
+        workers: int = 1,
+        open_store: StoreOpener | None = None,
+        live: int | None = None,
     ) -> None:
         """The first drain, into a generation nobody else writes (see the module docstring):
-        with ``workers`` > 1 and ``open_store``, in that many worker processes."""
+        with ``workers`` > 1 and ``open_store``, in that many worker processes, which check
+        their campaigns against the ``live`` generation when given."""
         moves = PartialMoves()
         if workers > 1 and open_store is not None:
-            with _worker_pool(workers, open_store, self._generation) as pool:
+            with _worker_pool(workers, open_store, self._generation, live) as pool:
                 self._hand_out(pool, note)
                 self._count(pool.finish())
-                for worker_moves, campaigns in pool.results():
+                for worker_moves, campaigns, checks in pool.results():
                     moves.absorb(worker_moves)
                     self.campaigns.update(campaigns)
+                    self.checks.update((check.campaign_id, check) for check in checks)
         else:
             runner = ProjectionRunner(self._store, partial_moves=moves)
             self._drain(self._projecting_with(runner), note)
@@ -233,14 +245,14 @@ class _WorkerPool:
                 finished.append(self._receive(index))
         return finished
 
-    def results(self) -> list[tuple[dict[PartialKey, Any], dict[str, str]]]:
-        """Each worker's sums of partial moves and campaigns met (with their tenants); the
-        workers stop."""
-        answers = []
+    def results(
+        self,
+    ) -> list[tuple[dict[PartialKey, Any], dict[str, str], list[CampaignCheck]]]:
+        """Each worker's sums of partial moves, campaigns met (with their tenants) and checks
+        of them; the workers stop. All are told first, so that they finish side by side."""
         for connection in self._connections:
             connection.send(None)
-            answers.append(self._answer(connection))
-        return answers
+        return [self._answer(connection) for connection in self._connections]
 
     def _receive(self, index: int) -> _Projected:
         answer = self._answer(self._connections[index])
@@ -260,7 +272,9 @@ class _WorkerPool:
 
 
 @contextmanager
-def _worker_pool(workers: int, open_store: StoreOpener, generation: int) -> Iterator[_WorkerPool]:
+def _worker_pool(
+    workers: int, open_store: StoreOpener, generation: int, live: int | None
+) -> Iterator[_WorkerPool]:
     context = multiprocessing.get_context("spawn")
     connections: list[Connection] = []
     processes = []
@@ -268,7 +282,7 @@ def _worker_pool(workers: int, open_store: StoreOpener, generation: int) -> Iter
         for _ in range(workers):
             ours, theirs = context.Pipe()
             process = context.Process(
-                target=_work, args=(theirs, open_store, generation), daemon=True
+                target=_work, args=(theirs, open_store, generation, live), daemon=True
             )
             process.start()
             theirs.close()
@@ -284,10 +298,12 @@ def _worker_pool(workers: int, open_store: StoreOpener, generation: int) -> Iter
                 process.kill()
 
 
-def _work(connection: Connection, open_store: StoreOpener, generation: int) -> None:
+def _work(
+    connection: Connection, open_store: StoreOpener, generation: int, live: int | None
+) -> None:
     """A worker process: project each share it is sent, answering ``(events, dead-lettered)``,
-    until it is sent None, then answer its sums of partial moves; on an error, answer it and
-    stop."""
+    until it is sent None, then answer its sums of partial moves, its campaigns and, given
+    ``live``, their checks against it; on an error, answer it and stop."""
     store = open_store()
     moves = PartialMoves()
     campaigns: dict[str, str] = {}
@@ -303,12 +319,29 @@ def _work(connection: Connection, open_store: StoreOpener, generation: int) -> N
                 connection.send(f"{type(error).__name__}: {error}")
                 return
             connection.send((outcome.events, outcome.dead_lettered))
+        try:
+            checks = [] if live is None else _checked(store, campaigns, live, generation)
+        except Exception as error:
+            connection.send(f"{type(error).__name__}: {error}")
+            return
         with contextlib.suppress(OSError):  # the replay went away
-            connection.send((moves.moves, campaigns))
+            connection.send((moves.moves, campaigns, checks))
     finally:
         with contextlib.suppress(OSError):
             connection.close()
         store.close()
+
+
+def _checked(
+    store: DocumentStore, campaigns: dict[str, str], live: int, generation: int
+) -> list[CampaignCheck]:
+    """The worker's campaigns checked against the ``live`` generation: no other process
+    writes their documents of ``generation``, so they are final once its last share is
+    projected."""
+    return [
+        check_campaign(store, campaign_id, live=live, generation=generation)
+        for campaign_id in sorted(campaigns)
+    ]
 
 
 def _event_documents(store: DocumentStore, keys: Keys) -> Documents:

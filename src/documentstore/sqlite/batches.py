@@ -28,11 +28,12 @@ Prepared = tuple[Operation, str | None, str]
 """An operation, its document's stored JSON (None for deletes) and the etag it will have."""
 
 
-def prepare(operation: Operation) -> Prepared:
+def prepare(operation: Operation, etag: str | None = None) -> Prepared:
     """The operation and its document's stored JSON, encoded up front, with the etag its write
     will have (chosen now, so that a batch can tell what it will write before it is applied:
-    ``written``); a document JSON cannot hold (NaN, an infinity) is a ValueError."""
-    etag = str(uuid.uuid4())
+    ``written``; a new uuid unless given); a document JSON cannot hold (NaN, an infinity) is a
+    ValueError."""
+    etag = str(uuid.uuid4()) if etag is None else etag
     if isinstance(operation, Delete):
         return operation, None, etag
     encoded = operation.stored_json

@@ -4,9 +4,11 @@ writing a generation nobody reads yet (``DocumentStore.execute_unread_batches``)
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 
 from documentstore.port import Delete
 from documentstore.sqlite.batches import UPSERT_ROW, Prepared
@@ -46,6 +48,13 @@ def delete_id_range(
         connection.execute(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return removed
+
+
+def unread_etags() -> Iterator[str]:
+    """Etags for one call's unread writes: one new uuid with each write's number after it, so
+    each is new (as a uuid each would be) at the cost of one uuid per call."""
+    base = uuid.uuid4()
+    return (f"{base}.{number}" for number in itertools.count(1))
 
 
 def write_unchecked(

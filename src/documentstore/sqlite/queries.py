@@ -6,11 +6,11 @@ feed after a position, which its continuation spells in decimal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from documentstore.batch_rules import check_field_name
+from documentstore.decoding import decode_text
 from documentstore.paging import PageRequest, SortKeys, TokenFormat
 from documentstore.port import Document, JsonScalar, Query
 
@@ -53,7 +53,7 @@ QUERY_TOKENS = TokenFormat("after", _is_last_sort_keys)
 
 def document(body: str, etag: str, ts: int) -> Document:
     """A stored row as the port returns it: the body with ``_etag`` and ``_ts``."""
-    decoded: Document = json.loads(body)
+    decoded: Document = decode_text(body)
     decoded["_etag"] = etag
     decoded["_ts"] = ts
     return decoded

@@ -251,12 +251,17 @@ class SqliteDocumentStore(DocumentStore):
         self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
     ) -> BatchesResult:
         """Every write upserted in one transaction with no etag read (``bulk.write_unchecked``);
-        batches a rule refuses (too large, not JSON) go the checked way, as before."""
+        batches a rule refuses (too large, not JSON) go the checked way, as before. The etags
+        are one new uuid for the call with each write's number after it: as new as a uuid
+        each, without drawing one per document (≈ 2 µs each, 123,000 in a 100k rebuild)."""
         prepared: list[tuple[str, list[Prepared]]] = []
+        etags = bulk.unread_etags()
         try:
             for partition_key, operations in batches:
                 check_batch(container, partition_key, operations)
-                prepared.append((partition_key, [prepare(operation) for operation in operations]))
+                prepared.append(
+                    (partition_key, [prepare(operation, next(etags)) for operation in operations])
+                )
         except Exception:  # the checked path answers the refusal as it always has
             return self._execute_batches(container, batches)
 

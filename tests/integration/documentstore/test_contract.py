@@ -476,6 +476,27 @@ def test_unread_batches_leave_each_document_as_its_last_operation_does(
     assert store.read(VIEWS, partition, "gone") is None
 
 
+def test_every_unread_write_gets_an_etag_no_other_write_had(store: DocumentStore) -> None:
+    partition = new_partition()
+    [[checked]] = store.execute_batches(
+        VIEWS, [(partition, [Create(doc(partition, "a"))])]
+    ).results()
+    assert checked is not None
+    etags = {checked["_etag"]}
+
+    for n in range(2):
+        store.execute_unread_batches(
+            VIEWS,
+            [(partition, [Upsert(doc(partition, "a", n=n)), Upsert(doc(partition, f"b{n}"))])],
+        ).results()
+        for document_id in ("a", f"b{n}"):
+            written = store.read(VIEWS, partition, document_id)
+            assert written is not None
+            etags.add(written["_etag"])
+
+    assert len(etags) == 5
+
+
 def test_an_unread_batch_too_large_is_refused_like_a_checked_one(store: DocumentStore) -> None:
     large = new_partition()
     half = "x" * (MAX_BATCH_BYTES // 2)

@@ -80,6 +80,31 @@ def test_a_document_changed_behind_the_projection_is_a_difference_again(tmp_path
     store.close()
 
 
+def test_replay_workers_checking_their_own_campaigns_find_a_changed_document_too(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    store = _scenario_store(path)
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "UPDATE documents SET body = json_set(body, '$.name', 'Tampered') "
+            "WHERE container = 'views' AND id = 'g1.snapshot' AND partition_key = "
+            "(SELECT min(partition_key) FROM documents WHERE id = 'g1.snapshot')"
+        )
+    live = dump_views(store, generation=1)
+
+    report = rebuild_views(
+        store, grace_seconds=0, workers=2, open_store=functools.partial(_opened, path)
+    )
+
+    assert not report.switched
+    assert [(d.document_id, d.kind) for d in report.differences] == [("snapshot", "different")]
+    assert report.verified == report.campaigns == 9
+    assert dump_views(store, generation=1) == live
+    assert dump_views(store, generation=2) == {}
+    store.close()
+
+
 _KILLED_MIDWAY = textwrap.dedent(
     """
     import functools, os, signal, sys
