@@ -25,7 +25,7 @@ from application.command_execution import CommandContext
 from domain.campaign import Outcome
 from domain.errors import CommandTooLarge, EntityNotFound, LedgerError, StoreError
 from observability.metrics import LedgerMetrics
-from observability.roots import RootSpans
+from observability.roots import UNRECORDED_TRACE, RootSpans
 from observability.sampling import TracePolicy
 from observability.trace_context import traceparent_of
 
@@ -70,6 +70,10 @@ class CommandTelemetry:
         roots = self._roots
         if roots is None:
             return self._measured(command, lambda: run(ctx))
+        known = UNRECORDED_TRACE.get()
+        if known is not None:  # inside a request the policy dropped: its trace, as it is
+            unsampled = ctx.traced_by(known)
+            return self._measured(command, lambda: run(unsampled))
         current = trace.get_current_span()
         if current.is_recording():
             span = roots.tracer.start_span(f"command {command}")
@@ -80,8 +84,7 @@ class CommandTelemetry:
                 return self._measured(command, lambda: run(unsampled))
             recorded, traceparent = roots.new_traceparent(f"command {command}")
             if recorded is None:  # a new trace, not recorded
-                dropped = ctx.traced_by(traceparent)
-                return self._measured(command, lambda: run(dropped))
+                return self._unrecorded(command, ctx.traced_by(traceparent), run)
             span = recorded
         token = context.attach(trace.set_span_in_context(span))
         try:
@@ -91,6 +94,16 @@ class CommandTelemetry:
         finally:
             context.detach(token)
             span.end()
+
+    def _unrecorded(
+        self, command: str, traced: CommandContext, run: Callable[[CommandContext], Outcome]
+    ) -> Outcome:
+        """An in-process command whose new trace is not recorded: its store calls know it."""
+        token = UNRECORDED_TRACE.set(traced.traceparent)
+        try:
+            return self._measured(command, lambda: run(traced))
+        finally:
+            UNRECORDED_TRACE.reset(token)
 
     def _measured(
         self, command: str, run: Callable[[], Outcome], span: Span | None = None

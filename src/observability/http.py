@@ -34,9 +34,9 @@ from opentelemetry.trace import NonRecordingSpan, Span, SpanKind, StatusCode, Tr
 from opentelemetry.trace.span import TraceState
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from observability.roots import RootSpans
+from observability.roots import UNRECORDED_TRACE, RootSpans
 from observability.sampling import TracePolicy
-from observability.trace_context import span_context_of
+from observability.trace_context import span_context_of, traceparent_of
 
 KNOWN_METHODS = frozenset(
     {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"}
@@ -133,13 +133,15 @@ class RequestTelemetry:
             return
         request = _Request(scope, self._metrics)
         scope[SCOPE_KEY] = request
-        token = None
+        token = unrecorded = None
         if self._roots is not None:
             caller = _caller_of(scope["headers"])
             parent = None if caller is None else trace.set_span_in_context(NonRecordingSpan(caller))
             span = self._roots.start(request.span_method, caller, parent, kind=SpanKind.SERVER)
             request.span = span
             token = otel_context.attach(trace.set_span_in_context(span, parent))
+            if not span.is_recording():
+                unrecorded = UNRECORDED_TRACE.set(traceparent_of(span.get_span_context()))
 
         async def receive_and_watch() -> Message:
             message = await receive()
@@ -167,6 +169,8 @@ class RequestTelemetry:
                 if request.disconnected
                 else RuntimeError("Incomplete ASGI response")
             )
+            if unrecorded is not None:
+                UNRECORDED_TRACE.reset(unrecorded)
             if token is not None:
                 otel_context.detach(token)
 

@@ -12,6 +12,7 @@ own sampler decides, as it would anywhere else.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 
 from opentelemetry.context import Context
 from opentelemetry.trace import (
@@ -26,8 +27,15 @@ from opentelemetry.trace import (
 from opentelemetry.util.types import Attributes
 
 from observability.sampling import TracePolicy, new_span_id, new_trace_id
+from observability.trace_context import traceparent_of
 
 UNSAMPLED = TraceFlags(TraceFlags.DEFAULT)
+
+UNRECORDED_TRACE: ContextVar[str | None] = ContextVar("ledger_unrecorded_trace", default=None)
+"""The ``traceparent`` of the trace the work under way belongs to, while a seam of ours knows
+that trace is not recorded (a request or an in-process command it dropped): the command seam
+stores it and the store seam starts no span, without asking OpenTelemetry for the current span
+(seven calls each time). None elsewhere, where they ask as usual."""
 
 
 class RootSpans:
@@ -64,8 +72,7 @@ class RootSpans:
             span = self.tracer.start_span(name)
             if span.is_recording():
                 return span, None
-            context = span.get_span_context()
-            return None, f"00-{context.trace_id:032x}-{context.span_id:016x}-00"
+            return None, traceparent_of(span.get_span_context())
         trace_id = new_trace_id()
         if policy.keeps(None, trace_id):
             return self.tracer.start_span(name), None

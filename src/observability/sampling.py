@@ -42,7 +42,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from opentelemetry.trace import SpanContext
 
@@ -113,13 +113,18 @@ class TracePolicy:
     ratio: float = 1.0
     follows_caller: bool = True
     limit: RateLimit | None = None
+    bound: int = field(init=False, repr=False)
+    """Trace ids whose low 64 bits fall below this are kept by the ratio."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bound", round(self.ratio * (TRACE_ID_LIMIT + 1)))
 
     def keeps(self, caller: SpanContext | None, trace_id: int) -> bool:
         """Whether the trace ``trace_id`` is recorded: the caller's (``caller``, valid, or
         None), or one that starts here."""
         if caller is not None and self.follows_caller:
             return caller.trace_flags.sampled
-        if (trace_id & TRACE_ID_LIMIT) >= round(self.ratio * (TRACE_ID_LIMIT + 1)):
+        if (trace_id & TRACE_ID_LIMIT) >= self.bound:
             return False
         return self.limit is None or self.limit.take()
 

@@ -40,6 +40,7 @@ from documentstore.port import (
     Query,
     TextPage,
 )
+from observability.roots import UNRECORDED_TRACE
 
 Result = TypeVar("Result")
 
@@ -295,8 +296,9 @@ class TracedDocumentStore(DocumentStore):
 
 
 def _recording() -> bool:
-    """Whether a recorded span is current (the only case a store call becomes a span)."""
-    return trace.get_current_span().is_recording()
+    """Whether a recorded span is current (the only case a store call becomes a span); not
+    asked of OpenTelemetry inside a trace a seam of ours knows is not recorded."""
+    return UNRECORDED_TRACE.get() is None and trace.get_current_span().is_recording()
 
 
 def _failed(span: Span, error: BaseException) -> None:

@@ -25,6 +25,7 @@ from documentstore.port import (
     TextPage,
     Upsert,
 )
+from observability.roots import UNRECORDED_TRACE
 from observability.store import TracedDocumentStore, folded_reads
 
 
@@ -128,6 +129,22 @@ def test_a_store_call_inside_a_recorded_span_is_its_child_and_outside_none_is_st
     assert read.parent.span_id == command.get_span_context().span_id == parent.context.span_id
     assert read.attributes is not None
     assert read.attributes["ledger.partition_key"] == "c-1"
+
+
+def test_inside_a_trace_a_seam_dropped_a_store_call_starts_no_span() -> None:
+    store, exporter = traced(AdapterWithItsOwnWays())
+    document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    token = UNRECORDED_TRACE.set("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+    try:
+        with provider.get_tracer("test").start_as_current_span("outer"):
+            store.execute_batch(EVENTS, "c-1", [Create(document)])
+    finally:
+        UNRECORDED_TRACE.reset(token)
+
+    assert [span.name for span in exporter.get_finished_spans()] == ["outer"]
 
 
 def test_within_folded_reads_point_reads_are_tallied_and_other_calls_stay_spans() -> None:
