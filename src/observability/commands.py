@@ -72,7 +72,7 @@ class CommandTelemetry:
             return self._measured(command, lambda: run(ctx))
         known = UNRECORDED_TRACE.get()
         if known is not None:  # inside a request the policy dropped: its trace, as it is
-            unsampled = ctx.traced_by(known)
+            unsampled = ctx.traced_by(known or None)
             return self._measured(command, lambda: run(unsampled))
         current = trace.get_current_span()
         if current.is_recording():

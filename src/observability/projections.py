@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanContext, SpanKind, Tracer
 
-from observability.roots import RootSpans
+from observability.roots import UNRECORDED_TRACE, RootSpans
 from observability.sampling import TracePolicy
 from observability.store import folded_reads
 from observability.trace_context import span_context_of
@@ -73,8 +73,12 @@ class BatchTelemetry:
             kind=SpanKind.CONSUMER,
             attributes={"ledger.documents": len(documents)},
         )
-        if span is None:
-            return run()
+        if span is None:  # its store calls (five point reads an event) need not ask
+            token = UNRECORDED_TRACE.set("")
+            try:
+                return run()
+            finally:
+                UNRECORDED_TRACE.reset(token)
         with trace.use_span(span, end_on_exit=True):
             with folded_reads() as tally:
                 outcome = run()

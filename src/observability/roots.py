@@ -33,9 +33,10 @@ UNSAMPLED = TraceFlags(TraceFlags.DEFAULT)
 
 UNRECORDED_TRACE: ContextVar[str | None] = ContextVar("ledger_unrecorded_trace", default=None)
 """The ``traceparent`` of the trace the work under way belongs to, while a seam of ours knows
-that trace is not recorded (a request or an in-process command it dropped): the command seam
-stores it and the store seam starts no span, without asking OpenTelemetry for the current span
-(seven calls each time). None elsewhere, where they ask as usual."""
+that trace is not recorded (a request or an in-process command it dropped; ``""`` for a
+projection batch not recorded, which has none): the command seam stores it and the store seam
+starts no span, without asking OpenTelemetry for the current span (seven calls each time).
+None elsewhere, where they ask as usual."""
 
 
 class RootSpans:
