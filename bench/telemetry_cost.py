@@ -79,6 +79,9 @@ HTTP_CLIENTS = 4
 HTTP_COMMANDS_PER_CLIENT = 30
 """Rounds of 120 commands over HTTP, half as many rounds as in process: at 40 a round the
 control (two identical services) differed by up to 4 %, as much as the cost measured."""
+HTTP_BLOCKS = 3
+"""The HTTP rounds are run on three sets of services started afresh: two identical service
+processes differ by up to 5 % in one run (the control), whatever the number of rounds."""
 COST_GOAL = 0.05
 
 
@@ -91,6 +94,8 @@ class Rates:
     )
     cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0.0))
     commands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0))
+    warm_ups: int = 1
+    """Rounds run unmeasured (one per set of services), whose spans the sink counted too."""
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per traced variant: spans exported in the whole run (warm-up included), and of them
     those of projection batches (over HTTP only: the in-process services do not project)."""
@@ -223,6 +228,19 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     }
     for variant in TRACED:
         environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
+    rates = Rates(warm_ups=HTTP_BLOCKS)
+    for block in range(HTTP_BLOCKS):
+        _http_block(
+            directory / f"block-{block}", environments, rates, max(1, rounds // HTTP_BLOCKS)
+        )
+    return rates
+
+
+def _http_block(
+    directory: Path, environments: dict[str, dict[str, str]], rates: Rates, rounds: int
+) -> None:
+    """``rounds`` rounds on services started afresh (each process's own speed, which differs
+    by a few per cent between identical ones, is averaged over the blocks)."""
     directory.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         services = {
@@ -232,11 +250,13 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
             for variant, environment in environments.items()
         }
         targets = {variant: _http_targets(service) for variant, service in services.items()}
-        rates = Rates()
+        cpu_before: dict[str, float] = {}
         for round_number in range(rounds + 1):
             if round_number == 1:
-                for variant, service in services.items():
-                    rates.cpu_seconds[variant] = -_cpu_seconds(service.process.pid)
+                cpu_before = {
+                    variant: _cpu_seconds(service.process.pid)
+                    for variant, service in services.items()
+                }
             for variant in _rotated(round_number):
                 rate = _http_round(services[variant], targets[variant])
                 if round_number:
@@ -244,8 +264,7 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
                     rates.commands[variant] += HTTP_CLIENTS * HTTP_COMMANDS_PER_CLIENT
         time.sleep(1.0)  # the last projections and exports of the last round
         for variant, service in services.items():
-            rates.cpu_seconds[variant] += _cpu_seconds(service.process.pid)
-        return rates
+            rates.cpu_seconds[variant] += _cpu_seconds(service.process.pid) - cpu_before[variant]
 
 
 def _cpu_seconds(pid: int, thread: int | None = None) -> float:
@@ -334,7 +353,7 @@ def _rows(where: str, rates: Rates) -> list[Row]:
         spans = ""
         if variant in rates.spans:
             total, projection = rates.spans[variant]
-            commands = rates.commands[variant] * (rounds + 1) / max(1, rounds)
+            commands = rates.commands[variant] * (rounds + rates.warm_ups) / max(1, rounds)
             spans = (
                 f"; {total / commands:.2f} spans exported a command, "
                 f"{projection / commands:.2f} of them projection batches'"
