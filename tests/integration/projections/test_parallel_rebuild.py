@@ -66,12 +66,7 @@ def test_a_replay_in_worker_processes_builds_what_the_live_processor_built(
 def test_a_document_changed_behind_the_projection_is_a_difference_again(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     store = _scenario_store(path)
-    with sqlite3.connect(path) as raw:
-        raw.execute(
-            "UPDATE documents SET body = json_set(body, '$.name', 'Tampered') "
-            "WHERE container = 'views' AND id = 'g1.snapshot' AND partition_key = "
-            "(SELECT min(partition_key) FROM documents WHERE id = 'g1.snapshot')"
-        )
+    _tamper_with_a_snapshot(path)
 
     report = rebuild_views(store, grace_seconds=0)
 
@@ -85,12 +80,7 @@ def test_replay_workers_checking_their_own_campaigns_find_a_changed_document_too
 ) -> None:
     path = tmp_path / "ledger.sqlite3"
     store = _scenario_store(path)
-    with sqlite3.connect(path) as raw:
-        raw.execute(
-            "UPDATE documents SET body = json_set(body, '$.name', 'Tampered') "
-            "WHERE container = 'views' AND id = 'g1.snapshot' AND partition_key = "
-            "(SELECT min(partition_key) FROM documents WHERE id = 'g1.snapshot')"
-        )
+    _tamper_with_a_snapshot(path)
     live = dump_views(store, generation=1)
 
     report = rebuild_views(
@@ -154,3 +144,13 @@ def test_a_rebuild_killed_during_its_replay_leaves_the_live_views_and_runs_again
     assert dump_views(store, generation=2) == {}
     assert dump_views(store, generation=1) == {}
     store.close()
+
+
+def _tamper_with_a_snapshot(path: Path) -> None:
+    """Change one campaign's live snapshot behind the projection's back."""
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "UPDATE documents SET body = json_set(body, '$.name', 'Tampered') "
+            "WHERE container = 'views' AND id = 'g1.snapshot' AND partition_key = "
+            "(SELECT min(partition_key) FROM documents WHERE id = 'g1.snapshot')"
+        )

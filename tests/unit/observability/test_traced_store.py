@@ -10,6 +10,7 @@ from typing import Any
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Tracer
 
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import (
@@ -131,15 +132,20 @@ def test_a_store_call_inside_a_recorded_span_is_its_child_and_outside_none_is_st
     assert read.attributes["ledger.partition_key"] == "c-1"
 
 
+def recording_tracer(exporter: InMemorySpanExporter) -> Tracer:
+    """A tracer whose finished spans ``exporter`` keeps."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider.get_tracer("test")
+
+
 def test_inside_a_trace_a_seam_dropped_a_store_call_starts_no_span() -> None:
     store, exporter = traced(AdapterWithItsOwnWays())
     document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
 
     token = UNRECORDED_TRACE.set("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
     try:
-        with provider.get_tracer("test").start_as_current_span("outer"):
+        with recording_tracer(exporter).start_as_current_span("outer"):
             store.execute_batch(EVENTS, "c-1", [Create(document)])
     finally:
         UNRECORDED_TRACE.reset(token)
@@ -150,9 +156,7 @@ def test_inside_a_trace_a_seam_dropped_a_store_call_starts_no_span() -> None:
 def test_within_folded_reads_point_reads_are_tallied_and_other_calls_stay_spans() -> None:
     store, exporter = traced(AdapterWithItsOwnWays())
     document: dict[str, Any] = {"id": "d-1", "partitionKey": "c-1", "value": 1}
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("test")
+    tracer = recording_tracer(exporter)
 
     with tracer.start_as_current_span("projection batch"), folded_reads() as tally:
         store.execute_batch(EVENTS, "c-1", [Create(document)])
