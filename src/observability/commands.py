@@ -7,9 +7,11 @@ invalid input, not found, a rule, a pinned version, a command too large) or ``fa
 (anything else: the store unavailable, contention that outlasted the retries, a bug). An
 audit refused because its version does not exist is also counted as an orphan audit
 prevented. With tracing, the command is a span (``command <name>``, child of the request's)
-whose ``traceparent`` the command stores in its events' metadata; inside a trace the sampler
-dropped, no span is started (it would be dropped too) and the command stores the trace's
-context as it is (its sampled flag off).
+whose ``traceparent`` the command stores in its events' metadata; inside a trace not recorded,
+no span is started (it would be dropped too) and the command stores the trace's context as it
+is (its sampled flag off): the request seam's (``observability.roots.UNRECORDED_TRACE``), or
+the current span's. A command run in process begins a trace of its own, kept or not as the
+trace policy says (``observability.roots``).
 """
 
 from __future__ import annotations
