@@ -7,7 +7,8 @@ What is exported depends on the settings only:
   Prometheus text at ``GET /metrics`` (a Prometheus reader on a registry of this telemetry's
   own, so that two services in one process never mix their series);
 - ``OTEL_EXPORTER_OTLP_ENDPOINT`` adds OTLP/HTTP export of traces (``<endpoint>/v1/traces``,
-  one trace in ten unless ``OTEL_TRACES_SAMPLER`` says otherwise: ``observability.sampling``);
+  at most a few new traces a second unless ``OTEL_TRACES_SAMPLER`` says otherwise, decided
+  where a trace starts: ``observability.sampling``, ``observability.roots``);
   metrics go there too (``<endpoint>/v1/metrics``, every ``OTEL_METRIC_EXPORT_INTERVAL`` ms)
   only when ``OTEL_METRICS_EXPORTER`` names ``otlp``: each metric reader is a second storage
   the SDK feeds on every measurement (6-9 µs each), and the contract asks only that
