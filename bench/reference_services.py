@@ -6,7 +6,6 @@ persistence, no projections), each started in a subprocess under this service's 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.served_ledger import free_port, wait_until_healthy
+from bench.served_ledger import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = Path(
@@ -67,11 +66,5 @@ def served_reference(kind: str, data_dir: Path) -> Iterator[ServedReference]:
         wait_until_healthy(process, served.base_url)
         yield served
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, grace_seconds=30)
         log.close()

@@ -100,14 +100,20 @@ def served_command(
         wait_until_healthy(process, served.base_url)
         yield served
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, grace_seconds=60)
         log.close()
+
+
+def stop(process: subprocess.Popen[bytes], *, grace_seconds: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within ``grace_seconds``."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:

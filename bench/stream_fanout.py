@@ -40,6 +40,8 @@ from typing import Any
 
 import httpx
 
+from bench.served_ledger import stop
+
 SUBSCRIBERS = 100
 PHASE_SECONDS = 10.0
 WARM_UP_COMMANDS = 30
@@ -183,12 +185,7 @@ def served(data_dir: Path) -> Iterator[tuple[str, int]]:
             time.sleep(0.1)
         yield base_url, process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace_seconds=30)
 
 
 @dataclass

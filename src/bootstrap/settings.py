@@ -16,7 +16,6 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.formats import is_tenant_name
-from observability.sampling import DEFAULT_TRACES_PER_SECOND
 
 _HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
@@ -73,7 +72,7 @@ class Settings(BaseSettings):
     # traces at most LEDGER_TRACES_PER_SECOND a second (0: no limit).
     otel_traces_sampler: str | None = None
     otel_traces_sampler_arg: str | None = None
-    ledger_traces_per_second: float = Field(default=DEFAULT_TRACES_PER_SECOND, ge=0)
+    ledger_traces_per_second: float | None = Field(default=None, ge=0)  # None: 5 (sampling)
     # "otlp": metrics over OTLP too (with the endpoint); unset: only at GET /metrics.
     otel_metrics_exporter: str | None = None
     applicationinsights_connection_string: str | None = Field(default=None, repr=False)

@@ -139,11 +139,14 @@ class TracePolicy:
 def policy_of(
     name: str | None,
     argument: str | None = None,
-    traces_per_second: float = DEFAULT_TRACES_PER_SECOND,
+    traces_per_second: float | None = None,
 ) -> TracePolicy | None:
     """The policy the two variables name (see the module docstring); None for a name this
     module does not know, whose sampler the SDK then resolves and consults itself.
-    ``traces_per_second`` limits the default policy's new traces (0: no limit)."""
+    ``traces_per_second`` limits the default policy's new traces (0: no limit; None:
+    ``DEFAULT_TRACES_PER_SECOND``)."""
+    if traces_per_second is None:
+        traces_per_second = DEFAULT_TRACES_PER_SECOND
     if name is None or not name.strip():
         ratio = ratio_of(argument, 1.0)
         limit = RateLimit(traces_per_second) if traces_per_second > 0 else None

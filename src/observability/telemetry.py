@@ -48,7 +48,7 @@ from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
 from observability.projections import BatchTelemetry
-from observability.sampling import DEFAULT_TRACES_PER_SECOND, TracePolicy, policy_of
+from observability.sampling import TracePolicy, policy_of
 from observability.store import TracedDocumentStore
 from projections.notification_hub import NotificationHub
 
@@ -70,8 +70,9 @@ class TelemetryOptions:
     """``OTEL_TRACES_SAMPLER``; None: the default sampler (``observability.sampling``)."""
     traces_sampler_arg: str | None = None
     """``OTEL_TRACES_SAMPLER_ARG``."""
-    traces_per_second: float = DEFAULT_TRACES_PER_SECOND
-    """``LEDGER_TRACES_PER_SECOND``: the default sampler's limit on new traces (0: none)."""
+    traces_per_second: float | None = None
+    """``LEDGER_TRACES_PER_SECOND``: the default policy's limit on new traces (0: none; None:
+    ``observability.sampling.DEFAULT_TRACES_PER_SECOND``)."""
     metrics_exporter: str | None = None
     """``OTEL_METRICS_EXPORTER``: metrics go over OTLP too when it names ``otlp``."""
 

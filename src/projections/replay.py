@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from documentstore.port import EVENTS, DocumentStore
+from documentstore.port import EVENTS, DocumentStore, FeedKeysPage, FeedPage
 from domain.errors import OperationFailed
 from projections.events import campaign_of, is_event_document
 from projections.runner import ProjectionRunner
@@ -53,6 +53,19 @@ of one)."""
 
 READ_MANY_IDS = 500
 """Ids a worker reads with one ``read_many`` (well within SQLite's bound on parameters)."""
+
+Item = TypeVar("Item")
+
+
+class _FeedPageOf(Protocol[Item]):
+    """A page of the change feed as ``read_feed`` and ``read_feed_keys`` answer it."""
+
+    @property
+    def items(self) -> list[Item]: ...
+
+    @property
+    def continuation(self) -> str: ...
+
 
 Documents = list[dict[str, Any]]
 Keys = list[tuple[str, str]]
@@ -117,46 +130,50 @@ class FeedReplay:
         return project
 
     def _drain(self, project: Callable[[Documents], list[_Projected]], note: ProgressNote) -> None:
-        for feed_range in self._store.feed_ranges(EVENTS):
-            position = self._positions.get(feed_range)
-            carried: Documents = []
-            while True:
-                page = self._store.read_feed(
-                    EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
-                )
-                position = page.continuation
-                for document in page.items:
-                    if is_event_document(document):
-                        self._remember(document)
-                documents, carried = (
-                    held_back([*carried, *page.items]) if page.items else (carried, [])
-                )
-                if documents:
-                    self._count(project(documents))
-                    note(self.events, len(self.campaigns))
-                if not page.items:
-                    break
-            self._positions[feed_range] = position
+        def read(feed_range: str, position: str | None) -> FeedPage:
+            return self._store.read_feed(EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS)
+
+        for page, documents in self._pages(read, held_back):
+            for document in page:
+                if is_event_document(document):
+                    self._remember(document)
+            if documents:
+                self._count(project(documents))
+                note(self.events, len(self.campaigns))
 
     def _hand_out(self, pool: _WorkerPool, note: ProgressNote) -> None:
         """``_drain`` for workers: the feed read as keys only (``read_feed_keys``), each
         partition's keys of a page handed to its worker, which reads the documents itself."""
+
+        def read(feed_range: str, position: str | None) -> FeedKeysPage:
+            return self._store.read_feed_keys(
+                EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
+            )
+
         met: set[str] = set()
+        for page, keys in self._pages(read, _keys_held_back):
+            met.update(partition for partition, _ in page)
+            if keys:
+                self._count(pool.project(keys))
+                note(self.events, len(met))
+
+    def _pages(
+        self,
+        read: Callable[[str, str | None], _FeedPageOf[Item]],
+        hold_back: Callable[[list[Item]], tuple[list[Item], list[Item]]],
+    ) -> Iterator[tuple[list[Item], list[Item]]]:
+        """Each page of every feed range past the position reached, with what to project of
+        it (its items and the ones carried from the page before, less the trailing
+        campaign's, carried on: ``hold_back``); the position is remembered per range once it
+        is drained."""
         for feed_range in self._store.feed_ranges(EVENTS):
             position = self._positions.get(feed_range)
-            carried: Keys = []
+            carried: list[Item] = []
             while True:
-                page = self._store.read_feed_keys(
-                    EVENTS, feed_range, position, max_items=REPLAY_PAGE_ITEMS
-                )
+                page = read(feed_range, position)
                 position = page.continuation
-                met.update(partition for partition, _ in page.items)
-                keys, carried = (
-                    _keys_held_back([*carried, *page.items]) if page.items else (carried, [])
-                )
-                if keys:
-                    self._count(pool.project(keys))
-                    note(self.events, len(met))
+                ready, carried = hold_back([*carried, *page.items]) if page.items else (carried, [])
+                yield page.items, ready
                 if not page.items:
                     break
             self._positions[feed_range] = position

@@ -22,7 +22,7 @@ from projections.feed import RawEvents
 from projections.generations import stored_id, to_logical, to_stored
 from projections.projectors import ViewKey
 from projections.projectors.documents import TENANT_PARTITION_PREFIX, DocType
-from projections.statistics import empty_partial, merged, moved, partial_id
+from projections.statistics import Body, empty_partial, merged, moved, partial_id
 from projections.write_plan import Batch
 
 MAX_TALLIES_PER_BATCH = 64
@@ -94,17 +94,24 @@ def _partial_operation(
         )
     if body == start and current is not None:
         return None
+    return _partial_written(found, generation, partition_key, feed_range, body)
+
+
+def _partial_written(
+    found: Document | None, generation: int, partition_key: str, feed_range: str, body: Body
+) -> Operation:
+    """The partial of ``feed_range`` holding ``body``: created when it was not ``found``,
+    else replaced on the etag it was found with."""
     document: Document = {
-        "id": logical_id,
+        "id": partial_id(feed_range),
         "partitionKey": partition_key,
         "docType": DocType.STATS_PARTIAL.value,
         "tenantId": partition_key.removeprefix(TENANT_PARTITION_PREFIX),
         "feedRange": feed_range,
         "body": body,
     }
-    if found is None:
-        return Create(to_stored(generation, document))
-    return Replace(to_stored(generation, document), if_match=found.get("_etag"))
+    stored = to_stored(generation, document)
+    return Create(stored) if found is None else Replace(stored, if_match=found.get("_etag"))
 
 
 def contribution_batches(generation: int, tallies: Sequence[Tally]) -> list[Batch]:
@@ -152,22 +159,14 @@ class PartialMoves:
     def write(self, store: DocumentStore, generation: int) -> int:
         """Add the sums to the partials of ``generation`` (created when missing); how many."""
         for (partition_key, feed_range), body in sorted(self.moves.items()):
-            logical_id = partial_id(feed_range)
-            found = store.read(VIEWS, partition_key, stored_id(generation, logical_id))
+            found = store.read(VIEWS, partition_key, stored_id(generation, partial_id(feed_range)))
             current = empty_partial() if found is None else to_logical(found)["body"]
-            document: Document = {
-                "id": logical_id,
-                "partitionKey": partition_key,
-                "docType": DocType.STATS_PARTIAL.value,
-                "tenantId": partition_key.removeprefix(TENANT_PARTITION_PREFIX),
-                "feedRange": feed_range,
-                "body": merged([current, body]),
-            }
-            stored = to_stored(generation, document)
-            operation: Operation = (
-                Create(stored) if found is None else Replace(stored, if_match=found.get("_etag"))
+            total = merged([current, body])
+            store.execute_batch(
+                VIEWS,
+                partition_key,
+                [_partial_written(found, generation, partition_key, feed_range, total)],
             )
-            store.execute_batch(VIEWS, partition_key, [operation])
         written = len(self.moves)
         self.moves = {}
         return written

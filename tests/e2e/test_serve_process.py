@@ -10,6 +10,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,7 +45,8 @@ def start_serve(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[
     )
 
 
-def wait_until_up(process: subprocess.Popen[str], client: httpx.Client) -> None:
+def wait_until_up(process: subprocess.Popen[Any], client: httpx.Client) -> None:
+    """Until ``GET /api/health`` answers 200 (AssertionError if serve exits first)."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -21,9 +21,9 @@ from documentstore.port import EVENTS
 from documentstore.sqlite import SqliteDocumentStore
 from projections.events import is_event_document, read_campaign_events
 from tests.e2e.conftest import brief, free_port
+from tests.e2e.test_serve_process import wait_until_up
 
 CLIENTS = 8
-START_SECONDS = 30
 LOAD_SECONDS = 1.5
 
 
@@ -47,19 +47,6 @@ def _serve(data_dir: Path, port: int, workers: int | None) -> subprocess.Popen[b
     )
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], client: httpx.Client) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"serve exited early ({process.returncode})"
-        try:
-            if client.get("/api/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("serve did not answer in time")
-
-
 @pytest.mark.parametrize("workers", [None, 1, 2], ids=["one process", "1 worker", "2 workers"])
 def test_every_command_answered_before_a_kill_is_in_the_log_after_it(
     tmp_path: Path, workers: int | None
@@ -70,7 +57,7 @@ def test_every_command_answered_before_a_kill_is_in_the_log_after_it(
     lock = threading.Lock()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            _wait_until_up(process, client)
+            wait_until_up(process, client)
             campaigns = []
             for _ in range(CLIENTS // 2):
                 cid = client.post("/api/campaigns", json={"name": "Crash", "brief": brief()})
