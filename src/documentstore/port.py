@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from documentstore.encoding import compact_text
 from documentstore.results import (  # re-exported: part of the port's contract
     BatchesResult,
     FeedKeysPage,
@@ -256,7 +257,10 @@ class DocumentStore(ABC):
         self, container: str, batches: Sequence[tuple[str, Sequence[Operation]]]
     ) -> BatchesResult:
         """``execute_batches`` into documents nobody else reads or writes yet (a rebuild's new
-        generation): an adapter may skip etag checks and answer no documents (empty lists)."""
+        generation): an adapter may skip etag checks and answer no documents (empty lists), and
+        may answer before the writes are on disk as long as a crash cannot corrupt what is
+        there: they become durable with the next write it answers as durable (the rebuild's
+        partial sums and switch), and a rebuild cut short before that starts over."""
         return self.execute_batches(container, batches)
 
     @abstractmethod
@@ -348,20 +352,20 @@ def without_system_fields(document: Mapping[str, Any]) -> Document:
 def stored_json(document: Mapping[str, Any]) -> StoredJson:
     """The document's JSON as a store keeps it (no store-maintained fields), encoded once.
 
-    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError)."""
+    Raises what ``json.dumps`` raises for a document that is not JSON (TypeError, ValueError);
+    the text is ``documentstore.encoding.compact_text``'s."""
     fields = (
         document
         if isinstance(document, dict) and SYSTEM_FIELDS.isdisjoint(document)
         else without_system_fields(document)
     )
     try:
-        text, strict = _STRICT.encode(fields), True
+        text, strict = compact_text(fields), True
     except ValueError:  # NaN or an infinity; anything else raises again
         text, strict = _LENIENT.encode(fields), False
     return StoredJson(text=text, strict=strict, wire_bytes=ascii_escaped_length(text))
 
 
-_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _LENIENT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 

@@ -1,0 +1,79 @@
+"""A rebuild's unread writes commit without waiting for the disk (``bulk.write_unchecked``),
+and leave every pooled connection as durable as before for the writes that follow."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from documentstore.port import VIEWS, Create
+from documentstore.sqlite import SqliteDocumentStore
+from documentstore.sqlite import connections as connections_module
+
+_FULL = 2
+
+
+class _RecordingConnection(sqlite3.Connection):
+    """A connection that remembers every statement it was given, in order."""
+
+    statements: list[str] = []
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        self.statements.append(sql)
+        return super().execute(sql, parameters)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteDocumentStore]:
+    real_connect = sqlite3.connect
+    _RecordingConnection.statements = []
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        return real_connect(*args, factory=_RecordingConnection, **kwargs)
+
+    monkeypatch.setattr(connections_module.sqlite3, "connect", connect)
+    opened = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    opened.initialise()
+    yield opened
+    opened.close()
+
+
+def _view(number: int) -> Create:
+    return Create({"id": f"v{number}", "partitionKey": "c1", "body": {"n": number}})
+
+
+def test_an_unread_batch_commits_at_normal_sync_and_restores_full_sync_after(
+    store: SqliteDocumentStore,
+) -> None:
+    _RecordingConnection.statements.clear()
+
+    result = store.execute_unread_batches(VIEWS, [("c1", [_view(1), _view(2)])])
+
+    assert result.error is None
+    statements = _RecordingConnection.statements
+    relaxed = statements.index("PRAGMA synchronous = NORMAL")
+    begun = statements.index("BEGIN IMMEDIATE")
+    committed = statements.index("COMMIT")
+    restored = statements.index("PRAGMA synchronous = FULL", committed)
+    assert relaxed < begun < committed < restored
+    with store._pool.connection() as connection:  # as the next write will find it
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == _FULL
+        assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_a_checked_batch_after_unread_ones_commits_at_full_sync(
+    store: SqliteDocumentStore,
+) -> None:
+    store.execute_unread_batches(VIEWS, [("c1", [_view(1)])])
+    _RecordingConnection.statements.clear()
+
+    result = store.execute_batches(VIEWS, [("c1", [_view(2)])])
+
+    assert result.error is None
+    assert not any("synchronous" in sql for sql in _RecordingConnection.statements)
+    assert store.read(VIEWS, "c1", "v1") is not None
+    assert store.read(VIEWS, "c1", "v2") is not None
