@@ -1,8 +1,11 @@
 """Rebuild throughput and memory: logs of 20,000 and 100,000 events (copies of one reviewed
 campaign, ``bench.event_log``) are projected live by the change-feed processor, then rebuilt
 (``rebuild_views``: replay into a new generation, verify against the live one byte for byte,
-switch, delete the old generation) in a process of its own, whose peak memory (VmHWM) is the
-rebuild's (and its replay workers' peak is read from its children). Memory should not grow with
+switch; then, timed apart, the removal of the generation it retired, ``remove_retired``, as
+the processor or ``campaigns rebuild`` does it after the switch) in a process of its own,
+whose peak memory (VmHWM) is the rebuild's (and its replay workers' peak is read from its
+children). The target is the rebuild's rate to its new views live; the rate with the removal
+included is reported beside it. Memory should not grow with
 the number of events: the replay holds a few pages.
 
 The rebuild runs with ``REBUILD_WORKERS`` replay processes. With ``LEDGER_BENCH_BASELINE``
@@ -54,10 +57,15 @@ class RebuildFigures:
         return self.events / float(self.worker["seconds"])
 
     @property
-    def switch_rate(self) -> float:
-        """Events per second up to the switch (reads use the new views), the cleanup left out."""
-        phases = self.worker["phases"]
-        return self.events / (float(self.worker["seconds"]) - float(phases.get("cleanup", 0.0)))
+    def removal_seconds(self) -> float:
+        """The retired generation's removal after the rebuild (0 for a checkout that removed
+        it inside the rebuild, its ``cleanup`` phase)."""
+        return float(self.worker.get("removalSeconds", 0.0))
+
+    @property
+    def with_removal_rate(self) -> float:
+        """Events per second with the retired generation's removal counted in."""
+        return self.events / (float(self.worker["seconds"]) + self.removal_seconds)
 
     @property
     def peak_mib(self) -> float:
@@ -85,13 +93,13 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     if "cpuSeconds" in largest.worker:
         phases += f"; CPU {float(largest.worker['cpuSeconds']):.1f} s, workers included"
     if largest.baseline is not None:
-        rate = largest.events / float(largest.baseline["seconds"])
+        theirs = RebuildFigures(largest.events, largest.live_seconds, largest.baseline)
+        rate = theirs.with_removal_rate
         before = (
-            f"; the baseline checkout's rebuild on the same log {rate:,.0f} events/s "
-            f"({float(largest.baseline['seconds']):.1f} s{_cpu_of(largest.baseline)}; each the "
-            "fastest of "
-            f"{BASELINE_ROUNDS}, alternating): "
-            f"{largest.rebuild_rate / rate:.2f} times as fast"
+            f"; the baseline checkout's rebuild on the same log, its removal counted in, "
+            f"{rate:,.0f} events/s ({float(largest.baseline['seconds']):.1f} s"
+            f"{_cpu_of(largest.baseline)}; each the fastest of {BASELINE_ROUNDS}, alternating): "
+            f"{largest.with_removal_rate / rate:.2f} times as fast, removals counted in"
         )
     rows = [
         Row(
@@ -99,8 +107,12 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
             f"({largest.worker['campaigns']:,} campaigns of {len(template) - 1} events), "
             f"{REBUILD_WORKERS} replay workers",
             "≥ 20,000 events/s embedded",
-            f"whole rebuild {largest.rebuild_rate:,.0f} events/s ({largest.worker['seconds']:.1f}"
-            f" s: {phases}); to the switch {largest.switch_rate:,.0f} events/s; replay alone "
+            f"rebuild to the new views live {largest.rebuild_rate:,.0f} events/s "
+            f"({largest.worker['seconds']:.1f} s: {phases}); the retired generation's removal "
+            f"after it {largest.removal_seconds:.1f} s "
+            f"({int(largest.worker.get('removedDocuments', 0)):,} documents in "
+            f"{int(largest.worker.get('retiringUnits', 0))} units), both together "
+            f"{largest.with_removal_rate:,.0f} events/s; replay alone "
             f"{largest.replay_rate:,.0f} events/s; {largest.worker['differences']} differences; "
             f"the live processor built the same views at "
             f"{largest.events / largest.live_seconds:,.0f} events/s{before}",

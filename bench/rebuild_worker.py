@@ -1,4 +1,6 @@
-"""One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's:
+"""One rebuild in a process of its own, so that its peak memory (VmHWM) is the rebuild's (to
+its new views live: ``seconds``), then the removal of the generation it retired, timed apart
+(``removalSeconds``: ``projections.retirement``, which the processor does when idle):
 ``python -m bench.rebuild_worker <sqlite file> [workers]`` prints one JSON line of figures (its
 coordinating process's peak is ``peakKib``, the largest replay worker's ``workerPeakKib``)."""
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from bench.served_ledger import memory_kib
 from documentstore.sqlite import SqliteDocumentStore
 from projections.rebuild import RebuildProgress, rebuild_views
+from projections.retirement import remove_retired
 
 
 class PhaseClock:
@@ -45,8 +48,9 @@ def open_sqlite(path: Path) -> SqliteDocumentStore:
 
 
 def cpu_seconds() -> float:
-    """User and system CPU of this process and of its finished children (the replay
-    workers): the steadier figure on a machine other work shares."""
+    """User and system CPU of this process and of its finished children: the steadier figure
+    on a machine other work shares. The replay workers, forked by a server process, are not
+    its children: the rebuild's report gives theirs."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -61,13 +65,15 @@ def main(path: Path, workers: int) -> None:
     report = rebuild_views(
         store,
         progress=clock.track,
-        grace_seconds=0.0,
         workers=workers,
         open_store=partial(open_sqlite, path),
     )
     seconds = time.perf_counter() - started
-    cpu = cpu_seconds() - cpu_before
+    cpu = cpu_seconds() - cpu_before + report.workers_cpu_seconds
     clock.finish()
+    removal_started = time.perf_counter()
+    removed = remove_retired(store, grace_seconds=0.0).documents
+    removal_seconds = time.perf_counter() - removal_started
     store.close()
     figures = {
         "events": report.events,
@@ -78,9 +84,14 @@ def main(path: Path, workers: int) -> None:
         "switched": report.switched,
         "differences": len(report.differences),
         "verified": report.verified,
+        "removalSeconds": removal_seconds,
+        "removedDocuments": removed,
+        "retiringUnits": report.retiring_units,
         "readyKib": ready_kib,
         "peakKib": memory_kib(os.getpid()),
-        "workerPeakKib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "workerPeakKib": max(
+            report.workers_peak_kib, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ),
     }
     print(json.dumps(figures))
 

@@ -171,37 +171,48 @@ def rebuild(
             help="Replay processes projecting campaigns side by side (a full rebuild only).",
         ),
     ] = 1,
+    leave_retired: Annotated[
+        bool,
+        typer.Option(
+            "--leave-retired",
+            help="Leave the old generation to the change-feed processor (or `cleanup`) rather "
+            "than removing it after the report.",
+        ),
+    ] = False,
 ) -> None:
     """Replay the log into new views, verify them against the live ones, switch reads over."""
     settings = load_settings()
-    with opened_services(ctx, settings) as services, _progress_bar() as bar:
-        task = bar.add_task("replay", total=None)
+    with opened_services(ctx, settings) as services:
+        with _progress_bar() as bar:
+            task = bar.add_task("replay", total=None)
 
-        def show(step: RebuildProgress) -> None:
-            detail = f" {step.detail}" if step.detail else ""
-            bar.update(task, description=f"{step.phase}{detail}", completed=step.done)
-            bar.update(task, total=step.total)
+            def show(step: RebuildProgress) -> None:
+                detail = f" {step.detail}" if step.detail else ""
+                bar.update(task, description=f"{step.phase}{detail}", completed=step.done)
+                bar.update(task, total=step.total)
 
-        report: RebuildReport
-        if campaign is not None:
-            report = rebuild_campaign(
-                services.store, campaign, progress=show, accept_differences=accept_differences
+            report: RebuildReport
+            if campaign is not None:
+                report = rebuild_campaign(
+                    services.store, campaign, progress=show, accept_differences=accept_differences
+                )
+            else:
+                report = rebuild_views(
+                    services.store,
+                    progress=show,
+                    accept_differences=accept_differences,
+                    workers=workers,
+                    open_store=replay_store_opener(settings),
+                )
+        console.print(rebuild_table(report))
+        if report.switched and report.generation != report.previous_generation:
+            console.print(
+                f"Reads use generation {report.generation}. Under Azure Functions, set the app "
+                f"setting LEDGER_LEASE_PREFIX={lease_prefix_of(report.generation)} now: until "
+                "then the change-feed trigger refuses to project (docs/projections.md)."
             )
-        else:
-            report = rebuild_views(
-                services.store,
-                progress=show,
-                accept_differences=accept_differences,
-                workers=workers,
-                open_store=replay_store_opener(settings),
-            )
-    console.print(rebuild_table(report))
-    if report.switched and report.generation != report.previous_generation:
-        console.print(
-            f"Reads use generation {report.generation}. Under Azure Functions, set the app "
-            f"setting LEDGER_LEASE_PREFIX={lease_prefix_of(report.generation)} now: until then "
-            "the change-feed trigger refuses to project (docs/projections.md)."
-        )
+        if report.retiring_units and not leave_retired:
+            maintenance.remove_retired_generations(services.store)
     for difference in report.differences[:_SHOWN_DIFFERENCES]:
         console.print(f"  {difference.kind}: {difference.campaign_id} / {difference.document_id}")
     if report.differences and not report.switched:

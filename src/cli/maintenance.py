@@ -1,6 +1,6 @@
 """The operator's store-wide commands: ``export``, ``import`` and ``compare`` (moving event
-logs between stores, e.g. from the embedded store to Cosmos DB), ``purge``, ``backup`` and
-``vacuum``.
+logs between stores, e.g. from the embedded store to Cosmos DB), ``purge``, ``backup``,
+``vacuum`` and ``cleanup``.
 
 They only wire ``operations`` to the command line: where the lines come from and go to, a
 progress bar on standard error (standard output carries the data or the report), exit codes
@@ -23,11 +23,13 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cli.session import errors, load_settings, opened_services
+from documentstore.port import DocumentStore
 from operations.backup import take_backup
 from operations.event_export import ExportReport, export_lines
 from operations.event_import import CampaignImported, EventImport
 from operations.log_comparison import CampaignCompared, compare_with_file
 from operations.purge import CampaignPurge, PurgedCampaign
+from projections.retirement import RemovalProgress, remove_all_retired
 
 STANDARD_STREAM = "-"
 
@@ -212,6 +214,29 @@ def vacuum(ctx: typer.Context) -> None:
     errors.print(f"Room given back ({time.monotonic() - started:.1f} s).")
 
 
+def cleanup(ctx: typer.Context) -> None:
+    """Remove what rebuilds retired (old projection generations) now, rather than leaving it to
+    the change-feed processor, which removes it when idle."""
+    with opened_services(ctx, load_settings()) as services:
+        remove_retired_generations(services.store)
+
+
+def remove_retired_generations(store: DocumentStore) -> None:
+    """Remove every unit of the retired generations (after their grace), showing progress."""
+    started = time.monotonic()
+    with _progress() as bar:
+        task = bar.add_task("removing retired generations", total=None)
+
+        def show(step: RemovalProgress) -> None:
+            bar.update(task, completed=step.units_done, total=step.units_due)
+
+        removal = remove_all_retired(store, progress=show)
+    errors.print(
+        f"Removed {removal.documents:,} documents of retired generations in {removal.units} "
+        f"units ({time.monotonic() - started:.1f} s)."
+    )
+
+
 def register(cli: typer.Typer) -> None:
     """Add the commands of this module to ``campaigns``."""
     cli.command()(export)
@@ -220,6 +245,7 @@ def register(cli: typer.Typer) -> None:
     cli.command()(purge)
     cli.command()(backup)
     cli.command()(vacuum)
+    cli.command()(cleanup)
 
 
 @contextmanager

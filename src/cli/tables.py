@@ -93,6 +93,7 @@ def rebuild_table(report: RebuildReport) -> Table:
     table.add_row("written meanwhile (not compared)", str(len(report.written_meanwhile)))
     table.add_row("differences", str(len(report.differences)))
     table.add_row("dead letters", str(report.dead_letters))
-    table.add_row("old documents removed", str(report.removed_documents))
+    table.add_row("refused documents removed", str(report.removed_documents))
+    table.add_row("retired units to remove", str(report.retiring_units))
     table.add_row("reads switched", "yes" if report.switched else "no")
     return table

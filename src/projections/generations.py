@@ -8,8 +8,9 @@ what the read paths expect, a rebuild writes beside the live views without touch
 an old generation is removed document by document once nobody reads it.
 
 The projection state (``leases``, id ``projection-state``) records the ``live`` generation,
-the one being ``building`` (if a rebuild runs), and ``retired`` generations still to delete.
-Without the document, generation 1 is live.
+the one being ``building`` (if a rebuild runs), ``retired`` generations still to delete, and
+the units of work that delete them (``retiring``, ``projections.retirement``). Without the
+document, generation 1 is live.
 
 Each generation also names the lease prefix of the Azure Functions change-feed trigger that
 keeps it (``views-g<N>-``, ``lease_prefix_of``): the trigger's leases belong to one generation,
@@ -63,12 +64,36 @@ def to_logical(stored: Mapping[str, Any]) -> Document:
 
 
 @dataclass(frozen=True)
+class RetiringUnit:
+    """A unit of a retired generation's removal: its document's id (in ``leases``, listing
+    the partitions it covers), the generations it removes, when they were retired (epoch
+    seconds)."""
+
+    id: str
+    generations: tuple[int, ...]
+    retired_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "generations": list(self.generations), "retiredAt": self.retired_at}
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> RetiringUnit:
+        return cls(
+            id=str(document["id"]),
+            generations=tuple(int(generation) for generation in document["generations"]),
+            retired_at=float(document["retiredAt"]),
+        )
+
+
+@dataclass(frozen=True)
 class ProjectionState:
-    """Which generation readers use, which one a rebuild is building, which await deletion."""
+    """Which generation readers use, which one a rebuild is building, which await deletion
+    and the units that delete them."""
 
     live: int = FIRST_GENERATION
     building: int | None = None
     retired: tuple[int, ...] = ()
+    retiring: tuple[RetiringUnit, ...] = ()
     etag: str | None = field(default=None, compare=False)
 
     def next_generation(self) -> int:
@@ -92,6 +117,7 @@ class ProjectionStateStore:
             live=int(document["live"]),
             building=None if document.get("building") is None else int(document["building"]),
             retired=tuple(int(generation) for generation in document.get("retired", [])),
+            retiring=tuple(RetiringUnit.from_json(unit) for unit in document.get("retiring", [])),
             etag=document.get("_etag"),
         )
 
@@ -106,6 +132,7 @@ class ProjectionStateStore:
             "live": state.live,
             "building": state.building,
             "retired": list(state.retired),
+            "retiring": [unit.to_json() for unit in state.retiring],
         }
         operation = (
             Create(document) if state.etag is None else Replace(document, if_match=state.etag)

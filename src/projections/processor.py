@@ -14,6 +14,10 @@ events of many commands are projected, and each campaign's views written, once p
 rather than once per command, and the request threads get the store and the interpreter in
 between. An idle processor still answers ``wake`` at once.
 
+When idle, the loop also removes what rebuilds retired (``projections.retirement``): one unit
+at a time, each holding the store's write lock for one unit's delete, with a look at the
+projection state at most every ``retirement_check_seconds`` while nothing is due.
+
 ``publisher`` (default: none) receives each campaign's notifications once the runner has written
 its views (the embedded service passes its in-process hub, which feeds the SSE route); it is
 given to the runner the processor builds (a runner passed in brings its own).
@@ -32,6 +36,7 @@ from datetime import UTC, datetime
 from documentstore.port import EVENTS, LEASES, DocumentStore, Upsert
 from domain.errors import StoreThrottled, StoreUnavailable
 from projections.notifications import NotificationPublisher
+from projections.retirement import DEFAULT_GRACE_SECONDS, remove_retired
 from projections.runner import ProjectionOutcome, ProjectionRunner
 
 logger = logging.getLogger(__name__)
@@ -39,6 +44,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_PROCESSOR = "views"
 _RANGE_REFRESH_SECONDS = 30.0
 _MAX_BACKOFF_SECONDS = 5.0
+RETIREMENT_CHECK_SECONDS = 2.0
 
 
 def checkpoint_id(processor: str, feed_range: str) -> str:
@@ -102,9 +108,14 @@ class ChangeFeedProcessor:
         monotonic: Callable[[], float] = time.monotonic,
         publisher: NotificationPublisher | None = None,
         pace: float = 0.0,
+        retirement_check_seconds: float | None = RETIREMENT_CHECK_SECONDS,
+        retirement_grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
         self._store = store
         self._pace = pace
+        self._retirement_check_seconds = retirement_check_seconds
+        self._retirement_grace_seconds = retirement_grace_seconds
+        self._next_retirement_check = float("-inf")
         self._runner = runner or ProjectionRunner(store, publisher=publisher)
         self._checkpoints = Checkpoints(store, name)
         self._poll_interval = poll_interval
@@ -174,7 +185,7 @@ class ChangeFeedProcessor:
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
                 continue
             backoff = self._poll_interval
-            if not seen:
+            if not seen and not self._removed_a_retired_unit():
                 self._pause(self._poll_interval)
             elif self._pace:
                 self._stopping.wait(self._pace)
@@ -203,6 +214,27 @@ class ChangeFeedProcessor:
         self._wake.set()
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _removed_a_retired_unit(self) -> bool:
+        """Remove one unit of a retired generation when one is due (looking at most every
+        ``retirement_check_seconds`` while none is); whether one went. A failure is logged and
+        left for a later look: the views served are not concerned."""
+        if self._retirement_check_seconds is None:
+            return False
+        now = self._monotonic()
+        if now < self._next_retirement_check:
+            return False
+        try:
+            removal = remove_retired(
+                self._store, grace_seconds=self._retirement_grace_seconds, max_units=1
+            )
+        except Exception:
+            logger.exception("removing a retired projection generation failed; trying later")
+            removal = None
+        if removal is None or not removal.units:
+            self._next_retirement_check = now + self._retirement_check_seconds
+            return False
+        return True
 
     def _pause(self, seconds: float) -> None:
         """Sleep, unless ``wake`` or ``stop`` is called meanwhile."""

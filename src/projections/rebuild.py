@@ -12,9 +12,11 @@ A full rebuild is expand-and-contract over projection generations (``projections
 3. **switch** - the state's ``live`` becomes N+1; the feed is drained once more into N+1 (events
    the old generation received before the switch), and the incremental runner, which reads the
    state per batch, fills any remaining gap from the log;
-4. **contract** - after ``grace_seconds`` (readers cache the state briefly) generation N's
-   documents are deleted, and with them any generation left by an interrupted rebuild (their
-   room stays in an embedded file for the next rebuild: ``_remove``).
+4. **contract** - generation N, and any generation left by an interrupted rebuild, is
+   recorded as units of work to remove (``projections.retirement``), which the change-feed
+   processor, ``campaigns rebuild`` after its report or ``campaigns cleanup`` delete once the
+   grace has passed (readers cache the state briefly); the rebuild ends when the new views are
+   live. (Their room stays in an embedded file for the next rebuild.)
 
 Readers never see a half-built generation: they read the live one until the switch.
 
@@ -37,15 +39,13 @@ from projections.generations import ProjectionStateStore
 from projections.projectors.documents import tenant_partition
 from projections.repair import CampaignRepair
 from projections.replay import FeedReplay, StoreOpener
+from projections.retirement import record_retirement
 from projections.stored_views import Difference, generation_id_range, read_campaign_views
 from projections.verification import CampaignCheck, check_campaign, watermark
 
 PARTITIONS_PER_DELETE = 1_000
-"""Partitions whose documents of a retired generation one ``delete_id_range`` call removes:
-the cleanup reports progress, and commits, once per that many."""
-
-DEFAULT_GRACE_SECONDS = 3.0
-"""Longer than the read model's cache of the live generation."""
+"""Partitions whose documents of a refused generation one ``delete_id_range`` call removes:
+the removal reports progress, and commits, once per that many."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,12 @@ class RebuildReport:
     dead_letters: int = 0
     switched: bool = False
     removed_documents: int = 0
+    retiring_units: int = 0
+    """Units of retired generations left to remove (``projections.retirement``)."""
+    workers_cpu_seconds: float = 0.0
+    """CPU the replay's worker processes used together (0 without workers)."""
+    workers_peak_kib: int = 0
+    """The largest peak resident memory of a replay worker (0 without workers)."""
 
 
 def _ignore(_: RebuildProgress) -> None:
@@ -86,14 +92,14 @@ def rebuild_views(
     *,
     progress: ProgressCallback = _ignore,
     accept_differences: bool = False,
-    grace_seconds: float = DEFAULT_GRACE_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
     workers: int = 1,
     open_store: StoreOpener | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> RebuildReport:
-    """Replay the whole log into a new generation, verify it, switch reads to it, remove the
-    old one (see the module docstring). With ``workers`` > 1 and ``open_store``, the replay
-    projects campaigns side by side in that many processes (``projections.replay``)."""
+    """Replay the whole log into a new generation, verify it, switch reads to it, record the
+    old one for removal (see the module docstring). With ``workers`` > 1 and ``open_store``,
+    the replay projects campaigns side by side in that many processes
+    (``projections.replay``)."""
     states = ProjectionStateStore(store)
     state = states.read()
     generation = state.next_generation()
@@ -117,8 +123,10 @@ def rebuild_views(
         progress=progress,
     )
     report.events, report.campaigns = replay.events, len(replay.campaigns)
+    report.workers_cpu_seconds = sum(usage.cpu_seconds for usage in replay.workers)
+    report.workers_peak_kib = max((usage.peak_kib for usage in replay.workers), default=0)
     if report.differences and not accept_differences:
-        report.removed_documents = _remove(store, [generation], replay.campaigns, progress)
+        report.removed_documents = _remove_refused(store, generation, replay.campaigns, progress)
         current = states.read()
         if current.building == generation:
             states.save(current.with_changes(building=None))
@@ -143,12 +151,10 @@ def rebuild_views(
     report.dead_letters = replay.dead_letters
     _forget_dead_letters_of_other_generations(store, generation)
 
-    sleep(grace_seconds)
-    current = states.read()
-    retired = [old for old in current.retired if old != current.live]
-    report.removed_documents = _remove(store, retired, replay.campaigns, progress)
-    latest = states.read()
-    states.save(latest.with_changes(retired=tuple(g for g in latest.retired if g not in retired)))
+    recorded = record_retirement(
+        store, states, states.read(), _partitions_of(replay.campaigns), now=clock()
+    )
+    report.retiring_units = len(recorded.retiring)
     return report
 
 
@@ -183,30 +189,25 @@ def _verify(
         progress(RebuildProgress("verify", done, len(campaigns), campaign_id))
 
 
-def _remove(
-    store: DocumentStore,
-    generations: Iterable[int],
-    campaigns: dict[str, str],
-    progress: ProgressCallback,
+def _remove_refused(
+    store: DocumentStore, generation: int, campaigns: dict[str, str], progress: ProgressCallback
 ) -> int:
-    """Delete the documents of ``generations`` in every partition the campaigns use (theirs and
-    their tenants'), a range of ids per partition (``DocumentStore.delete_id_range``)."""
-    generations = list(generations)
-    if not generations:
-        return 0
+    """Delete the documents of a generation the verify refused in every partition the
+    campaigns use, a range of ids per partition (``DocumentStore.delete_id_range``): nobody
+    ever read it, so it goes at once."""
     removed = 0
-    partitions = sorted(campaigns) + sorted({tenant_partition(t) for t in campaigns.values()})
+    partitions = _partitions_of(campaigns)
     progress(RebuildProgress("cleanup", 0, len(partitions)))
     for start in range(0, len(partitions), PARTITIONS_PER_DELETE):
         chunk = partitions[start : start + PARTITIONS_PER_DELETE]
-        for generation in generations:
-            removed += store.delete_id_range(VIEWS, chunk, *generation_id_range(generation))
+        removed += store.delete_id_range(VIEWS, chunk, *generation_id_range(generation))
         progress(RebuildProgress("cleanup", start + len(chunk), len(partitions), chunk[-1]))
-    # Their room is not given back here (``DocumentStore.reclaim_space``, 1.3 s of a 100k
-    # rebuild): an embedded file keeps it as free pages, which the next rebuild's generation
-    # fills before the file grows, so it settles at about two generations' size; ``campaigns
-    # vacuum`` gives the room back when the disk needs it (docs/projections.md).
     return removed
+
+
+def _partitions_of(campaigns: dict[str, str]) -> list[str]:
+    """The partitions of ``views`` the campaigns use: theirs, then their tenants'."""
+    return sorted(campaigns) + sorted({tenant_partition(t) for t in campaigns.values()})
 
 
 def _forget_dead_letters_of_other_generations(store: DocumentStore, generation: int) -> None:

@@ -333,14 +333,16 @@ class ProjectionRunner:
         )
 
     def _finish(self, attempt: _Attempt) -> ProjectionOutcome:
-        """The outcome of a campaign whose views are written; its notifications published."""
+        """The outcome of a campaign whose views are written; its notifications published
+        (none for a replay's expand: nobody reads its generation, so nobody listens to it)."""
         outcome = attempt.outcome
         if self._partial_moves is not None and attempt.tally is not None:
             self._partial_moves.add(attempt.tally)
         outcome.applied = len(attempt.applied)
         outcome.dead_lettered = attempt.dead_lettered
-        outcome.notifications = notifications_of(attempt.applied)
-        self._publish(attempt.campaign_id, outcome.notifications)
+        if self._partial_moves is None:  # a replay's generation has no subscribers yet
+            outcome.notifications = notifications_of(attempt.applied)
+            self._publish(attempt.campaign_id, outcome.notifications)
         return outcome
 
     def _rejected(

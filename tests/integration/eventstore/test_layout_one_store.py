@@ -132,7 +132,7 @@ def test_after_the_upgrade_a_rebuild_serves_the_old_campaigns_paged_reads(
     copy = ids["artifacts"]["Copy"]
     added = ledger.commands.create_version(ctx, ids["campaign"], copy, content="new")
 
-    rebuild_views(ledger.store, grace_seconds=0)
+    rebuild_views(ledger.store)
 
     reads = ReadModel(ledger.store)
     history = reads.version_history(ids["tenant"], ids["campaign"], copy)

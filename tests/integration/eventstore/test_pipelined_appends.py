@@ -172,7 +172,7 @@ def check_whole(ledger: CampaignService, store: SqliteDocumentStore, campaign: s
 def check_views_equal_a_rebuild(store: SqliteDocumentStore) -> None:
     ChangeFeedProcessor(store).run_until_caught_up()
     incremental = dump_views(store, generation=1)
-    result = rebuild_views(store, grace_seconds=0)
+    result = rebuild_views(store)
     assert result.differences == []
     assert dump_views(store, generation=2) == incremental
 

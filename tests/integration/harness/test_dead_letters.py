@@ -85,6 +85,6 @@ def test_an_event_a_projector_cannot_apply_is_dead_lettered_then_replayed_after_
         poisoned
     ]
     live = dump_views(sqlite_store, generation=1)
-    report = rebuild_views(sqlite_store, grace_seconds=0)
+    report = rebuild_views(sqlite_store)
     assert (report.differences, report.dead_letters, report.verified) == ([], 0, 1)
     assert dump_views(sqlite_store, generation=2) == live

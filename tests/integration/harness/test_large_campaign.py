@@ -91,7 +91,7 @@ def test_every_item_of_a_campaign_past_six_thousand_versions_stays_reachable(
     assert [item["id"] for item in logged] == iterations
     live = dump_views(sqlite_store, generation=1)
 
-    report = rebuild_views(sqlite_store, grace_seconds=0)
+    report = rebuild_views(sqlite_store)
 
     assert (report.differences, report.dead_letters) == ([], 0)
     assert dump_views(sqlite_store, generation=2) == live

@@ -68,7 +68,7 @@ def test_a_processor_killed_in_the_middle_of_batches_and_restarted_equals_a_clea
 
     assert kills >= 10, "the processor should have been killed mid-batch many times"
     live = dump_views(sqlite_store, generation=1)
-    report = rebuild_views(sqlite_store, grace_seconds=0)
+    report = rebuild_views(sqlite_store)
     assert (report.differences, report.written_meanwhile, report.dead_letters) == ([], [], 0)
     assert report.verified == CAMPAIGNS
     assert dump_views(sqlite_store, generation=2) == live

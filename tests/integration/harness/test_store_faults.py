@@ -166,7 +166,7 @@ def test_under_faults_every_acknowledged_command_is_in_the_embedded_log_exactly_
 
     follow_through_faults(faulty)
     live = dump_views(sqlite_store, generation=1)
-    report = rebuild_views(sqlite_store, grace_seconds=0)
+    report = rebuild_views(sqlite_store)
     assert (report.differences, report.written_meanwhile, report.dead_letters) == ([], [], 0)
     assert report.verified == 4
     assert dump_views(sqlite_store, generation=2) == live

@@ -20,6 +20,7 @@ from domain.artifact_types import ArtifactTypeRegistry
 from projections.generations import ProjectionStateStore
 from projections.processor import ChangeFeedProcessor
 from projections.rebuild import rebuild_views
+from projections.retirement import remove_retired
 from tests.integration.projections.views_on_a_store import drive_scenario
 from tests.unit.projections.views_dump import dump_views
 
@@ -51,14 +52,15 @@ def test_a_replay_in_worker_processes_builds_what_the_live_processor_built(
     store = _scenario_store(path)
     live = dump_views(store, generation=1)
 
-    report = rebuild_views(
-        store, grace_seconds=0, workers=2, open_store=functools.partial(_opened, path)
-    )
+    report = rebuild_views(store, workers=2, open_store=functools.partial(_opened, path))
 
     assert report.switched
     assert report.differences == []
     assert report.verified == report.campaigns == 9
+    assert report.workers_cpu_seconds > 0
+    assert report.workers_peak_kib > 0
     assert dump_views(store, generation=2) == live
+    remove_retired(store, grace_seconds=0)
     assert dump_views(store, generation=1) == {}
     store.close()
 
@@ -68,7 +70,7 @@ def test_a_document_changed_behind_the_projection_is_a_difference_again(tmp_path
     store = _scenario_store(path)
     _tamper_with_a_snapshot(path)
 
-    report = rebuild_views(store, grace_seconds=0)
+    report = rebuild_views(store)
 
     assert not report.switched
     assert [(d.document_id, d.kind) for d in report.differences] == [("snapshot", "different")]
@@ -83,9 +85,7 @@ def test_replay_workers_checking_their_own_campaigns_find_a_changed_document_too
     _tamper_with_a_snapshot(path)
     live = dump_views(store, generation=1)
 
-    report = rebuild_views(
-        store, grace_seconds=0, workers=2, open_store=functools.partial(_opened, path)
-    )
+    report = rebuild_views(store, workers=2, open_store=functools.partial(_opened, path))
 
     assert not report.switched
     assert [(d.document_id, d.kind) for d in report.differences] == [("snapshot", "different")]
@@ -109,7 +109,7 @@ _KILLED_MIDWAY = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
 
     rebuild_views(
-        _opened(path), grace_seconds=0, progress=killed, workers=2,
+        _opened(path), progress=killed, workers=2,
         open_store=functools.partial(_opened, path),
     )
     """
@@ -135,12 +135,11 @@ def test_a_rebuild_killed_during_its_replay_leaves_the_live_views_and_runs_again
     state = ProjectionStateStore(store).read()
     assert (state.live, state.building) == (1, 2)
     assert dump_views(store, generation=1) == live
-    report = rebuild_views(
-        store, grace_seconds=0, workers=2, open_store=functools.partial(_opened, path)
-    )
+    report = rebuild_views(store, workers=2, open_store=functools.partial(_opened, path))
     assert report.switched
     assert report.differences == []
     assert dump_views(store, generation=3) == live
+    remove_retired(store, grace_seconds=0)
     assert dump_views(store, generation=2) == {}
     assert dump_views(store, generation=1) == {}
     store.close()

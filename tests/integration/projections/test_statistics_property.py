@@ -175,7 +175,7 @@ def test_the_statistics_equal_a_brute_force_count_of_the_raw_log(
         with TestClient(create_app(services)) as client:
             assert statistics_by_tenant(client) == expected
 
-            rebuilt = rebuild_views(store, grace_seconds=0)
+            rebuilt = rebuild_views(store)
 
             assert rebuilt.switched
             assert statistics_by_tenant(client) == expected

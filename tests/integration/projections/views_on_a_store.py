@@ -27,6 +27,7 @@ from projections.generations import ProjectionStateStore
 from projections.processor import ChangeFeedProcessor
 from projections.reads import Moment, ReadModel
 from projections.rebuild import RebuildProgress, rebuild_views
+from projections.retirement import remove_retired
 from projections.runner import ProjectionRunner
 from projections.statistics import PARTIAL_PREFIX
 from projections.status import projection_status
@@ -166,13 +167,14 @@ class ViewsOnAStore:
         reads = ReadModel(store, generation_cache_seconds=0)
         served = served_bodies(reads, ids)
 
-        report = rebuild_views(store, grace_seconds=0)
+        report = rebuild_views(store)
 
         assert report.switched
         assert report.differences == []
         assert report.verified == 3
         assert report.written_meanwhile == []
         assert dump_views(store, generation=2) == incremental
+        remove_retired(store, grace_seconds=0)
         assert dump_views(store, generation=1) == {}
         assert served_bodies(reads, ids) == served
         with pytest.raises(CampaignNotFound):
@@ -201,14 +203,15 @@ class ViewsOnAStore:
                 raise KeyboardInterrupt  # as an operator's Ctrl-C or a killed process would
 
         with pytest.raises(KeyboardInterrupt):
-            rebuild_views(store, grace_seconds=0, progress=stop_midway)
+            rebuild_views(store, progress=stop_midway)
 
         assert ProjectionStateStore(store).read().live == 1
         assert served_bodies(reads, ids) == served
-        report = rebuild_views(store, grace_seconds=0)
+        report = rebuild_views(store)
         assert report.switched
         assert report.differences == []
         assert dump_views(store, generation=3) == incremental
+        remove_retired(store, grace_seconds=0)
         assert dump_views(store, generation=1) == {}
         assert dump_views(store, generation=2) == {}
         assert served_bodies(reads, ids) == served

@@ -1,4 +1,4 @@
-"""Rebuilding the views: a new generation, verified, switched to, the old one removed."""
+"""Rebuilding the views: a new generation, verified, switched to, the old one removed after."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from projections.rebuild import (
     rebuild_views,
     replay_dead_letters,
 )
+from projections.retirement import remove_retired
 from projections.runner import ProjectionRunner
 from tests.unit.projections.campaign_events import CampaignStream, append_to_log, scripted_scenario
 from tests.unit.projections.views_dump import dump_views
@@ -46,25 +47,39 @@ def test_a_rebuild_of_a_stopped_service_reproduces_exactly_what_it_served() -> N
     store, streams = served_store()
     served = dump_views(store, generation=1)
     phases: list[str] = []
-    report = rebuild_views(store, grace_seconds=0, progress=lambda p: phases.append(p.phase))
+    report = rebuild_views(store, progress=lambda p: phases.append(p.phase))
     assert report.switched
     assert report.differences == []
     assert report.generation == 2
     assert report.verified == len(streams)
     assert report.written_meanwhile == []
     assert dump_views(store, generation=2) == served
-    assert dump_views(store, generation=1) == {}
     assert ProjectionStateStore(store).read().live == 2
-    assert {"replay", "verify", "switch", "cleanup"} <= set(phases)
+    assert {"replay", "verify", "switch"} <= set(phases)
     body = ReadModel(store).campaign("default", streams[0].campaign_id).body
     assert body["version"] == len(streams[0].events)
+
+
+def test_the_generation_a_rebuild_retires_stays_until_its_removal_then_goes_whole() -> None:
+    store, _ = served_store()
+    served = dump_views(store, generation=1)
+
+    report = rebuild_views(store)
+
+    assert report.retiring_units == 1
+    assert dump_views(store, generation=1) == served
+    assert ProjectionStateStore(store).read().retired == (1,)
+    assert remove_retired(store, grace_seconds=0).documents == len(served)
+    assert dump_views(store, generation=1) == {}
+    state = ProjectionStateStore(store).read()
+    assert (state.live, state.retired, state.retiring) == (2, (), ())
 
 
 def test_differences_stop_the_rebuild_and_leave_the_live_views_alone() -> None:
     store, streams = served_store()
     tamper(store, streams[0].campaign_id)
     before = dump_views(store)
-    report = rebuild_views(store, grace_seconds=0)
+    report = rebuild_views(store)
     assert not report.switched
     assert [(d.campaign_id, d.document_id, d.kind) for d in report.differences] == [
         (streams[0].campaign_id, "snapshot", "different")
@@ -77,7 +92,7 @@ def test_differences_stop_the_rebuild_and_leave_the_live_views_alone() -> None:
 def test_accepted_differences_switch_to_the_corrected_generation() -> None:
     store, streams = served_store()
     tamper(store, streams[0].campaign_id)
-    report = rebuild_views(store, grace_seconds=0, accept_differences=True)
+    report = rebuild_views(store, accept_differences=True)
     assert report.switched
     assert ReadModel(store).campaign("default", streams[0].campaign_id).body["name"] == "Launch 2"
 
@@ -92,7 +107,7 @@ def test_reads_use_the_live_generation_while_the_new_one_is_half_built() -> None
         if progress.phase in ("replay", "verify"):
             seen.append(reads.campaign("default", streams[0].campaign_id).body)
 
-    rebuild_views(store, grace_seconds=0, progress=during)
+    rebuild_views(store, progress=during)
     assert seen
     assert all(body == expected for body in seen)
 
@@ -110,7 +125,7 @@ def test_a_campaign_written_during_the_rebuild_is_not_verified_but_ends_up_compl
             append_to_log(store, launch)
             ChangeFeedProcessor(store).run_until_caught_up()  # the live service goes on
 
-    report = rebuild_views(store, grace_seconds=0, progress=write_meanwhile)
+    report = rebuild_views(store, progress=write_meanwhile)
     assert report.switched
     body = ReadModel(store).campaign("default", launch.campaign_id).body
     assert body["status"] == "Generating"
@@ -123,7 +138,7 @@ def test_a_campaign_written_during_the_rebuild_is_not_verified_but_ends_up_compl
 
 def test_the_live_runner_follows_the_switch_and_fills_the_gap_from_the_log() -> None:
     store, streams = served_store()
-    rebuild_views(store, grace_seconds=0)
+    rebuild_views(store)
     launch = streams[0]
     launch.status("Generating")
     append_to_log(store, launch)
@@ -135,7 +150,7 @@ def test_a_reader_with_a_cached_generation_follows_the_switch() -> None:
     store, streams = served_store()
     reads = ReadModel(store, generation_cache_seconds=3600)
     reads.campaign("default", streams[0].campaign_id)
-    rebuild_views(store, grace_seconds=0)
+    rebuild_views(store)
     assert reads.campaign("default", streams[0].campaign_id).body["id"] == streams[0].campaign_id
     assert len(reads.list_campaigns("default").items) == 2
 
@@ -146,9 +161,10 @@ def test_an_interrupted_rebuild_is_superseded_and_its_documents_removed() -> Non
     states.save(states.read().with_changes(building=2))
     ProjectionRunner(store).project(streams[0].documents()[:5], generation=2)
     assert dump_views(store, generation=2) != {}
-    report = rebuild_views(store, grace_seconds=0)
+    report = rebuild_views(store)
     assert report.generation == 3
     assert report.switched
+    remove_retired(store, grace_seconds=0)
     assert dump_views(store, generation=2) == {}
     state = states.read()
     assert (state.live, state.building, state.retired) == (3, None, ())
@@ -164,7 +180,7 @@ def test_a_rebuild_overtaken_by_another_stops_before_the_switch_as_an_operationa
             states.save(state.with_changes(building=3, retired=(*state.retired, 2)))
 
     with pytest.raises(OperationFailed) as stopped:
-        rebuild_views(store, grace_seconds=0, progress=another_rebuild_starts)
+        rebuild_views(store, progress=another_rebuild_starts)
 
     assert stopped.value.code == "rebuild-superseded"
     assert states.read().live == 1

@@ -16,6 +16,7 @@ from projections.notifications import Notification
 from projections.processor import ChangeFeedProcessor
 from projections.reads import ReadModel
 from projections.runner import ProjectionRunner
+from projections.tallies import PartialMoves
 from tests.unit.projections.campaign_events import (
     CampaignStream,
     append_to_log,
@@ -155,3 +156,18 @@ def test_the_local_processor_hands_its_publisher_to_the_runner(
     processor.run_until_caught_up()
     assert [p.versions for p in publisher.publications] == [[2, 4], [5, 8]]
     assert all(p.snapshot_version in (4, 8) for p in publisher.publications)
+
+
+def test_a_replay_into_a_generation_nobody_reads_publishes_nothing(
+    store: InMemoryDocumentStore,
+) -> None:
+    publisher = RecordingPublisher(store)
+    launch = busy_campaign()
+
+    outcome = ProjectionRunner(store, publisher=publisher, partial_moves=PartialMoves()).project(
+        launch.documents(), generation=2
+    )
+
+    assert outcome.applied == len(launch.events)
+    assert outcome.notifications == []
+    assert publisher.publications == []

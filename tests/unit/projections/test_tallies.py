@@ -18,6 +18,7 @@ from projections.projectors.contributions import contribution_id
 from projections.projectors.documents import tenant_partition
 from projections.reads import ReadModel
 from projections.rebuild import rebuild_campaign, rebuild_views
+from projections.retirement import remove_retired
 from projections.runner import ProjectionRunner
 from projections.statistics import PARTIAL_PREFIX, moved, partial_id
 from projections.tallies import MAX_TALLIES_PER_BATCH, PartialMoves
@@ -208,9 +209,10 @@ def test_a_rebuild_reproduces_the_statistics_in_the_new_generation() -> None:
     ChangeFeedProcessor(store).run_until_caught_up()
     before = ReadModel(store).statistics("acme").body
 
-    report = rebuild_views(store, grace_seconds=0)
+    report = rebuild_views(store)
 
     assert report.switched
+    remove_retired(store, grace_seconds=0)
     assert partials(store, "acme", generation=1) == []
     assert ReadModel(store).statistics("acme").body == before == expected_for("acme", streams)
 
@@ -224,7 +226,7 @@ def test_a_reader_with_a_cached_generation_follows_a_rebuild_to_the_new_partials
     reads = ReadModel(store, generation_cache_seconds=3600)
     before = reads.statistics("acme").body
 
-    rebuild_views(store, grace_seconds=0)
+    rebuild_views(store)
 
     assert reads.statistics("acme").body == before == expected_for("acme", streams)
 
