@@ -25,6 +25,7 @@ from bench import (
     operations_throughput,
     past_reads,
     rebuild_throughput,
+    retirement_stall,
     side_by_side,
     snapshot_reads,
     telemetry_cost,
@@ -117,6 +118,10 @@ def rebuilds(directory: Path, table: ResultTable) -> None:
     table.add(*rebuild_throughput.measure(directory))
 
 
+def retirements(directory: Path, table: ResultTable) -> None:
+    table.add(*retirement_stall.measure(directory))
+
+
 def operations(directory: Path, table: ResultTable) -> None:
     table.add(*operations_throughput.measure(directory))
 
@@ -137,6 +142,7 @@ SECTIONS: dict[str, Section] = {
     "load": load,
     "references": references,
     "rebuild": rebuilds,
+    "retirement": retirements,
     "past": past,
     "operations": operations,
     "telemetry": telemetry,
