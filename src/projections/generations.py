@@ -19,12 +19,13 @@ and the runner refuses to write into another (``projections.runner``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from documentstore.port import LEASES, Create, Document, DocumentStore, Replace
 from documentstore.port import without_system_fields as _without_system_fields
+from domain.errors import DocumentConflict, EtagMismatch
 
 STATE_ID = "projection-state"
 FIRST_GENERATION = 1
@@ -120,6 +121,20 @@ class ProjectionStateStore:
             retiring=tuple(RetiringUnit.from_json(unit) for unit in document.get("retiring", [])),
             etag=document.get("_etag"),
         )
+
+    def update(self, change: Callable[[ProjectionState], ProjectionState]) -> ProjectionState:
+        """The state as ``change`` makes it from the stored one, written; read and changed
+        again whenever another writer (a rebuild, the removal of retired generations) wrote it
+        first. ``change`` may raise to give up; answering its input unchanged writes nothing."""
+        while True:
+            state = self.read()
+            changed = change(state)
+            if changed is state:
+                return state
+            try:
+                return self.save(changed)
+            except (EtagMismatch, DocumentConflict):
+                continue
 
     def save(self, state: ProjectionState) -> ProjectionState:
         """Write ``state`` if the stored one is still the one it was read from.

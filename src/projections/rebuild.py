@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from documentstore.port import VIEWS, DocumentStore
 from domain.errors import CampaignNotFound, OperationFailed
 from projections.dead_letters import DeadLetterBox
-from projections.generations import ProjectionStateStore
+from projections.generations import ProjectionState, ProjectionStateStore
 from projections.projectors.documents import tenant_partition
 from projections.repair import CampaignRepair
 from projections.replay import FeedReplay, StoreOpener
@@ -101,12 +101,9 @@ def rebuild_views(
     the replay projects campaigns side by side in that many processes
     (``projections.replay``)."""
     states = ProjectionStateStore(store)
-    state = states.read()
-    generation = state.next_generation()
-    abandoned = (state.building,) if state.building is not None else ()
-    state = states.save(
-        state.with_changes(building=generation, retired=(*state.retired, *abandoned))
-    )
+    state = states.update(_started)
+    assert state.building is not None
+    generation = state.building
     report = RebuildReport(generation=generation, previous_generation=state.live)
     replay = FeedReplay(store, generation)
     replay.expand(
@@ -127,23 +124,25 @@ def rebuild_views(
     report.workers_peak_kib = max((usage.peak_kib for usage in replay.workers), default=0)
     if report.differences and not accept_differences:
         report.removed_documents = _remove_refused(store, generation, replay.campaigns, progress)
-        current = states.read()
-        if current.building == generation:
-            states.save(current.with_changes(building=None))
+        states.update(
+            lambda current: (
+                current.with_changes(building=None) if current.building == generation else current
+            )
+        )
         report.dead_letters = replay.dead_letters
         return report
 
-    current = states.read()
-    if current.building != generation:
-        raise OperationFailed(
-            f"another rebuild took over (building {current.building}, not {generation})",
-            code="rebuild-superseded",
-        )
-    states.save(
-        current.with_changes(
+    def switched(current: ProjectionState) -> ProjectionState:
+        if current.building != generation:
+            raise OperationFailed(
+                f"another rebuild took over (building {current.building}, not {generation})",
+                code="rebuild-superseded",
+            )
+        return current.with_changes(
             live=generation, building=None, retired=(*current.retired, current.live)
         )
-    )
+
+    states.update(switched)
     report.switched = True
     progress(RebuildProgress("switch", 1, 1, f"reads use generation {generation}"))
     replay.drain(_noting("catch-up", progress))
@@ -151,11 +150,18 @@ def rebuild_views(
     report.dead_letters = replay.dead_letters
     _forget_dead_letters_of_other_generations(store, generation)
 
-    recorded = record_retirement(
-        store, states, states.read(), _partitions_of(replay.campaigns), now=clock()
-    )
+    recorded = record_retirement(store, states, _partitions_of(replay.campaigns), now=clock())
     report.retiring_units = len(recorded.retiring)
     return report
+
+
+def _started(state: ProjectionState) -> ProjectionState:
+    """A new generation recorded as ``building``; one an interrupted or overtaken rebuild was
+    building is retired."""
+    abandoned = (state.building,) if state.building is not None else ()
+    return state.with_changes(
+        building=state.next_generation(), retired=(*state.retired, *abandoned)
+    )
 
 
 def _noting(phase: str, progress: ProgressCallback) -> Callable[[int, int], None]:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from documentstore.port import LEASES, VIEWS, Delete, DocumentStore, Upsert
-from domain.errors import DocumentConflict, DocumentNotFound, EtagMismatch
+from domain.errors import DocumentNotFound
 from projections.generations import ProjectionState, ProjectionStateStore, RetiringUnit
 from projections.stored_views import generation_id_range
 
@@ -65,17 +65,13 @@ def unit_id(live: int, number: int) -> str:
 
 
 def record_retirement(
-    store: DocumentStore,
-    states: ProjectionStateStore,
-    state: ProjectionState,
-    partitions: Sequence[str],
-    *,
-    now: float,
+    store: DocumentStore, states: ProjectionStateStore, partitions: Sequence[str], *, now: float
 ) -> ProjectionState:
-    """Write the units covering ``partitions`` for every generation ``state`` retires (its
-    ``retired`` not yet in a unit) and list them in the state (saved and answered); the units'
-    documents first, so that every listed unit exists."""
-    covered = {generation for unit in state.retiring for generation in unit.generations}
+    """Write the units covering ``partitions`` for every generation the state retires (its
+    ``retired`` not yet in a unit) and list them in the state (written and answered); the
+    units' documents first, so that every listed unit exists."""
+    state = states.read()
+    covered = _generations_of(state.retiring)
     generations = tuple(g for g in state.retired if g not in covered and g != state.live)
     if not generations or not partitions:
         return state
@@ -90,7 +86,7 @@ def record_retirement(
         }
         store.execute_batch(LEASES, unit.id, [Upsert(document)])
         units.append(unit)
-    return states.save(state.with_changes(retiring=(*state.retiring, *units)))
+    return states.update(lambda current: current.with_changes(retiring=(*current.retiring, *units)))
 
 
 def remove_retired(
@@ -148,10 +144,10 @@ def _remove_unit(store: DocumentStore, unit: RetiringUnit) -> int:
 def _forget(states: ProjectionStateStore, unit: RetiringUnit) -> None:
     """Drop ``unit`` from the state, and every generation no other unit lists from
     ``retired`` (a generation retired since, with no unit yet, stays)."""
-    while True:
-        state = states.read()
+
+    def forgotten(state: ProjectionState) -> ProjectionState:
         if unit.id not in {listed.id for listed in state.retiring}:
-            return
+            return state
         remaining = tuple(listed for listed in state.retiring if listed.id != unit.id)
         still_listed = _generations_of(remaining)
         retired = tuple(
@@ -159,11 +155,9 @@ def _forget(states: ProjectionStateStore, unit: RetiringUnit) -> None:
             for generation in state.retired
             if generation not in unit.generations or generation in still_listed
         )
-        try:
-            states.save(state.with_changes(retiring=remaining, retired=retired))
-            return
-        except (EtagMismatch, DocumentConflict):  # a rebuild or another remover wrote it
-            continue
+        return state.with_changes(retiring=remaining, retired=retired)
+
+    states.update(forgotten)
 
 
 def _generations_of(units: Iterable[RetiringUnit]) -> set[int]:

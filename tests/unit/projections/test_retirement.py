@@ -11,7 +11,7 @@ import pytest
 from documentstore.memory import InMemoryDocumentStore
 from documentstore.port import LEASES, Delete
 from projections import retirement
-from projections.generations import ProjectionStateStore
+from projections.generations import ProjectionState, ProjectionStateStore
 from projections.processor import ChangeFeedProcessor
 from projections.rebuild import rebuild_views
 from projections.retirement import remove_all_retired, remove_retired
@@ -136,3 +136,22 @@ def test_an_idle_processor_removes_what_a_rebuild_retired() -> None:
 
     assert ProjectionStateStore(store).read().retired == ()
     assert dump_views(store, generation=1) == {}
+
+
+def test_a_state_change_meeting_another_writer_is_made_again_on_what_that_writer_wrote() -> None:
+    store = rebuilt_store()
+    states = ProjectionStateStore(store)
+    calls = 0
+
+    def switch_meeting_a_removal(state: ProjectionState) -> ProjectionState:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the removal forgets its unit between this read and this write
+            remove_retired(store, grace_seconds=0)
+        return state.with_changes(building=9)
+
+    written = states.update(switch_meeting_a_removal)
+
+    assert calls == 2
+    assert (written.building, written.retiring, written.retired) == (9, (), ())
+    assert states.read().building == 9
