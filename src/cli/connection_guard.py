@@ -42,6 +42,7 @@ from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import import_from_string
 
 from bootstrap.settings import Settings
+from cli.access_log import AccessLog
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class ConnectionGuard(asyncio.Protocol):
     ``connections`` (the server's set of open connections)."""
 
     limits: ConnectionLimits
+    answers_log: AccessLog | None
     app: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
@@ -274,8 +276,11 @@ class _WatchedApp:
             return
         guard = self._guard
         guard.head_received(scope)
+        answers_log = guard.answers_log
         if _head_size(scope) > guard.limits.max_head_bytes:  # whole in one read: not yet seen
             guard.answer_starting()
+            if answers_log is not None:
+                answers_log.answered(scope, 431)
             await send(
                 {
                     "type": "http.response.start",
@@ -298,8 +303,11 @@ class _WatchedApp:
             return message
 
         async def watched_send(message: Any) -> None:
-            if message["type"] == "http.response.start" and guard.answer_starting():
-                message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+            if message["type"] == "http.response.start":
+                if guard.answer_starting():
+                    message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+                if answers_log is not None:
+                    answers_log.answered(scope, message["status"])
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 guard.answer_sent()
@@ -307,9 +315,16 @@ class _WatchedApp:
         await self._app(scope, watched_receive, watched_send)
 
 
-def guarded_protocol(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[Any]:
-    """``base`` (one of uvicorn's HTTP protocols) with the ``ConnectionGuard``."""
-    return type(f"Guarded{base.__name__}", (ConnectionGuard, base), {"limits": limits})
+def guarded_protocol(
+    base: type[asyncio.Protocol], limits: ConnectionLimits, answers_log: AccessLog | None = None
+) -> type[Any]:
+    """``base`` (one of uvicorn's HTTP protocols) with the ``ConnectionGuard``; with
+    ``answers_log``, each answer is written to it (``cli.access_log``)."""
+    return type(
+        f"Guarded{base.__name__}",
+        (ConnectionGuard, base),
+        {"limits": limits, "answers_log": answers_log},
+    )
 
 
 def allow_open_files(connections: int) -> None:
@@ -329,16 +344,24 @@ def allow_open_files(connections: int) -> None:
 
 
 def uvicorn_config(
-    app: Any, settings: Settings, *, http: str = "auto", **options: Any
+    app: Any,
+    settings: Settings,
+    *,
+    http: str = "auto",
+    answers_log: AccessLog | None = None,
+    **options: Any,
 ) -> uvicorn.Config:
     """The uvicorn configuration of ``app`` for ``settings``: address, idle timeout, the
-    largest request head, and the ``ConnectionGuard`` on the HTTP parser ``http`` names."""
+    largest request head, and the ``ConnectionGuard`` on the HTTP parser ``http`` names; with
+    ``answers_log``, the access log is that one instead of uvicorn's."""
     base = import_from_string(HTTP_PROTOCOLS[http])
+    if answers_log is not None:
+        options["access_log"] = False
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        http=guarded_protocol(base, ConnectionLimits.of(settings)),
+        http=guarded_protocol(base, ConnectionLimits.of(settings), answers_log),
         timeout_keep_alive=settings.ledger_keep_alive_seconds,
         h11_max_incomplete_event_size=settings.ledger_max_header_bytes,
         **options,

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from api.app import create_app
 from bootstrap.settings import Settings
+from cli.access_log import AccessLog
 from cli.connection_guard import allow_open_files, uvicorn_config
 from cli.ports import OperatorServices, ServicesBuilder
 
@@ -79,6 +80,12 @@ def uvicorn_logging(settings: Settings) -> dict[str, Any]:
     return {"log_config": None} if settings.ledger_log_format == "json" else {}
 
 
+def access_log_of(settings: Settings) -> AccessLog | None:
+    """The server's own access log with text logs (``cli.access_log``); None with JSON logs,
+    whose access records uvicorn sends through ``logging``."""
+    return None if settings.ledger_log_format == "json" else AccessLog()
+
+
 def guarded_config(services: OperatorServices, settings: Settings) -> uvicorn.Config:
     """The app of ``services`` under the connection guard, the C parser and loop, and the
     graceful drain: what a single server and each worker process serve. Raises the open-files
@@ -90,6 +97,7 @@ def guarded_config(services: OperatorServices, settings: Settings) -> uvicorn.Co
         http=HTTP_PARSER,
         loop=EVENT_LOOP,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        answers_log=access_log_of(settings),
         log_level="info",
         **uvicorn_logging(settings),
     )
