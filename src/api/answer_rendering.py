@@ -3,14 +3,16 @@
 FastAPI runs a plain (``def``) endpoint in its threadpool, then validates and serializes the
 model it returned in a second trip through the threadpool: two thread hand-offs per command,
 a visible share of a command's CPU under load (docs/performance.md, "Throughput, round 2").
-``ThreadRenderedRoute`` gives FastAPI an endpoint that does that second step itself, in the
-same thread, exactly as FastAPI would (the ``response_model`` validated, dumped as JSON by
+``ThreadRenderedRoute`` gives FastAPI a coroutine endpoint that runs the original in one of the
+command threads (``api.endpoint_threads``, a leaner hand-off than anyio's) and does that second
+step there too, exactly as FastAPI would (the ``response_model`` validated, dumped as JSON by
 alias, the route's status code or the one the endpoint set, the headers it stamped on its
-``response``) and answers the finished ``Response``, which FastAPI sends as it is.
+``response``), and answers the finished ``Response``, which FastAPI sends as it is.
 
-The endpoint FastAPI sees has the original's signature (``functools.wraps``), so the
-dependencies, the body and the OpenAPI document are unchanged. A route that declares a custom
-response class, has no response model, or is a coroutine is served the usual way.
+The endpoint FastAPI sees has the original's parameters (``functools.wraps``), so the
+dependencies, the body and the OpenAPI document are unchanged. A route that is a coroutine is
+served the usual way; one that declares a custom response class or has no response model gets
+its endpoint's answer back from the thread and renders it as usual.
 
 The route also solves less per request: the ``Context`` dependency documents the command
 headers and the key schemes (a tree of a dozen parameters and sub-dependencies, about a tenth
@@ -37,6 +39,7 @@ from fastapi.routing import _effective_route_context_var
 from fastapi.utils import is_body_allowed_for_status_code
 
 from api.context import Context, RequestContext
+from api.endpoint_threads import EndpointThreads
 from api.routing import StrictJsonRoute
 
 
@@ -69,7 +72,7 @@ def _lean_dependant(documented: Dependant) -> Dependant | None:
     """``documented`` with its ``Context`` parameter solved by ``RequestContext``; None when
     it has none, or dependencies other than its endpoint's own."""
     call, path = documented.call, documented.path
-    if call is None or path is None or inspect.iscoroutinefunction(call):
+    if call is None or path is None or not getattr(call, _IN_COMMAND_THREADS, False):
         return None
     hints = typing.get_type_hints(call, include_extras=True)
     signature = inspect.signature(call)
@@ -86,8 +89,8 @@ def _lean_dependant(documented: Dependant) -> Dependant | None:
         for parameter in parameters
     ]
 
-    def solved_leanly(*arguments: Any, **values: Any) -> Any:
-        return call(*arguments, **values)
+    async def solved_leanly(*arguments: Any, **values: Any) -> Any:
+        return await call(*arguments, **values)
 
     solved_leanly.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=lean_parameters, return_annotation=hints.get("return", Any)
@@ -100,8 +103,13 @@ def _lean_dependant(documented: Dependant) -> Dependant | None:
     return lean
 
 
+_command_threads = EndpointThreads(name="command")
+_IN_COMMAND_THREADS = "_in_command_threads"
+
+
 def _rendered_endpoint(endpoint: Callable[..., Any], route: APIRouteLike) -> Any:
-    """``endpoint`` answering its rendered ``Response``; None for a coroutine."""
+    """``endpoint`` as a coroutine that runs it in a command thread and answers its rendered
+    ``Response``; None for a coroutine."""
     if inspect.iscoroutinefunction(endpoint):
         return None
     response_name = next(
@@ -113,14 +121,18 @@ def _rendered_endpoint(endpoint: Callable[..., Any], route: APIRouteLike) -> Any
         None,
     )
 
-    @functools.wraps(endpoint)
-    def rendering(*arguments: Any, **values: Any) -> Any:
+    def render(arguments: tuple[Any, ...], values: dict[str, Any]) -> Any:
         answer = endpoint(*arguments, **values)
         if isinstance(answer, Response) or not _renders_itself(route):
             return answer
         stamped = values.get(response_name) if response_name is not None else None
         return _render(route, answer, stamped if isinstance(stamped, Response) else None)
 
+    @functools.wraps(endpoint)
+    async def rendering(*arguments: Any, **values: Any) -> Any:
+        return await _command_threads.run(lambda: render(arguments, values))
+
+    setattr(rendering, _IN_COMMAND_THREADS, True)
     return rendering
 
 
