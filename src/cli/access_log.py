@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
 from uvicorn.logging import AccessFormatter
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+
+_QUOTED = re.compile(r"[^A-Za-z0-9_.~/-]")
+"""A character of a path that uvicorn's line shows quoted (``urllib.parse.quote``)."""
 
 
 class AccessLog:
@@ -46,9 +50,10 @@ class AccessLog:
     def answered(self, scope: Any, status: int) -> None:
         """Note the answer ``status`` to the request of ``scope``; written before the event
         loop's next turn (at once when no loop runs)."""
-        request_line = (
-            f"{scope['method']} {get_path_with_query_string(scope)} HTTP/{scope['http_version']}"
-        )
+        path = scope["path"]
+        if scope["query_string"] or _QUOTED.search(path):
+            path = get_path_with_query_string(scope)
+        request_line = f"{scope['method']} {path} HTTP/{scope['http_version']}"
         if self._colours:
             request_line = f"\x1b[1m{request_line}\x1b[0m"
         line = (

@@ -51,6 +51,8 @@ def test_each_answer_is_written_as_uvicorn_writes_it() -> None:
         (_scope(method="GET", query_string=b"limit=2&x=%20"), 200),
         (_scope(client=None), 422),
         (_scope(method="HEAD", http_version="1.0"), 599),
+        (_scope(path="/api/é?x=[1]"), 404),
+        (_scope(path="/api/a-b_c.d~e/F9"), 405),
     ]
     for scope, status in answers:
         log.answered(scope, status)
