@@ -43,6 +43,7 @@ from uvicorn.importer import import_from_string
 
 from bootstrap.settings import Settings
 from cli.access_log import AccessLog
+from cli.held_writes import HeldWrites, whole_answer
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ class ConnectionGuard(asyncio.Protocol):
     app: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+    writes: HeldWrites
     connections: set[Any]
     cycle: Any
 
@@ -173,6 +175,8 @@ class ConnectionGuard(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self.writes = HeldWrites(self.transport)
+        self.transport = self.writes  # type: ignore[assignment]
         if len(self.connections) > self.limits.max_connections:
             _refusals.refused(len(self.connections))
             self.transport.write(_TOO_MANY_CONNECTIONS)
@@ -308,7 +312,14 @@ class _WatchedApp:
                     message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
                 if answers_log is not None:
                     answers_log.answered(scope, message["status"])
-            await send(message)
+                if whole_answer(message):
+                    guard.writes.hold()
+                await send(message)
+                return
+            try:
+                await send(message)
+            finally:
+                guard.writes.release()
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 guard.answer_sent()
 
