@@ -92,10 +92,10 @@ async def command_context(
     )
 
 
-async def request_context(request: Request) -> CommandContext:
+def context_from_request(request: Request) -> CommandContext:
     """What ``command_context`` answers, read straight from the request's headers with the
-    same checks in the same order (the tenant first): one dependency to solve instead of the
-    tree of headers and key schemes that documents them (``api.answer_rendering``)."""
+    same checks in the same order (the tenant first), without the tree of headers and key
+    schemes that documents them (``api.answer_rendering``)."""
     headers = request.headers
     return context_of(
         request,
@@ -132,5 +132,3 @@ def context_of(
 
 
 Context = Annotated[CommandContext, Depends(command_context)]
-RequestContext = Annotated[CommandContext, Depends(request_context)]
-"""What command routes solve at run time in place of ``Context`` (``api.answer_rendering``)."""

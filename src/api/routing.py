@@ -23,6 +23,7 @@ overflows a double (``1e400``), anywhere in the body (ignored fields included), 
 from __future__ import annotations
 
 import email.message
+import functools
 import itertools
 import json
 import re
@@ -181,7 +182,10 @@ async def parse_body(raw: bytes) -> Any:
     return await _parsing_threads.run(parse_json_strictly, raw)
 
 
+@functools.lru_cache(maxsize=64)
 def is_json_media_type(content_type: str) -> bool:
+    """Whether ``content_type`` names JSON (``application/json`` or ``application/*+json``);
+    remembered for the few values clients send, as reading one is an e-mail header parse."""
     message = email.message.Message()
     message["content-type"] = content_type
     subtype = message.get_content_subtype()
@@ -224,7 +228,15 @@ class StrictJsonRoute(APIRoute):
     """An ``APIRoute`` whose body is parsed by ``parse_json_strictly``."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+        return self.strict_handler(super().get_route_handler())
+
+    def strict_handler(
+        self,
+        handle: Callable[[Request], Coroutine[Any, Any, Response]],
+        prepare: Callable[[Request], None] | None = None,
+    ) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """``handle`` (FastAPI's handler of this route) behind the checks and the strict body;
+        ``prepare`` sees the request last, once its body is parsed."""
         reads_body = self.body_field is not None
 
         async def handle_strictly(request: Request) -> Response:
@@ -243,6 +255,8 @@ class StrictJsonRoute(APIRoute):
             strict_request = StrictJsonRequest(request.scope, request.receive)
             if reads_body and _has_body(request):
                 await strict_request.read_json_body()
+            if prepare is not None:
+                prepare(strict_request)
             return await handle(strict_request)
 
         return handle_strictly

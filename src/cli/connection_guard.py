@@ -42,6 +42,8 @@ from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import import_from_string
 
 from bootstrap.settings import Settings
+from cli.access_log import AccessLog
+from cli.held_writes import HeldWrites, whole_answer
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +153,11 @@ class ConnectionGuard(asyncio.Protocol):
     ``connections`` (the server's set of open connections)."""
 
     limits: ConnectionLimits
+    answers_log: AccessLog | None
     app: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+    writes: HeldWrites
     connections: set[Any]
     cycle: Any
 
@@ -171,6 +175,8 @@ class ConnectionGuard(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self.writes = HeldWrites(self.transport)
+        self.transport = self.writes  # type: ignore[assignment]
         if len(self.connections) > self.limits.max_connections:
             _refusals.refused(len(self.connections))
             self.transport.write(_TOO_MANY_CONNECTIONS)
@@ -274,8 +280,11 @@ class _WatchedApp:
             return
         guard = self._guard
         guard.head_received(scope)
+        answers_log = guard.answers_log
         if _head_size(scope) > guard.limits.max_head_bytes:  # whole in one read: not yet seen
             guard.answer_starting()
+            if answers_log is not None:
+                answers_log.answered(scope, 431)
             await send(
                 {
                     "type": "http.response.start",
@@ -298,18 +307,35 @@ class _WatchedApp:
             return message
 
         async def watched_send(message: Any) -> None:
-            if message["type"] == "http.response.start" and guard.answer_starting():
-                message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
-            await send(message)
+            if message["type"] == "http.response.start":
+                if guard.answer_starting():
+                    message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+                if answers_log is not None:
+                    answers_log.answered(scope, message["status"])
+                if whole_answer(message):
+                    guard.writes.hold()
+                await send(message)
+                return
+            try:
+                await send(message)
+            finally:
+                guard.writes.release()
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 guard.answer_sent()
 
         await self._app(scope, watched_receive, watched_send)
 
 
-def guarded_protocol(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[Any]:
-    """``base`` (one of uvicorn's HTTP protocols) with the ``ConnectionGuard``."""
-    return type(f"Guarded{base.__name__}", (ConnectionGuard, base), {"limits": limits})
+def guarded_protocol(
+    base: type[asyncio.Protocol], limits: ConnectionLimits, answers_log: AccessLog | None = None
+) -> type[Any]:
+    """``base`` (one of uvicorn's HTTP protocols) with the ``ConnectionGuard``; with
+    ``answers_log``, each answer is written to it (``cli.access_log``)."""
+    return type(
+        f"Guarded{base.__name__}",
+        (ConnectionGuard, base),
+        {"limits": limits, "answers_log": answers_log},
+    )
 
 
 def allow_open_files(connections: int) -> None:
@@ -329,16 +355,24 @@ def allow_open_files(connections: int) -> None:
 
 
 def uvicorn_config(
-    app: Any, settings: Settings, *, http: str = "auto", **options: Any
+    app: Any,
+    settings: Settings,
+    *,
+    http: str = "auto",
+    answers_log: AccessLog | None = None,
+    **options: Any,
 ) -> uvicorn.Config:
     """The uvicorn configuration of ``app`` for ``settings``: address, idle timeout, the
-    largest request head, and the ``ConnectionGuard`` on the HTTP parser ``http`` names."""
+    largest request head, and the ``ConnectionGuard`` on the HTTP parser ``http`` names; with
+    ``answers_log``, the access log is that one instead of uvicorn's."""
     base = import_from_string(HTTP_PROTOCOLS[http])
+    if answers_log is not None:
+        options["access_log"] = False
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        http=guarded_protocol(base, ConnectionLimits.of(settings)),
+        http=guarded_protocol(base, ConnectionLimits.of(settings), answers_log),
         timeout_keep_alive=settings.ledger_keep_alive_seconds,
         h11_max_incomplete_event_size=settings.ledger_max_header_bytes,
         **options,

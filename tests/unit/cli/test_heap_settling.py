@@ -1,12 +1,13 @@
 """A serving process exempts what its start-up built from the garbage collector's full
-collections, so that they no longer walk the whole app on every pass."""
+collections, so that they no longer walk the whole app on every pass, and collects less
+often."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from cli.server import settle_heap
+from cli.server import GC_THRESHOLDS, settle_heap
 
 
 class Node:
@@ -18,18 +19,21 @@ class Node:
 
 def test_settling_the_heap_exempts_the_objects_alive_at_start_up_from_collections() -> None:
     survivor = Node()
+    thresholds = gc.get_threshold()
     try:
         settle_heap()
         frozen = gc.get_freeze_count()
         tracked = {id(item) for item in gc.get_objects()}
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
     assert frozen > 0
     assert id(survivor) not in tracked
 
 
 def test_objects_made_after_settling_are_collected_as_before() -> None:
+    thresholds = gc.get_threshold()
     try:
         settle_heap()
         node = Node()
@@ -40,5 +44,19 @@ def test_objects_made_after_settling_are_collected_as_before() -> None:
         collected = seen() is None
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
     assert collected
+
+
+def test_a_settled_process_collects_young_objects_less_often() -> None:
+    thresholds = gc.get_threshold()
+    try:
+        settle_heap()
+        settled = gc.get_threshold()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+    assert settled == GC_THRESHOLDS
+    assert settled[0] > thresholds[0]
