@@ -49,3 +49,11 @@ def _sqlite_version() -> str:
     import sqlite3
 
     return sqlite3.sqlite_version
+
+
+def memory_kib(pid: int, field: str = "VmHWM") -> int:
+    """A memory figure of a live process from /proc (VmHWM: its peak resident set)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"{field} not in /proc/{pid}/status")

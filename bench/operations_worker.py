@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.served_ledger import memory_kib
+from bench.machine import memory_kib
 from bootstrap.container import build_container
 from bootstrap.settings import Settings
 from operations.event_export import ExportReport, export_lines

@@ -14,7 +14,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from bench.served_ledger import memory_kib
+from bench.machine import memory_kib
 from documentstore.sqlite import SqliteDocumentStore
 from projections.rebuild import RebuildProgress, rebuild_views
 from projections.retirement import remove_retired

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from bench.machine import memory_kib
+
 START_SECONDS = 60.0
 
 
@@ -25,14 +27,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def memory_kib(pid: int, field: str = "VmHWM") -> int:
-    """A memory figure of a live process from /proc (VmHWM: its peak resident set)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise LookupError(f"{field} not in /proc/{pid}/status")
 
 
 @dataclass
