@@ -48,7 +48,7 @@ def outcome_of(error: BaseException) -> str:
 class CommandTelemetry:
     """The application service's observer: metrics always, a span when ``tracer`` is given.
 
-    The duration histogram's attribute set of each command is built once and reused; a span
+    The duration histogram's series of each command is made once and reused; a span
     is started bare and made current without the SDK's context-manager layers, and only a span
     the sampler kept is given its attributes (at its start, and its outcome's at its end)."""
 
@@ -60,7 +60,6 @@ class CommandTelemetry:
     ) -> None:
         self._metrics = metrics
         self._roots = None if tracer is None else RootSpans(tracer, policy)
-        self._labels: dict[str, dict[str, str]] = {}
 
     def observe(
         self,
@@ -137,10 +136,7 @@ class CommandTelemetry:
         span: Span | None,
         error: BaseException | None = None,
     ) -> None:
-        labels = self._labels.get(command)
-        if labels is None:
-            labels = self._labels[command] = {"command": command}
-        self._metrics.command_duration.record(time.perf_counter() - started, labels)
+        self._metrics.command_duration_of(command).record(time.perf_counter() - started)
         self._metrics.commands.count(command, kind)
         if span is None or error is None:
             return
