@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import context, trace
-from opentelemetry.trace import Span, Status, StatusCode, Tracer
+from opentelemetry.trace import INVALID_SPAN, Span, Status, StatusCode, Tracer
 
 from application.command_execution import CommandContext
 from domain.campaign import Outcome
@@ -75,14 +75,15 @@ class CommandTelemetry:
         if known is not None:  # inside a request the policy dropped: its trace, as it is
             unsampled = ctx.traced_by(known or None)
             return self._measured(command, lambda: run(unsampled))
-        current = trace.get_current_span()
-        if current.is_recording():
+        current = trace.get_current_span()  # INVALID_SPAN when none (a command in process)
+        if current is not INVALID_SPAN and current.is_recording():
             span = roots.tracer.start_span(f"command {command}")
         else:
-            parent = current.get_span_context()
-            if parent.is_valid:  # inside a trace not recorded: its context, as it is
-                unsampled = ctx.traced_by(traceparent_of(parent))
-                return self._measured(command, lambda: run(unsampled))
+            if current is not INVALID_SPAN:
+                parent = current.get_span_context()
+                if parent.is_valid:  # inside a trace not recorded: its context, as it is
+                    unsampled = ctx.traced_by(traceparent_of(parent))
+                    return self._measured(command, lambda: run(unsampled))
             recorded, traceparent = roots.new_traceparent(f"command {command}")
             if recorded is None:  # a new trace, not recorded
                 return self._unrecorded(command, ctx.traced_by(traceparent), run)
