@@ -87,6 +87,9 @@ HTTP_BLOCKS = 6
 """The HTTP rounds are run on six sets of services started afresh (ten rounds each): two
 identical service processes differ by up to 5 % in one set (the control), whatever the number
 of rounds, so only more sets bring them together."""
+HASH_SEED = "0"
+"""Every service process hashes strings alike (its dictionaries and sets laid out alike), so
+that two identical ones differ only by what the system does to them."""
 HTTP_SETTLE_SECONDS = 0.3
 """After each HTTP round, before its service's CPU is read: its change feed projects the
 round's last events meanwhile (the lag stays under 150 ms at this load)."""
@@ -236,6 +239,8 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     }
     for variant in TRACED:
         environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
+    for environment in environments.values():
+        environment["PYTHONHASHSEED"] = HASH_SEED
     rates = Rates(warm_ups=HTTP_BLOCKS)
     for block in range(HTTP_BLOCKS):
         _http_block(
