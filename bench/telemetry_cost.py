@@ -31,9 +31,9 @@ over its own rounds only: the sum of its threads' run time (``/proc/<pid>/task/*
 nanoseconds) read right before each of its rounds and again ``HTTP_SETTLE_SECONDS`` after it
 (its projections of the round's events and their spans included), so that the idle
 change-feed polls it makes while the other variants run (about 7 ms a second, which moved the
-figure by ±150 µs a command between runs) are left out. Reported as the total over the
-rounds and as the median of the rounds' ratios against ``off``. CPU time is far less moved
-than wall time by the other tenants of a shared machine: the steadier measure."""
+figure by ±150 µs a command between runs when it counted them) are left out. CPU time is far
+less moved than wall time by what the other tenants of a shared machine do, so it is the
+steadier measure of what telemetry adds."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,8 +74,9 @@ second divided by that: as many traces a second *of load* as a service under a c
 load keeps (set at 5, it would trace each round's commands several times as often as in
 service). ``one-in-ten`` is round 2's first default, ``traces`` every trace."""
 ROUNDS = 120
-"""Short rounds, many of them (in process; over HTTP half as many): the disk's fsync time swings
-several-fold within seconds on a shared machine, so only variants measured moments apart compare."""
+"""Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
+shared machine, so only variants measured moments apart compare (in process; over HTTP half
+as many, ``HTTP_BLOCKS`` sets of services)."""
 IN_PROCESS_COMMANDS = 30
 """Per round and variant, in process (over 5 campaigns)."""
 HTTP_CLIENTS = 4
@@ -84,9 +85,11 @@ HTTP_COMMANDS_PER_CLIENT = 30
 control (two identical services) differed by up to 4 %, as much as the cost measured."""
 HTTP_BLOCKS = 6
 """The HTTP rounds are run on six sets of services started afresh (ten rounds each): two
-identical service processes differ by up to 5 % in one set, whatever the number of rounds."""
+identical service processes differ by up to 5 % in one set (the control), whatever the number
+of rounds, so only more sets bring them together."""
 HASH_SEED = "0"
-"""Every service process hashes strings alike (dictionaries and sets laid out alike)."""
+"""Every service process hashes strings alike (its dictionaries and sets laid out alike), so
+that two identical ones differ only by what the system does to them."""
 HTTP_SETTLE_SECONDS = 0.3
 """After each HTTP round, before its service's CPU is read: its change feed projects the
 round's last events meanwhile (the lag stays under 150 ms at this load)."""
@@ -101,8 +104,6 @@ class Rates:
         default_factory=lambda: {variant: [] for variant in VARIANTS}
     )
     cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0.0))
-    cpu_per_round: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
-    """CPU seconds of each round (in process the calling thread's alone)."""
     commands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VARIANTS, 0))
     warm_ups: int = 1
     """Rounds run unmeasured (one per set of services), whose spans the sink counted too."""
@@ -170,7 +171,6 @@ def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
                 rate, cpu = _commands_per_second(containers[variant], targets[variant])
                 if round_number:  # round 0 warms every variant up
                     rates.per_round[variant].append(rate)
-                    rates.cpu_per_round[variant].append(cpu)
                     rates.cpu_seconds[variant] += cpu
                     rates.commands[variant] += IN_PROCESS_COMMANDS
         for variant, container in containers.items():
@@ -252,7 +252,8 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
 def _http_block(
     directory: Path, environments: dict[str, dict[str, str]], rates: Rates, rounds: int
 ) -> None:
-    """``rounds`` rounds on services started afresh (each process's own speed is averaged)."""
+    """``rounds`` rounds on services started afresh (each process's own speed, which differs
+    by a few per cent between identical ones, is averaged over the blocks)."""
     directory.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         services = {
@@ -271,17 +272,19 @@ def _http_block(
                 cpu = _threads_cpu_seconds(pid) - cpu
                 if round_number:
                     rates.per_round[variant].append(rate)
-                    rates.cpu_per_round[variant].append(cpu)
                     rates.cpu_seconds[variant] += cpu
                     rates.commands[variant] += HTTP_CLIENTS * HTTP_COMMANDS_PER_CLIENT
 
 
 def _threads_cpu_seconds(pid: int) -> float:
-    """The run time so far of a live process's threads, to the nanosecond."""
+    """The run time so far of a live process's threads, to the nanosecond (a thread that ends
+    between two readings takes its time with it: the services' threads live as long as they)."""
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+        try:
             total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+            continue
     return total / 1e9
 
 
@@ -350,13 +353,6 @@ def _cpu_cost(rates: Rates, variant: str) -> float:
     return rates.cpu_per_command(variant) / rates.cpu_per_command("off") - 1.0
 
 
-def _round_cpu_cost(rates: Rates, variant: str) -> float:
-    """The median of the rounds' CPU ratios against ``off`` (rounds of as many commands)."""
-    cpu = rates.cpu_per_round
-    ratios = [ours / off for ours, off in zip(cpu[variant], cpu["off"], strict=True) if off > 0]
-    return statistics.median(ratios) - 1.0 if ratios else 0.0
-
-
 def _rows(where: str, rates: Rates) -> list[Row]:
     """One row per telemetry setting, its cost against ``off`` measured in the same rounds."""
     medians = {variant: statistics.median(values) for variant, values in rates.per_round.items()}
@@ -392,8 +388,7 @@ def _rows(where: str, rates: Rates) -> list[Row]:
                 f"{medians[variant]:.0f} vs {medians['off']:.0f} commands/s (medians of "
                 f"{rounds} rounds); cost {cost:+.1%} (median of the rounds' ratios); CPU "
                 f"{cpu * 1e6:.0f} µs a command, {extra * 1e6:+.0f} µs "
-                f"({_cpu_cost(rates, variant):+.1%}; median of the rounds' CPU ratios "
-                f"{_round_cpu_cost(rates, variant):+.1%}){spans}",
+                f"({_cpu_cost(rates, variant):+.1%}){spans}",
                 verdict(cost <= COST_GOAL) if variant in judged else REPORTED,
             )
         )
