@@ -26,11 +26,14 @@ traced variants understates their cost a little and overstates the others'.
 
 Beside throughput, the CPU each command costs: in process the calling thread's CPU time over
 each round (``time.thread_time``) plus all the CPU of the variant's span-export thread
-(``/proc/self/task/<id>/stat``, after a last flush), over HTTP each service
-process's CPU time (``/proc/<pid>/stat``) from the end of the warm-up to the end of the run
-over the commands it served (its idle change-feed polls included, alike for every variant).
-CPU time is far less moved than wall time by what the other tenants of a shared machine do,
-so it is the steadier measure of what telemetry adds."""
+(``/proc/self/task/<id>/stat``, after a last flush); over HTTP each service process's CPU time
+over its own rounds only: the sum of its threads' run time (``/proc/<pid>/task/*/schedstat``,
+nanoseconds) read right before each of its rounds and again ``HTTP_SETTLE_SECONDS`` after it
+(its projections of the round's events and their spans included), so that the idle
+change-feed polls it makes while the other variants run (about 7 ms a second, which moved the
+figure by ±150 µs a command between runs when it counted them) are left out. CPU time is far
+less moved than wall time by what the other tenants of a shared machine do, so it is the
+steadier measure of what telemetry adds."""
 
 from __future__ import annotations
 
@@ -70,18 +73,26 @@ one round in ``len(VARIANTS)``, its bucket refilling all the while, so its limit
 second divided by that: as many traces a second *of load* as a service under a continuous
 load keeps (set at 5, it would trace each round's commands several times as often as in
 service). ``one-in-ten`` is round 2's first default, ``traces`` every trace."""
-ROUNDS = 60
+ROUNDS = 120
 """Short rounds, many of them: the disk's fsync time swings several-fold within seconds on a
-shared machine, so only variants measured moments apart compare."""
+shared machine, so only variants measured moments apart compare (in process; over HTTP half
+as many, ``HTTP_BLOCKS`` sets of services)."""
 IN_PROCESS_COMMANDS = 30
 """Per round and variant, in process (over 5 campaigns)."""
 HTTP_CLIENTS = 4
 HTTP_COMMANDS_PER_CLIENT = 30
 """Rounds of 120 commands over HTTP, half as many rounds as in process: at 40 a round the
 control (two identical services) differed by up to 4 %, as much as the cost measured."""
-HTTP_BLOCKS = 3
-"""The HTTP rounds are run on three sets of services started afresh: two identical service
-processes differ by up to 5 % in one run (the control), whatever the number of rounds."""
+HTTP_BLOCKS = 6
+"""The HTTP rounds are run on six sets of services started afresh (ten rounds each): two
+identical service processes differ by up to 5 % in one set (the control), whatever the number
+of rounds, so only more sets bring them together."""
+HASH_SEED = "0"
+"""Every service process hashes strings alike (its dictionaries and sets laid out alike), so
+that two identical ones differ only by what the system does to them."""
+HTTP_SETTLE_SECONDS = 0.3
+"""After each HTTP round, before its service's CPU is read: its change feed projects the
+round's last events meanwhile (the lag stays under 150 ms at this load)."""
 COST_GOAL = 0.05
 
 
@@ -228,6 +239,8 @@ def _over_http(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     }
     for variant in TRACED:
         environments[variant]["OTEL_SERVICE_NAME"] = service_name("over HTTP", variant)
+    for environment in environments.values():
+        environment["PYTHONHASHSEED"] = HASH_SEED
     rates = Rates(warm_ups=HTTP_BLOCKS)
     for block in range(HTTP_BLOCKS):
         _http_block(
@@ -250,21 +263,29 @@ def _http_block(
             for variant, environment in environments.items()
         }
         targets = {variant: _http_targets(service) for variant, service in services.items()}
-        cpu_before: dict[str, float] = {}
         for round_number in range(rounds + 1):
-            if round_number == 1:
-                cpu_before = {
-                    variant: _cpu_seconds(service.process.pid)
-                    for variant, service in services.items()
-                }
             for variant in _rotated(round_number):
+                pid = services[variant].process.pid
+                cpu = _threads_cpu_seconds(pid)
                 rate = _http_round(services[variant], targets[variant])
+                time.sleep(HTTP_SETTLE_SECONDS)
+                cpu = _threads_cpu_seconds(pid) - cpu
                 if round_number:
                     rates.per_round[variant].append(rate)
+                    rates.cpu_seconds[variant] += cpu
                     rates.commands[variant] += HTTP_CLIENTS * HTTP_COMMANDS_PER_CLIENT
-        time.sleep(1.0)  # the last projections and exports of the last round
-        for variant, service in services.items():
-            rates.cpu_seconds[variant] += _cpu_seconds(service.process.pid) - cpu_before[variant]
+
+
+def _threads_cpu_seconds(pid: int) -> float:
+    """The run time so far of a live process's threads, to the nanosecond (a thread that ends
+    between two readings takes its time with it: the services' threads live as long as they)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+            continue
+    return total / 1e9
 
 
 def _cpu_seconds(pid: int, thread: int | None = None) -> float:

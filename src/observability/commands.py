@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import context, trace
-from opentelemetry.trace import Span, Status, StatusCode, Tracer
+from opentelemetry.trace import INVALID_SPAN, Span, Status, StatusCode, Tracer
 
 from application.command_execution import CommandContext
 from domain.campaign import Outcome
@@ -48,7 +48,7 @@ def outcome_of(error: BaseException) -> str:
 class CommandTelemetry:
     """The application service's observer: metrics always, a span when ``tracer`` is given.
 
-    The duration histogram's attribute set of each command is built once and reused; a span
+    The duration histogram's series of each command is made once and reused; a span
     is started bare and made current without the SDK's context-manager layers, and only a span
     the sampler kept is given its attributes (at its start, and its outcome's at its end)."""
 
@@ -60,7 +60,6 @@ class CommandTelemetry:
     ) -> None:
         self._metrics = metrics
         self._roots = None if tracer is None else RootSpans(tracer, policy)
-        self._labels: dict[str, dict[str, str]] = {}
 
     def observe(
         self,
@@ -76,14 +75,15 @@ class CommandTelemetry:
         if known is not None:  # inside a request the policy dropped: its trace, as it is
             unsampled = ctx.traced_by(known or None)
             return self._measured(command, lambda: run(unsampled))
-        current = trace.get_current_span()
-        if current.is_recording():
+        current = trace.get_current_span()  # INVALID_SPAN when none (a command in process)
+        if current is not INVALID_SPAN and current.is_recording():
             span = roots.tracer.start_span(f"command {command}")
         else:
-            parent = current.get_span_context()
-            if parent.is_valid:  # inside a trace not recorded: its context, as it is
-                unsampled = ctx.traced_by(traceparent_of(parent))
-                return self._measured(command, lambda: run(unsampled))
+            if current is not INVALID_SPAN:
+                parent = current.get_span_context()
+                if parent.is_valid:  # inside a trace not recorded: its context, as it is
+                    unsampled = ctx.traced_by(traceparent_of(parent))
+                    return self._measured(command, lambda: run(unsampled))
             recorded, traceparent = roots.new_traceparent(f"command {command}")
             if recorded is None:  # a new trace, not recorded
                 return self._unrecorded(command, ctx.traced_by(traceparent), run)
@@ -137,10 +137,7 @@ class CommandTelemetry:
         span: Span | None,
         error: BaseException | None = None,
     ) -> None:
-        labels = self._labels.get(command)
-        if labels is None:
-            labels = self._labels[command] = {"command": command}
-        self._metrics.command_duration.record(time.perf_counter() - started, labels)
+        self._metrics.command_duration_of(command).record(time.perf_counter() - started)
         self._metrics.commands.count(command, kind)
         if span is None or error is None:
             return

@@ -9,7 +9,8 @@ propagator, per-request attribute dictionaries, a context per request, wrapped r
 - the caller's ``traceparent`` (and ``tracestate``) is read from the raw headers;
 - the span is started bare, and only a span the sampler kept is given its attributes, once,
   when the response is complete;
-- the histogram's attribute sets are built once per (method, route, status) and reused;
+- the histogram's series are made once per (method, route, status) and reused
+  (``observability.histograms``);
 - the active requests are a plain tally observed when the metrics are collected.
 
 A request whose path is in ``untraced`` (scrapes, liveness probes) is neither traced nor
@@ -23,7 +24,7 @@ answered 500 by Starlette's outermost middleware, so it is recorded as a 500 wit
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -34,6 +35,7 @@ from opentelemetry.trace import NonRecordingSpan, Span, SpanKind, StatusCode, Tr
 from opentelemetry.trace.span import TraceState
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from observability.histograms import DirectHistograms, HistogramSeries
 from observability.roots import UNRECORDED_TRACE, RootSpans
 from observability.sampling import TracePolicy
 from observability.trace_context import span_context_of, traceparent_of
@@ -56,9 +58,10 @@ AttributeKey = tuple[str, str, str, str | None, int | None, str | None]
 
 
 class RequestMetrics:
-    """The two HTTP server instruments, with their attribute sets built once each."""
+    """The two HTTP server instruments; the duration's series (attribute sets) made once each
+    (``observability.histograms``, direct with ``direct``)."""
 
-    def __init__(self, meter: Meter) -> None:
+    def __init__(self, meter: Meter, direct: DirectHistograms | None = None) -> None:
         self.duration: Histogram = meter.create_histogram(
             "http.server.request.duration",
             unit="s",
@@ -72,7 +75,8 @@ class RequestMetrics:
             unit="{request}",
             description="Number of active HTTP server requests.",
         )
-        self._attributes: dict[AttributeKey, dict[str, Any]] = {}
+        self._direct = direct
+        self._series: dict[AttributeKey, HistogramSeries] = {}
 
     def started(self, scheme: str, method: str) -> None:
         key = (scheme, method)
@@ -82,11 +86,13 @@ class RequestMetrics:
         key = (scheme, method)
         self._active[key] -= 1
 
-    def attributes(self, key: AttributeKey) -> dict[str, Any]:
-        """The attribute set of ``key``, the same object every time (never mutated)."""
-        found = self._attributes.get(key)
+    def series(self, key: AttributeKey) -> HistogramSeries:
+        """The duration's series of ``key``, the same object every time (its attribute set
+        never mutated)."""
+        found = self._series.get(key)
         if found is None:
-            found = self._attributes[key] = _attributes_of(key)
+            found = HistogramSeries(self.duration, _attributes_of(key), self._direct)
+            self._series[key] = found
         return found
 
     def _observe_active(self, _: CallbackOptions) -> Iterable[Observation]:
@@ -235,7 +241,7 @@ class _Request:
         if not isinstance(route, str):
             route = None
         key = (scheme, self.method, scope.get("http_version", ""), route, status, error_type)
-        attributes = self.metrics.attributes(key)
+        series = self.metrics.series(key)
         span = self.span
         if span is not None and span.is_recording():
             _describe(
@@ -243,10 +249,10 @@ class _Request:
                 scope,
                 span_method=self.span_method,
                 route=route,
-                attributes=attributes,
+                attributes=series.attributes or {},
                 failed=failed,
             )
-        self.metrics.duration.record(elapsed, attributes)
+        series.record(elapsed)
         self.metrics.ended(scheme, self.method)
         if span is not None:
             span.end()
@@ -258,7 +264,7 @@ def _describe(
     *,
     span_method: str,
     route: str | None,
-    attributes: dict[str, Any],
+    attributes: Mapping[str, Any],
     failed: bool,
 ) -> None:
     """A recorded span's name and attributes, set once at its end."""

@@ -26,6 +26,8 @@ from typing import Any
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
+from observability.histograms import DirectHistograms, HistogramSeries
+
 logger = logging.getLogger(__name__)
 
 COMMAND_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -63,10 +65,19 @@ class CommandTally:
 
 
 class LedgerMetrics:
-    """The instruments, created once on ``meter``; observed ones read ``sources``."""
+    """The instruments, created once on ``meter``; observed ones read ``sources``; the
+    histograms recorded by series (``observability.histograms``, direct with ``direct``)."""
 
-    def __init__(self, meter: Meter, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        meter: Meter,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        direct: DirectHistograms | None = None,
+    ) -> None:
         self.sources = Sources()
+        self._direct = direct
+        self._command_durations: dict[str, HistogramSeries] = {}
         self._clock = clock
         self._status_lock = threading.Lock()
         self._status: tuple[float, Mapping[str, Any] | None] = (float("-inf"), None)
@@ -88,6 +99,7 @@ class LedgerMetrics:
             description="Time a read of a campaign's snapshot view took.",
             explicit_bucket_boundaries_advisory=READ_BUCKETS,
         )
+        self.snapshot_reads = HistogramSeries(self.snapshot_read_duration, None, direct)
         self.orphan_audits_prevented = meter.create_counter(
             "ledger_orphan_audits_prevented_total",
             description="Audit reports refused because their version does not exist.",
@@ -124,6 +136,14 @@ class LedgerMetrics:
             callbacks=[self._subscribers],
             description="Open live-update streams of this process.",
         )
+
+    def command_duration_of(self, command: str) -> HistogramSeries:
+        """The ``ledger_command_duration_seconds`` series of ``command`` (made once)."""
+        series = self._command_durations.get(command)
+        if series is None:
+            series = HistogramSeries(self.command_duration, {"command": command}, self._direct)
+            self._command_durations[command] = series
+        return series
 
     # --- observed -------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from application.retry_policy import ConflictTally
 from documentstore.port import DocumentStore
 from observability.azure import AzureConfigurer, configure_azure_monitor
 from observability.commands import CommandTelemetry
+from observability.histograms import DirectHistograms
 from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.logs import LogFormat, install_log_format
 from observability.metrics import LedgerMetrics, StatusSource
@@ -88,14 +89,15 @@ class Telemetry:
         *,
         owns_providers: bool = True,
         policy: TracePolicy | None = None,
+        direct: DirectHistograms | None = None,
     ) -> None:
         self.meter_provider = meter_provider
         self.tracer_provider = tracer_provider
         self.registry = registry
         self._owns_providers = owns_providers
         meter = meter_provider.get_meter(SCOPE)
-        self.metrics = LedgerMetrics(meter)
-        self.request_metrics = RequestMetrics(meter)
+        self.metrics = LedgerMetrics(meter, direct=direct)
+        self.request_metrics = RequestMetrics(meter, direct)
         self.tracer = None if tracer_provider is None else tracer_provider.get_tracer(SCOPE)
         self.policy = policy
         """Which traces are kept, decided by the seams (None: the tracer's sampler decides)."""
@@ -114,7 +116,7 @@ class Telemetry:
 
     def record_snapshot_read(self, seconds: float) -> None:
         """The read model's hook: one campaign snapshot read took ``seconds``."""
-        self.metrics.snapshot_read_duration.record(seconds)
+        self.metrics.snapshot_reads.record(seconds)
 
     def watch(
         self,
@@ -236,11 +238,16 @@ def start_telemetry(
             providers.tracer_provider,
             owns_providers=False,
         )
+    exemplar_filter = exemplar_filter_of(readers)
+    # No reader carries exemplars: the histograms' measurements go straight to the SDK's
+    # aggregations (``observability.histograms``).
+    direct = DirectHistograms() if isinstance(exemplar_filter, AlwaysOffExemplarFilter) else None
     meter_provider = MeterProvider(
         metric_readers=readers,
         resource=resource,
         shutdown_on_exit=False,
-        exemplar_filter=exemplar_filter_of(readers),
+        exemplar_filter=exemplar_filter,
+        views=() if direct is None else direct.views(),
     )
     tracer_provider = None
     policy = None
@@ -257,4 +264,4 @@ def start_telemetry(
         )
         for processor in processors:
             tracer_provider.add_span_processor(processor)
-    return Telemetry(meter_provider, registry, tracer_provider, policy=policy)
+    return Telemetry(meter_provider, registry, tracer_provider, policy=policy, direct=direct)

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import SpanKind, StatusCode
 
 from api.methods import HeadAsGet
+from observability.histograms import DirectHistograms
 from observability.http import RequestMetrics, RequestTelemetry, RouteWatch
 from observability.sampling import policy_of
 
@@ -49,13 +50,16 @@ class Served:
         ]
 
 
-@pytest.fixture
-def served() -> Iterator[Served]:
+@pytest.fixture(params=["sdk record", "direct"])
+def served(request: pytest.FixtureRequest) -> Iterator[Served]:
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider(sampler=ALWAYS_ON)
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     reader = InMemoryMetricReader()
-    metrics = RequestMetrics(MeterProvider(metric_readers=[reader]).get_meter("test"))
+    direct = DirectHistograms() if request.param == "direct" else None
+    views = () if direct is None else direct.views()
+    meter = MeterProvider(metric_readers=[reader], views=views).get_meter("test")
+    metrics = RequestMetrics(meter, direct)
     app = FastAPI()
 
     @app.get("/things/{tid}")
