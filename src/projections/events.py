@@ -97,3 +97,18 @@ def read_campaign_events(
         if page.continuation is None:
             return
         continuation = page.continuation
+
+
+def remember_tenant(campaigns: dict[str, str], document: dict[str, object]) -> None:
+    """Note the campaign of an event document with its tenant (its creation's, else the one
+    its events name, else ``default``)."""
+    campaign = campaign_of(document)
+    data = document.get("data")
+    metadata = document.get("metadata")
+    tenant = None
+    if document.get("type") == "CampaignCreated" and isinstance(data, dict):
+        tenant = data.get("tenantId")
+    if tenant is None and isinstance(metadata, dict):
+        tenant = metadata.get("tenantId")
+    if campaign not in campaigns or document.get("type") == "CampaignCreated":
+        campaigns[campaign] = str(tenant or "default")

@@ -38,7 +38,8 @@ from projections.dead_letters import DeadLetterBox
 from projections.generations import ProjectionState, ProjectionStateStore
 from projections.projectors.documents import tenant_partition
 from projections.repair import CampaignRepair
-from projections.replay import FeedReplay, StoreOpener
+from projections.replay import FeedReplay
+from projections.replay_workers import StoreOpener
 from projections.retirement import record_retirement
 from projections.stored_views import Difference, generation_id_range, read_campaign_views
 from projections.verification import CampaignCheck, check_campaign, watermark
