@@ -11,7 +11,8 @@ partials, whose moves are summed in memory and added once at the end (``PartialM
 partial is read and rewritten per page, and workers never contend for one); and, given
 ``workers`` > 1 and a way to open the store again (``StoreOpener``), the pages' campaigns are
 projected side by side in that many worker processes, each campaign always by the same worker
-(a hash of its id), so that its events are applied in stream order by one runner. The replay
+(the least loaded when the campaign is first met), so that its events are applied in stream
+order by one runner. The replay
 then reads the feed as keys only (``DocumentStore.read_feed_keys``) and hands each worker the
 keys of its campaigns (``projections.replay_workers``), so memory stays bounded by a few pages
 of keys whatever the log's length. Given the ``live`` generation, each worker then checks its

@@ -1,8 +1,9 @@
 """The worker processes of a replay's expand phase (``projections.replay``): each projects the
-campaigns whose id hashes to it, so that a campaign's events are applied in stream order by one
-runner, and reads those campaigns' documents itself from the keys it is sent, so that nothing is
-decoded twice nor sent between processes. At most ``MAX_PAGES_IN_FLIGHT`` pages of keys wait
-per worker; a worker's failure stops the replay with its error.
+campaigns it is given (``WorkerPool``: a campaign always by the same worker), so that a
+campaign's events are applied in stream order by one runner, and reads those campaigns'
+documents itself from the keys it is sent, so that nothing is decoded twice nor sent between
+processes. At most ``MAX_PAGES_IN_FLIGHT`` pages of keys wait per worker; a worker's failure
+stops the replay with its error.
 
 Workers are forked from a server process that has imported this module and the store opener's
 (``forkserver`` with a preload): each starts in milliseconds instead of importing the
@@ -18,7 +19,7 @@ import contextlib
 import functools
 import multiprocessing
 import resource
-import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,37 +69,60 @@ class Projected:
 
 
 class WorkerPool:
-    """Worker processes, each projecting the campaigns whose id hashes to it."""
+    """Worker processes, each projecting the campaigns it is given, a campaign always by the
+    same worker: the one with the fewest keys in hand when the campaign is first met (then
+    remembered, as the replay remembers every campaign it meets). A hash of the campaign's id
+    split the bench's 971 campaigns up to 8 % unevenly, the less loaded worker idle at the end."""
 
     def __init__(self, connections: list[Connection]) -> None:
         self._connections = connections
-        self._waiting = [0] * len(connections)
+        self._in_hand: list[deque[int]] = [deque() for _ in connections]
+        """The keys of each share sent to each worker and not answered yet, oldest first."""
+        self._worker_of: dict[str, int] = {}
 
     def project(self, keys: Keys) -> list[Projected]:
         """Hand each worker the keys of its campaigns' documents of one page; the counts of
         the pages that finished meanwhile (waiting when a worker has too many in hand)."""
+        finished = self._answered()
         shares: list[Keys] = [[] for _ in self._connections]
         for key in keys:
-            shares[zlib.crc32(key[0].encode()) % len(shares)].append(key)
-        finished: list[Projected] = []
+            worker = self._worker_of.get(key[0])
+            if worker is None:
+                worker = self._worker_of[key[0]] = self._least_loaded(shares)
+            shares[worker].append(key)
         for index, share in enumerate(shares):
             if not share:
                 continue
-            while self._waiting[index] >= MAX_PAGES_IN_FLIGHT:
+            while len(self._in_hand[index]) >= MAX_PAGES_IN_FLIGHT:
                 finished.append(self._receive(index))
             try:
                 self._connections[index].send(share)
             except OSError:  # the worker stopped: its last answer says why
                 while True:
                     finished.append(self._receive(index))
-            self._waiting[index] += 1
+            self._in_hand[index].append(len(share))
         return finished
+
+    def _answered(self) -> list[Projected]:
+        """The shares the workers have answered so far (without waiting), so that what each
+        has in hand is what it has still to do."""
+        finished: list[Projected] = []
+        for index, connection in enumerate(self._connections):
+            while self._in_hand[index] and connection.poll():
+                finished.append(self._receive(index))
+        return finished
+
+    def _least_loaded(self, shares: list[Keys]) -> int:
+        """The worker with the fewest keys in hand, this page's share counted."""
+        return min(
+            range(len(shares)), key=lambda index: sum(self._in_hand[index]) + len(shares[index])
+        )
 
     def finish(self) -> list[Projected]:
         """Every page still in the workers' hands, projected."""
         finished: list[Projected] = []
         for index in range(len(self._connections)):
-            while self._waiting[index]:
+            while self._in_hand[index]:
                 finished.append(self._receive(index))
         return finished
 
@@ -114,7 +138,7 @@ class WorkerPool:
 
     def _receive(self, index: int) -> Projected:
         answer = self._answer(self._connections[index])
-        self._waiting[index] -= 1
+        self._in_hand[index].popleft()
         events, dead_lettered = answer
         return Projected(events, dead_lettered)
 
