@@ -13,7 +13,6 @@ the store's write lock; the longest wait is what a removal costs the service."""
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from bench.event_log import copy_campaigns, template_campaign
 from bench.ledgers import ledger_on
-from bench.report import Row
+from bench.report import Row, milliseconds, percentile
 from bench.workload import brief, content, context
 from documentstore.port import LEASES, VIEWS, DocumentStore
 from documentstore.sqlite import SqliteDocumentStore
@@ -63,16 +62,16 @@ def measure(directory: Path) -> list[Row]:
 class _Latencies:
     def __init__(self, seconds: float, latencies: list[float]) -> None:
         self.seconds = seconds
-        self.latencies = sorted(latencies)
+        self.latencies = sorted(latencies)  # the longest last
 
     def describe(self) -> str:
         if not self.latencies:
             return f"{self.seconds:.2f} s, no command answered meanwhile"
-        p99 = self.latencies[min(len(self.latencies) - 1, int(len(self.latencies) * 0.99))]
         return (
             f"{self.seconds:.2f} s, {len(self.latencies)} commands, latency median "
-            f"{statistics.median(self.latencies) * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms, "
-            f"longest {self.latencies[-1] * 1e3:.0f} ms"
+            f"{milliseconds(percentile(self.latencies, 0.5))}, p99 "
+            f"{milliseconds(percentile(self.latencies, 0.99))}, longest "
+            f"{milliseconds(self.latencies[-1])}"
         )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from documentstore.port import EVENTS, Create, Replace
 from documentstore.sqlite import SqliteDocumentStore
-from documentstore.sqlite import connections as connections_module
+from tests.integration.documentstore.connection_classes import store_connecting_with
 
 
 class _KeepingCursors(sqlite3.Connection):
@@ -29,14 +29,7 @@ class _KeepingCursors(sqlite3.Connection):
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteDocumentStore]:
-    real_connect = sqlite3.connect
-
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        return real_connect(*args, factory=_KeepingCursors, **kwargs)
-
-    monkeypatch.setattr(connections_module.sqlite3, "connect", connect)
-    opened = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
-    opened.initialise()
+    opened = store_connecting_with(_KeepingCursors, tmp_path, monkeypatch)
     yield opened
     opened.close()
     _KeepingCursors.kept.clear()

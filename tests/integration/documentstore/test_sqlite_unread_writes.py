@@ -12,7 +12,7 @@ import pytest
 
 from documentstore.port import VIEWS, Create
 from documentstore.sqlite import SqliteDocumentStore
-from documentstore.sqlite import connections as connections_module
+from tests.integration.documentstore.connection_classes import store_connecting_with
 
 _FULL = 2
 
@@ -29,15 +29,8 @@ class _RecordingConnection(sqlite3.Connection):
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteDocumentStore]:
-    real_connect = sqlite3.connect
     _RecordingConnection.statements = []
-
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        return real_connect(*args, factory=_RecordingConnection, **kwargs)
-
-    monkeypatch.setattr(connections_module.sqlite3, "connect", connect)
-    opened = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
-    opened.initialise()
+    opened = store_connecting_with(_RecordingConnection, tmp_path, monkeypatch)
     yield opened
     opened.close()
 
