@@ -6,11 +6,13 @@ half the CPU of the standard library's encoder on the views' and events' documen
 
 For JSON values ujson writes the standard library's text but for one thing: a float that the
 standard library writes with a one-digit negative exponent gets no leading zero (``1e-5`` where
-it writes ``1e-05``). So a text holding a digit, ``e-``, one digit and then no digit (anywhere,
-strings included: the check errs on the safe side, about one text in five, for the uuids in
-them) is encoded again by the standard library, as is anything ujson refuses (a non-finite
-float, a value that is not JSON, a nesting too deep), which then answers or raises as it
-always has. The text is therefore exactly the standard library's, and so are the sizes the
+it writes ``1e-05``). So a text holding a digit, ``e-``, one digit and then what may end a
+number in compact JSON (``,``, ``}``, ``]`` or the end of the text; anywhere, strings included,
+so the check errs on the safe side) is encoded again by the standard library, as is anything
+ujson refuses (a non-finite float, a value that is not JSON, a nesting too deep), which then
+answers or raises as it always has. (Asking only for a digit after the exponent's sent about
+two view documents in five to the standard library a second time, for the uuids in them:
+``…3e-4a…``; a uuid's group is never followed by an ending.) The text is therefore exactly the standard library's, and so are the sizes the
 port's rules measure on it (Cosmos DB's limits). One exception, for what is not JSON: a dict
 key other than a string, number, boolean or None (a tuple, say) is written as its ``str``
 where the standard library raises TypeError.
@@ -26,13 +28,15 @@ import ujson
 _STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 _NUMBER_SHAPES = bytes(
-    0x30 if 0x30 <= byte <= 0x39 else byte if byte in b"e-" else 0x20 for byte in range(256)
+    0x30 if 0x30 <= byte <= 0x39 else byte if byte in b"e-" else 0x29 if byte in b",}]" else 0x20
+    for byte in range(256)
 )
-"""A byte table keeping ``e`` and ``-``, turning every digit into ``0`` and anything else
-into a space."""
+"""A byte table keeping ``e`` and ``-``, turning every digit into ``0``, what ends a number
+into ``)`` and anything else into a space."""
 
-_SHORT_NEGATIVE_EXPONENT = b"0e-0 "
-"""A float ujson writes otherwise than the standard library, as ``_NUMBER_SHAPES`` shows it."""
+_SHORT_NEGATIVE_EXPONENT = b"0e-0)"
+"""A float ujson writes otherwise than the standard library, as ``_NUMBER_SHAPES`` shows it
+(the text is given an ending: ``,``)."""
 
 
 def compact_text(value: Any) -> str:
@@ -49,7 +53,7 @@ def compact_text(value: Any) -> str:
     except (OverflowError, TypeError, ValueError):
         return _STRICT.encode(value)
     if "e-" in text and _SHORT_NEGATIVE_EXPONENT in (
-        text.encode("utf-8", "surrogatepass") + b" "
+        text.encode("utf-8", "surrogatepass") + b","
     ).translate(_NUMBER_SHAPES):
         return _STRICT.encode(value)
     return text

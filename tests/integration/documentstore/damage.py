@@ -70,7 +70,8 @@ def log_removed_after_a_crash(data_dir: Path) -> Path:
 def pages_overwritten(data_dir: Path) -> Path:
     path = healthy_store(data_dir)
     with path.open("r+b") as file:
-        file.seek(4096 * 2)
+        page_size = int.from_bytes(file.read(18)[16:18], "big")  # the file header says it
+        file.seek(page_size * 2)
         file.write(b"\xa5" * 3000)
     return path
 

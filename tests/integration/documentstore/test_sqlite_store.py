@@ -13,7 +13,7 @@ import pytest
 from documentstore.backoff import RetryPolicy
 from documentstore.port import EVENTS, Create, Replace, Upsert
 from documentstore.sqlite import FEED_RANGE, SqliteDocumentStore, bulk
-from documentstore.sqlite.connections import create_schema
+from documentstore.sqlite.connections import PAGE_SIZE, create_schema
 from domain.errors import EtagMismatch, StoreError, StoreUnavailable
 
 
@@ -27,6 +27,40 @@ def test_the_database_file_runs_in_wal_mode(tmp_path: Path) -> None:
 
     assert mode == "wal"
     store.close()
+
+
+def test_a_new_database_file_has_pages_that_hold_a_document_of_a_few_kb(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "ledger.sqlite3")
+    store.initialise()
+    store.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p"})])
+
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as raw:
+        (page_size,) = raw.execute("PRAGMA page_size").fetchone()
+
+    assert page_size == PAGE_SIZE == 16_384
+    store.close()
+
+
+def test_a_file_made_with_smaller_pages_keeps_them_and_its_documents(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with sqlite3.connect(path) as earlier:  # a store file from before: SQLite's default pages
+        earlier.execute("PRAGMA journal_mode = WAL")
+        create_schema(earlier)
+    earlier.close()
+    first = SqliteDocumentStore(path)
+    first.initialise()
+    first.execute_batch(EVENTS, "p", [Create({"id": "a", "partitionKey": "p", "text": "x" * 3000})])
+    first.close()
+
+    second = SqliteDocumentStore(path)
+    second.initialise()
+    found = second.read(EVENTS, "p", "a")
+    with sqlite3.connect(path) as raw:
+        (page_size,) = raw.execute("PRAGMA page_size").fetchone()
+
+    assert page_size == 4_096
+    assert found is not None and found["text"] == "x" * 3000
+    second.close()
 
 
 def test_documents_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
