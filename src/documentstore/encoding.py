@@ -12,8 +12,9 @@ so the check errs on the safe side) is encoded again by the standard library, as
 ujson refuses (a non-finite float, a value that is not JSON, a nesting too deep), which then
 answers or raises as it always has. (Asking only for a digit after the exponent's sent about
 two view documents in five to the standard library a second time, for the uuids in them:
-``…3e-4a…``; a uuid's group is never followed by an ending.) The text is therefore exactly the standard library's, and so are the sizes the
-port's rules measure on it (Cosmos DB's limits). One exception, for what is not JSON: a dict
+``…3e-4a…``; a uuid's group is never followed by an ending.) The text is therefore exactly
+the standard library's, and so are the sizes the port's rules measure on it (Cosmos DB's
+limits). One exception, for what is not JSON: a dict
 key other than a string, number, boolean or None (a tuple, say) is written as its ``str``
 where the standard library raises TypeError.
 """

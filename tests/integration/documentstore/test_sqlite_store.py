@@ -59,7 +59,8 @@ def test_a_file_made_with_smaller_pages_keeps_them_and_its_documents(tmp_path: P
         (page_size,) = raw.execute("PRAGMA page_size").fetchone()
 
     assert page_size == 4_096
-    assert found is not None and found["text"] == "x" * 3000
+    assert found is not None
+    assert found["text"] == "x" * 3000
     second.close()
 
 
