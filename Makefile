@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run bytecode test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install bytecode
 	@# Two HTTP worker processes and the change-feed processor in the supervising process
 	@# (docs/performance.md, "Throughput, round 2").
 	$(BIN)/campaigns serve --workers 2
+
+bytecode: install
+	@# The sources compiled once, as an installed package's are: the processes started later
+	@# (HTTP workers, a rebuild's replay workers) read it even where PYTHONDONTWRITEBYTECODE
+	@# keeps Python from writing it.
+	@$(BIN)/python -m compileall -q src
 
 lint: install
 	$(BIN)/ruff check src tests bench function_app.py
@@ -35,7 +41,7 @@ test: lint typecheck
 unit: install
 	$(BIN)/pytest tests/unit
 
-bench: install
+bench: bytecode
 	$(BIN)/python -m bench
 
 clean:

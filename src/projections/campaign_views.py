@@ -64,6 +64,7 @@ class CampaignViews:
         self, campaign_id: str, load: Loader, *, check: DocumentCheck | None = None
     ) -> None:
         self.campaign_id = campaign_id
+        self._snapshot_key = snapshot_key(campaign_id)
         self._load = load
         self._check = check
         self._original: dict[ViewKey, Document | None] = {}
@@ -81,7 +82,7 @@ class CampaignViews:
 
     @property
     def snapshot(self) -> Document | None:
-        return self.document(snapshot_key(self.campaign_id))
+        return self.document(self._snapshot_key)
 
     @property
     def tenant_id(self) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from documentstore.decoding import decode_text
 from documentstore.port import VIEWS, DocumentStore, Query
 from projections.campaign_views import Loader
 from projections.generations import prefix_of, stored_id, to_logical
@@ -168,9 +169,18 @@ def logical_texts(store: DocumentStore, partition_key: str, generation: int) -> 
     return texts
 
 
-def same_texts(store: DocumentStore, partition_key: str, one: int, other: int) -> bool:
-    """Whether a partition holds documents in both generations, each stored as the same text
-    once what only the generation makes different is set aside (then they are equal byte for
-    byte, and so is their watermark): the cheap first check of a rebuild's verify."""
+def texts_in_both(
+    store: DocumentStore, partition_key: str, one: int, other: int
+) -> dict[str, str] | None:
+    """``logical_texts`` of ``one`` when a partition holds documents in both generations, each
+    stored as the same text once what only the generation makes different is set aside (then
+    they are equal byte for byte, and so is their watermark): the cheap first check of a
+    rebuild's verify; None when it does not."""
     ones = logical_texts(store, partition_key, one)
-    return bool(ones) and ones == logical_texts(store, partition_key, other)
+    return ones if ones and ones == logical_texts(store, partition_key, other) else None
+
+
+def logical_document(text: str) -> Document:
+    """The logical document of one of ``logical_texts``'s texts (of the form they describe)."""
+    document: Document = decode_text('{"id":"' + text + "}")
+    return document

@@ -2,8 +2,9 @@
 (``projections.rebuild``), done by the replay's worker processes for their own campaigns
 (``projections.replay``) or by the rebuild itself.
 
-A campaign whose partition holds the same texts in both builds (``same_texts``) is verified
-with its documents elsewhere (its list entry and statistics contribution) compared too; any
+A campaign whose partition holds the same texts in both builds (``texts_in_both``) is verified
+with its documents elsewhere (its list entry and statistics contribution, named by its snapshot
+among those texts, both builds read with one query) compared too; any
 other campaign is read whole in both builds: a different watermark means it was written to
 meanwhile (the catch-up after the switch brings it up to date), an equal one that its
 documents are compared one by one.
@@ -13,17 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from documentstore.port import VIEWS, DocumentStore
 from projections.generations import stored_id, to_logical
 from projections.projectors import ViewKey, campaign_index_key, contribution_key, snapshot_key
 from projections.stored_views import (
     Difference,
+    Document,
     StoredView,
     compare,
+    logical_document,
     read_campaign_views,
-    same_texts,
+    texts_in_both,
 )
 
 
@@ -42,8 +44,16 @@ def check_campaign(
 ) -> CampaignCheck:
     """Compare the campaign's documents in ``generation`` with those in ``live`` (see the
     module docstring)."""
-    if same_texts(store, campaign_id, generation, live):
-        elsewhere = _elsewhere_differences(store, live, generation, campaign_id)
+    texts = texts_in_both(store, campaign_id, generation, live)
+    if texts is not None:
+        snapshot = texts.get(snapshot_key(campaign_id).id)
+        elsewhere = (
+            []
+            if snapshot is None
+            else _elsewhere_differences(
+                store, live, generation, campaign_id, logical_document(snapshot)
+            )
+        )
         return CampaignCheck(campaign_id, False, tuple(elsewhere))
     old = read_campaign_views(store, live, campaign_id)
     new = read_campaign_views(store, generation, campaign_id)
@@ -64,20 +74,20 @@ def watermark(views: Mapping[ViewKey, StoredView], campaign_id: str) -> int:
 
 
 def _elsewhere_differences(
-    store: DocumentStore, live: int, generation: int, campaign_id: str
+    store: DocumentStore, live: int, generation: int, campaign_id: str, snapshot: Document
 ) -> list[Difference]:
     """How the campaign's documents outside its partition (its list entry and statistics
-    contribution, in its tenant's) differ between the builds, for a campaign whose own
-    partition holds the same texts in both."""
-    snapshot = store.read(VIEWS, campaign_id, stored_id(generation, snapshot_key(campaign_id).id))
-    if snapshot is None:
-        return []
-    logical = to_logical(snapshot)
-    keys = (campaign_index_key(logical), contribution_key(logical))
-    builds: list[dict[ViewKey, Any]] = []
-    for built in (generation, live):
-        found = [
-            (key, store.read(VIEWS, key.partition_key, stored_id(built, key.id))) for key in keys
-        ]
-        builds.append({key: to_logical(doc) for key, doc in found if doc is not None})
-    return compare(campaign_id, builds[0], builds[1])
+    contribution, in its tenant's, named by its ``snapshot``) differ between the builds, for a
+    campaign whose own partition holds the same texts in both: both builds of them read with
+    one query per partition."""
+    keys = (campaign_index_key(snapshot), contribution_key(snapshot))
+    wanted = {
+        stored_id(built, key.id): (built, key) for built in (generation, live) for key in keys
+    }
+    builds: dict[int, dict[ViewKey, Document]] = {generation: {}, live: {}}
+    for partition_key in dict.fromkeys(key.partition_key for key in keys):
+        ids = [stored for stored, (_, key) in wanted.items() if key.partition_key == partition_key]
+        for document in store.read_many(VIEWS, partition_key, ids):
+            built, key = wanted[document["id"]]
+            builds[built][key] = to_logical(document)
+    return compare(campaign_id, builds[generation], builds[live])
