@@ -53,10 +53,12 @@ def delete_id_range(
 CHECKPOINT_PAGES = 1_000
 """SQLite's default: a commit that leaves more pages than this in the log checkpoints it."""
 
-UNREAD_CHECKPOINT_PAGES = 8_192
+UNREAD_CHECKPOINT_PAGES = 2_048
 """The same for unread writes (a rebuild's generation): a checkpoint syncs the file twice and
 writes each changed page once, however often it changed since the last one, so fewer and
-larger checkpoints cost less; the log grows to about 32 MiB between them."""
+larger checkpoints cost less; the log grows to about 32 MiB between them (2,048 pages of
+16 KiB: ``connections.PAGE_SIZE``; 4,096 and 8,192 measured no faster, and checkpoints moved
+to a thread of their own cost more CPU than the waits they saved: ``docs/performance.md``)."""
 
 
 def unread_etags() -> Iterator[str]:
