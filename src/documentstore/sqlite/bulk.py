@@ -9,6 +9,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from documentstore.port import Delete
 from documentstore.sqlite.batches import UPSERT_ROW, Prepared
@@ -64,28 +65,23 @@ to a thread of their own cost more CPU than the waits they saved: ``docs/perform
 def unread_etags() -> Iterator[str]:
     """Etags for one call's unread writes: one new uuid with each write's number after it, so
     each is new (as a uuid each would be) at the cost of one uuid per call."""
-    base = uuid.uuid4()
+    base = str(uuid.uuid4())
     return (f"{base}.{number}" for number in itertools.count(1))
 
 
-def write_unchecked(
-    connection: sqlite3.Connection,
-    container: str,
-    batches: Sequence[tuple[str, Sequence[Prepared]]],
-) -> None:
-    """Every operation of the batches in one transaction, unchecked against the stored
-    documents: a write is an upsert of its already encoded text, a delete removes the row. Each
-    document ends as the last operation on it leaves it, its rows moved to the container's next
-    feed positions in order (one counter update for the call), as ``batches.apply_batch`` does
-    for the checked path; nothing is decoded or read back.
+@dataclass(frozen=True)
+class UnreadRows:
+    """What one call's unread writes leave, each document as the last operation on it leaves
+    it, in the order of those last operations: the rows ``written`` (``((partition key, id),
+    (text, etag))``) and the rows ``deleted`` (``(container, partition key, id)``). Worked out
+    before the writer's turn (``unread_rows``), so that the turn holds the write only."""
 
-    The commit does not wait for the disk (``synchronous = NORMAL`` for this transaction, and
-    larger checkpoints: ``UNREAD_CHECKPOINT_PAGES``; the connection's settings restored after):
-    in WAL mode a crash of the machine may lose such a commit but never leaves the file
-    inconsistent, and the next ``FULL`` commit of any connection syncs the log, and with it
-    every commit written before it (the rebuild's partial sums and switch). In a 100,000-event
-    rebuild each of two workers waited about 1.6 s in some 200 syncs (commits and
-    checkpoints), a quarter of the replay; now 15-20 syncs, 0.2-0.5 s."""
+    written: list[tuple[tuple[str, str], tuple[str, str]]]
+    deleted: list[tuple[str, str, str]]
+
+
+def unread_rows(container: str, batches: Sequence[tuple[str, Sequence[Prepared]]]) -> UnreadRows:
+    """The rows the batches' operations leave (``UnreadRows``)."""
     final: dict[tuple[str, str], tuple[str, str] | None] = {}
     for partition_key, operations in batches:
         for operation, body, etag in operations:
@@ -94,13 +90,31 @@ def write_unchecked(
             )
             final.pop((partition_key, document_id), None)  # its place: the last operation's
             final[(partition_key, document_id)] = None if body is None else (body, etag)
-    written = [(key, row) for key, row in final.items() if row is not None]
-    deleted = [(container, *key) for key, row in final.items() if row is None]
+    return UnreadRows(
+        written=[(key, row) for key, row in final.items() if row is not None],
+        deleted=[(container, *key) for key, row in final.items() if row is None],
+    )
+
+
+def write_unchecked(connection: sqlite3.Connection, container: str, rows: UnreadRows) -> None:
+    """The rows of one call of unread writes in one transaction, unchecked against the stored
+    documents: a written row is an upsert of its already encoded text, a deleted one is
+    removed, the written rows moved to the container's next feed positions in order (one
+    counter update for the call), as ``batches.apply_batch`` does for the checked path;
+    nothing is decoded or read back.
+
+    The commit does not wait for the disk (``synchronous = NORMAL`` for this transaction, and
+    larger checkpoints: ``UNREAD_CHECKPOINT_PAGES``; the connection's settings restored after):
+    in WAL mode a crash of the machine may lose such a commit but never leaves the file
+    inconsistent, and the next ``FULL`` commit of any connection syncs the log, and with it
+    every commit written before it (the rebuild's partial sums and switch). In a 100,000-event
+    rebuild each of two workers waited about 1.6 s in some 200 syncs (commits and
+    checkpoints), a quarter of the replay; now 15-20 syncs, 0.2-0.5 s."""
     ts = int(time.time())
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute(f"PRAGMA wal_autocheckpoint = {UNREAD_CHECKPOINT_PAGES}")
     try:
-        _write_rows(connection, container, written, deleted, ts)
+        _write_rows(connection, container, rows.written, rows.deleted, ts)
     finally:
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")

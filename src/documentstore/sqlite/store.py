@@ -265,9 +265,11 @@ class SqliteDocumentStore(DocumentStore):
         except Exception:  # the checked path answers the refusal as it always has
             return self._execute_batches(container, batches)
 
+        rows = bulk.unread_rows(container, prepared)
+
         def write() -> None:
             with self._pool.writer() as connection:
-                bulk.write_unchecked(connection, container, prepared)
+                bulk.write_unchecked(connection, container, rows)
 
         try:
             self._run(write, what="batch")
