@@ -340,6 +340,12 @@ class DocumentStore(ABC):
         an embedded file shrinks; the default, for stores that manage their own room, does
         nothing."""
 
+    def checkpoint(self) -> None:  # noqa: B027 - optional hook
+        """Carry what was committed into the store's main file without holding up any writer,
+        and keep its write-ahead log short (a rebuild's coordinator asks it while its replay
+        workers write: ``projections.replay``); the default, for stores without such a log,
+        does nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 

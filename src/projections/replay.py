@@ -15,8 +15,10 @@ projected side by side in that many worker processes, each campaign always by th
 order by one runner. The replay
 then reads the feed as keys only (``DocumentStore.read_feed_keys``) and hands each worker the
 keys of its campaigns (``projections.replay_workers``), so memory stays bounded by a few pages
-of keys whatever the log's length. Given the ``live`` generation, each worker then checks its
-own campaigns against it and the replay keeps what it found (``checks``).
+of keys whatever the log's length; the coordinator checkpoints the store's log after each page
+(``DocumentStore.checkpoint``), so that no worker does while holding the write lock. Given the
+``live`` generation, each worker then checks its own campaigns against it and the replay keeps
+what it found (``checks``).
 """
 
 from __future__ import annotations
@@ -126,7 +128,9 @@ class FeedReplay:
 
     def _hand_out(self, pool: WorkerPool, note: ProgressNote) -> None:
         """``_drain`` for workers: the feed read as keys only (``read_feed_keys``), each
-        partition's keys of a page handed to its worker, which reads the documents itself."""
+        partition's keys of a page handed to its worker, which reads the documents itself;
+        after each page the store's log is checkpointed here (``DocumentStore.checkpoint``),
+        alongside the workers' writes, rather than by a worker holding the write lock."""
 
         def read(feed_range: str, position: str | None) -> FeedKeysPage:
             return self._store.read_feed_keys(
@@ -138,6 +142,7 @@ class FeedReplay:
             met.update(partition for partition, _ in page)
             if keys:
                 self._count(pool.project(keys))
+                self._store.checkpoint()
                 note(self.events, len(met))
 
     def _pages(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from documentstore.port import Delete
 from documentstore.sqlite.batches import UPSERT_ROW, Prepared
+from documentstore.sqlite.connections import ConnectionPool
 
 
 def delete_id_range(
@@ -54,12 +55,28 @@ def delete_id_range(
 CHECKPOINT_PAGES = 1_000
 """SQLite's default: a commit that leaves more pages than this in the log checkpoints it."""
 
-UNREAD_CHECKPOINT_PAGES = 2_048
-"""The same for unread writes (a rebuild's generation): a checkpoint syncs the file twice and
-writes each changed page once, however often it changed since the last one, so fewer and
-larger checkpoints cost less; the log grows to about 32 MiB between them (2,048 pages of
-16 KiB: ``connections.PAGE_SIZE``; 4,096 and 8,192 measured no faster, and checkpoints moved
-to a thread of their own cost more CPU than the waits they saved: ``docs/performance.md``)."""
+UNREAD_CHECKPOINT_PAGES = 8_192
+"""The same for unread writes (a rebuild's generation), as a bound only: with replay workers,
+the rebuild's coordinator checkpoints the log while they write (``checkpoint``), so that no
+worker checkpoints while it holds the write lock (each waited about 0.3 s for the other's
+checkpoints before); a one-process rebuild checkpoints every 8,192 pages (128 MiB of 16 KiB)."""
+
+RESTART_PAGES = 2_048
+"""Pages in the log past which ``checkpoint``, having copied them all into the file, starts the
+log over (about 32 MiB: otherwise readers, always some during a replay, keep SQLite from
+starting it over, and it grew to 200 MB)."""
+
+
+def checkpoint(pool: ConnectionPool) -> None:
+    """Copy the log's committed pages into the file without waiting for any writer or reader
+    (``PASSIVE``: the writers go on meanwhile); once it holds ``RESTART_PAGES`` pages, all of
+    them copied, start it over in the writers' turn (``RESTART``: the pages written since the
+    copy only, and the file synced once)."""
+    with pool.connection() as connection:
+        _, pages, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if pages >= RESTART_PAGES and copied == pages:
+        with pool.writer() as connection:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
 
 def unread_etags() -> Iterator[str]:

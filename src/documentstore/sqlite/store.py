@@ -277,6 +277,10 @@ class SqliteDocumentStore(DocumentStore):
             return BatchesResult([], fault)
         return BatchesResult([[] for _ in prepared])
 
+    def checkpoint(self) -> None:
+        """``bulk.checkpoint``: the log copied into the file alongside the writers."""
+        self._run(lambda: bulk.checkpoint(self._pool), what="checkpoint")
+
     def feed_ranges(self, container: str) -> list[str]:
         check_container(container)
         return [FEED_RANGE]

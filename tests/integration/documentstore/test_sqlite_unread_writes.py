@@ -1,9 +1,11 @@
 """A rebuild's unread writes commit without waiting for the disk (``bulk.write_unchecked``),
-and leave every pooled connection as durable as before for the writes that follow."""
+and leave every pooled connection as durable as before for the writes that follow; a
+checkpoint (``bulk.checkpoint``, the rebuild's coordinator's) keeps their log short."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 
 from documentstore.port import VIEWS, Create
-from documentstore.sqlite import SqliteDocumentStore
+from documentstore.sqlite import SqliteDocumentStore, bulk
 from tests.integration.documentstore.connection_classes import store_connecting_with
 
 _FULL = 2
@@ -70,3 +72,49 @@ def test_a_checked_batch_after_unread_ones_commits_at_full_sync(
     assert not any("synchronous" in sql for sql in _RecordingConnection.statements)
     assert store.read(VIEWS, "c1", "v1") is not None
     assert store.read(VIEWS, "c1", "v2") is not None
+
+
+def _log_bytes(store: SqliteDocumentStore) -> int:
+    return store.path.with_name(store.path.name + "-wal").stat().st_size
+
+
+def _write_views(store: SqliteDocumentStore, first: int, count: int) -> None:
+    for start in range(first, first + count, 50):
+        batch = [
+            Create({"id": f"v{n}", "partitionKey": f"c{n}", "text": "x" * 2_000})
+            for n in range(start, start + 50)
+        ]
+        store.execute_unread_batches(
+            VIEWS, [(str(op.document["partitionKey"]), [op]) for op in batch]
+        )
+
+
+def test_a_checkpoint_starts_a_long_log_over_once_its_readers_are_done(
+    store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "RESTART_PAGES", 20)
+    _write_views(store, 0, 200)
+    grown = _log_bytes(store)
+    reader = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM documents").fetchall()  # a snapshot in the log
+    finished = threading.Timer(0.3, reader.execute, ["COMMIT"])
+    finished.start()
+
+    store.checkpoint()
+    _write_views(store, 200, 200)
+
+    finished.join()
+    reader.close()
+    assert _log_bytes(store) == grown, "the log was written again from its start"
+    assert store.read(VIEWS, "c0", "v0") is not None
+    assert store.read(VIEWS, "c399", "v399") is not None
+
+
+def test_without_a_checkpoint_a_rebuild_s_log_keeps_growing(store: SqliteDocumentStore) -> None:
+    _write_views(store, 0, 200)
+    grown = _log_bytes(store)
+
+    _write_views(store, 200, 200)
+
+    assert _log_bytes(store) > grown

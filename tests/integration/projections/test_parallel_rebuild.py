@@ -45,6 +45,29 @@ def _scenario_store(path: Path) -> SqliteDocumentStore:
     return store
 
 
+class _CountingCheckpoints(SqliteDocumentStore):
+    """The rebuild's own store, counting the checkpoints it is asked for."""
+
+    checkpoints = 0
+
+    def checkpoint(self) -> None:
+        self.checkpoints += 1
+        super().checkpoint()
+
+
+def test_the_coordinator_checkpoints_the_log_while_its_workers_write(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _scenario_store(path).close()
+    store = _CountingCheckpoints(path)
+    store.initialise()
+
+    report = rebuild_views(store, workers=2, open_store=functools.partial(_opened, path))
+
+    assert report.switched
+    assert store.checkpoints >= 1, "once per page of keys handed out"
+    store.close()
+
+
 def test_a_replay_in_worker_processes_builds_what_the_live_processor_built(
     tmp_path: Path,
 ) -> None:
