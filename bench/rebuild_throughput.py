@@ -13,9 +13,9 @@ of the largest log (the row gives the fastest and lists them all). With
 ``LEDGER_BENCH_BASELINE`` naming a directory that holds another checkout's ``src`` and
 ``bench`` (main's, say: ``git archive <commit> src bench | tar -x -C DIR``), that checkout's
 rebuild runs on copies of it too, with as many replay workers, alternating with ours; the
-row gives the fastest of each and their ratio: a
-before/after in one run on the same log (the file's page size is ours, whichever code reads
-it: a before/after of the store's page size needs a log each, ``docs/performance.md``)."""
+row gives the fastest of each and their ratio: a before/after in one run on the same log (the
+file's page size is ours, whichever code reads it: a before/after of the store's page size
+needs a log each, ``docs/performance.md``)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     template = template_campaign()
     baseline = os.environ.get(BASELINE)
     figures = [
-        _rebuild(directory, template, size, baseline if size == sizes[-1] else None)
+        _rebuild(directory, template, size, baseline)
         if size == sizes[-1]
         else _rebuild_once(directory, template, size)
         for size in sizes
@@ -216,7 +216,7 @@ def _live_log(
 def _compile(checkout: Path) -> None:
     """The checkout's sources compiled to bytecode, as an installed service's are: where
     ``PYTHONDONTWRITEBYTECODE`` is set (these machines set it) nothing else writes it, and each
-    rebuild's replay workers would compile every module of the projection again (0.06 s)."""
+    rebuild's replay workers would compile every module of the projection again (0.07 s)."""
     compileall.compile_dir(checkout / "src", quiet=1)
 
 

@@ -1,6 +1,7 @@
 """Statements of the SQLite store that touch many documents at once, outside the port's
-batches: removing a retired projection generation (``DocumentStore.delete_id_range``) and
-writing a generation nobody reads yet (``DocumentStore.execute_unread_batches``)."""
+batches: removing a retired projection generation (``DocumentStore.delete_id_range``),
+writing a generation nobody reads yet (``DocumentStore.execute_unread_batches``) and
+checkpointing the log alongside those writes (``DocumentStore.checkpoint``)."""
 
 from __future__ import annotations
 
