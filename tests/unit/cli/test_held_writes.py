@@ -26,13 +26,19 @@ class Transport:
         return f"info:{name}"
 
 
+def _holding(transport: Transport, *chunks: bytes) -> HeldWrites:
+    """Writes on ``transport`` holding ``chunks``, written in order."""
+    writes = HeldWrites(transport)
+    writes.hold()
+    for chunk in chunks:
+        writes.write(chunk)
+    return writes
+
+
 def test_a_head_and_its_body_held_together_leave_in_one_write() -> None:
     transport = Transport()
-    writes = HeldWrites(transport)
 
-    writes.hold()
-    writes.write(b"HTTP/1.1 201 Created\r\n\r\n")
-    writes.write(b'{"id":"a"}')
+    writes = _holding(transport, b"HTTP/1.1 201 Created\r\n\r\n", b'{"id":"a"}')
     assert transport.writes == []
     writes.release()
 
@@ -52,10 +58,8 @@ def test_writes_pass_straight_through_when_nothing_is_held() -> None:
 
 def test_a_head_without_a_body_leaves_alone_on_release() -> None:
     transport = Transport()
-    writes = HeldWrites(transport)
+    writes = _holding(transport, b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
 
-    writes.hold()
-    writes.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
     writes.release()
 
     assert transport.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"]
@@ -63,10 +67,8 @@ def test_a_head_without_a_body_leaves_alone_on_release() -> None:
 
 def test_closing_writes_what_is_held_first() -> None:
     transport = Transport()
-    writes = HeldWrites(transport)
+    writes = _holding(transport, b"head")
 
-    writes.hold()
-    writes.write(b"head")
     writes.close()
 
     assert transport.writes == [b"head"]
@@ -76,10 +78,8 @@ def test_closing_writes_what_is_held_first() -> None:
 
 def test_nothing_is_written_to_a_connection_already_closing() -> None:
     transport = Transport()
-    writes = HeldWrites(transport)
+    writes = _holding(transport, b"head")
 
-    writes.hold()
-    writes.write(b"head")
     transport.closed = True
     writes.release()
 

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from documentstore.decoding import decode_text
+from tests.unit.documentstore.json_values import json_values
 
 _SCALARS = (
     st.none()
@@ -19,13 +20,7 @@ _SCALARS = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text()
 )
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=20,
-)
+_VALUES = json_values(_SCALARS)
 
 
 def _same(one: Any, other: Any) -> bool:

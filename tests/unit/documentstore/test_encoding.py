@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from documentstore.encoding import compact_text
+from tests.unit.documentstore.json_values import json_values
 
 _SCALARS = (
     st.none()
@@ -23,13 +24,7 @@ _SCALARS = (
     | st.text()
     | st.from_regex(r"[0-9a-f]{1,4}e-[0-9][a-f,]?", fullmatch=True)
 )
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=20,
-)
+_VALUES = json_values(_SCALARS)
 
 
 def _standard(value: Any) -> str:
