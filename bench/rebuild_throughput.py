@@ -89,10 +89,13 @@ class RebuildFigures:
 def measure(directory: Path, sizes: tuple[int, ...] = SIZES) -> list[Row]:
     template = template_campaign()
     baseline = os.environ.get(BASELINE)
+    _compile(ROOT)
+    if baseline is not None:
+        _compile(Path(baseline))
     figures = [
-        _rebuild(directory, template, size, baseline)
+        _rebuild(directory, template, size, baseline, rounds=ROUNDS)
         if size == sizes[-1]
-        else _rebuild_once(directory, template, size)
+        else _rebuild(directory, template, size, None, rounds=1)
         for size in sizes
     ]
     largest = figures[-1]
@@ -156,29 +159,21 @@ def _cpu_of(run: dict[str, Any]) -> str:
     return f", CPU {float(run['cpuSeconds']):.1f} s" if "cpuSeconds" in run else ""
 
 
-def _rebuild_once(directory: Path, template: list[dict[str, Any]], events: int) -> RebuildFigures:
-    """One rebuild of a log of ``events`` (the smaller log's, for the memory figure)."""
-    path, written, live_seconds = _live_log(directory, template, events)
-    _compile(ROOT)
-    os.sync()  # as ``_fresh_copy``
-    worker = _run_worker(ROOT, path, [str(REBUILD_WORKERS)])
-    path.unlink()
-    return RebuildFigures(written, live_seconds, worker, runs=(float(worker["seconds"]),))
-
-
 def _rebuild(
-    directory: Path, template: list[dict[str, Any]], events: int, baseline: str | None
+    directory: Path,
+    template: list[dict[str, Any]],
+    events: int,
+    baseline: str | None,
+    *,
+    rounds: int,
 ) -> RebuildFigures:
-    """``ROUNDS`` rebuilds of a log of ``events``, each on a fresh copy, alternating with the
+    """``rounds`` rebuilds of a log of ``events``, each on a fresh copy, alternating with the
     ``baseline`` checkout's when given."""
     path, written, live_seconds = _live_log(directory, template, events)
-    _compile(ROOT)
-    if baseline is not None:
-        _compile(Path(baseline))
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     copy = directory / f"copy-{events}.sqlite3"
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         _fresh_copy(path, copy)
         ours.append(_run_worker(ROOT, copy, [str(REBUILD_WORKERS)]))
         if baseline is not None:

@@ -146,7 +146,7 @@ def _count_spans(sink: OtlpSink, where: str, rates: Rates) -> None:
 
 def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
     containers: dict[str, ServiceContainer] = {}
-    exporters: dict[str, list[int | None]] = {}
+    exporters: dict[str, list[int]] = {}
     try:
         for variant in VARIANTS:
             with _environment(SAMPLERS.get(variant, {})):
@@ -166,7 +166,9 @@ def _in_process(directory: Path, sink: OtlpSink, rounds: int) -> Rates:
             exporters[variant] = [
                 thread.native_id
                 for thread in threading.enumerate()
-                if thread.native_id not in before and "Span" in thread.name
+                if thread.native_id is not None
+                and thread.native_id not in before
+                and "Span" in thread.name
             ]
         targets = {variant: _campaigns(container) for variant, container in containers.items()}
         rates = Rates()
@@ -290,9 +292,9 @@ def _threads_cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def _cpu_seconds(pid: int, thread: int | None = None) -> float:
-    """User + system CPU time so far of a live process, or of one of its threads."""
-    path = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+def _cpu_seconds(pid: int, thread: int) -> float:
+    """User + system CPU time so far of one thread of a live process."""
+    path = Path(f"/proc/{pid}/task/{thread}/stat")
     fields = path.read_text().rpartition(")")[2].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks

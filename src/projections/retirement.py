@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from documentstore.port import LEASES, VIEWS, Delete, DocumentStore, Upsert
+from documentstore.port import LEASES, VIEWS, Delete, DocumentStore, Operation, Upsert
 from domain.errors import DocumentNotFound
 from projections.generations import ProjectionState, ProjectionStateStore, RetiringUnit
 from projections.stored_views import generation_id_range
@@ -76,6 +76,7 @@ def record_retirement(
     if not generations or not partitions:
         return state
     units: list[RetiringUnit] = []
+    batches: list[tuple[str, list[Operation]]] = []
     for number, start in enumerate(range(0, len(partitions), PARTITIONS_PER_UNIT), start=1):
         unit = RetiringUnit(unit_id(state.live, number), generations, now)
         document = {
@@ -84,8 +85,9 @@ def record_retirement(
             "generations": list(generations),
             "partitions": list(partitions[start : start + PARTITIONS_PER_UNIT]),
         }
-        store.execute_batch(LEASES, unit.id, [Upsert(document)])
+        batches.append((unit.id, [Upsert(document)]))
         units.append(unit)
+    store.execute_batches(LEASES, batches).results()  # one commit on SQLite, not one a unit
     return states.update(lambda current: current.with_changes(retiring=(*current.retiring, *units)))
 
 
